@@ -1,0 +1,27 @@
+import Vapor
+
+/// `herald serve [--hostname H] [--port P]`: migrates, then serves the API and pages.
+struct HeraldServeCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "hostname", short: "H", help: "Address to listen on (default 127.0.0.1, or HERALD_HOSTNAME).")
+        var hostname: String?
+
+        @Option(name: "port", short: "p", help: "Port to listen on (default 8080, or HERALD_PORT).")
+        var port: Int?
+
+        init() {}
+    }
+
+    var help: String { "Migrates the database, then serves Herald's API and pages." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        if let hostname = signature.hostname { app.http.server.configuration.hostname = hostname }
+        if let port = signature.port { app.http.server.configuration.port = port }
+        try await DatabaseSetup.prepare(app)
+        // Vapor's own serve command starts the server and handles SIGINT/SIGTERM; our options are
+        // already consumed, so it parses an empty input and uses the configuration set above.
+        var context = context
+        try await app.servers.asyncCommand.run(using: &context)
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import HeraldCore
+import Vapor
+
+// Response and request bodies of the tenancy API (SPEC §8). Ids are lower-case UUID strings.
+
+extension UUID {
+    var apiString: String { uuidString.lowercased() }
+}
+
+struct OrgDTO: Content {
+    var id: String
+    var name: String
+    var createdAt: Date?
+    /// The caller's role in it.
+    var role: OrgRole?
+
+    init(_ org: Organization, role: OrgRole?) throws {
+        self.id = try org.requireID().apiString
+        self.name = org.name
+        self.createdAt = org.createdAt
+        self.role = role
+    }
+}
+
+struct NameBody: Decodable {
+    var name: String
+}
+
+struct MemberDTO: Content {
+    var userId: String
+    var email: String
+    var name: String
+    var role: String
+    var createdAt: Date?
+
+    init(_ user: User, role: String, createdAt: Date?) throws {
+        self.userId = try user.requireID().apiString
+        self.email = user.email
+        self.name = user.name
+        self.role = role
+        self.createdAt = createdAt
+    }
+}
+
+struct AddMemberBody: Decodable {
+    var email: String
+    var name: String?
+    var role: String
+}
+
+struct RoleBody: Decodable {
+    var role: String
+}
+
+struct ProjectDTO: Content {
+    var id: String
+    var orgId: String
+    var name: String
+    var createdAt: Date?
+
+    init(_ project: Project) throws {
+        self.id = try project.requireID().apiString
+        self.orgId = project.$organization.id.apiString
+        self.name = project.name
+        self.createdAt = project.createdAt
+    }
+}
+
+struct ServiceDTO: Content {
+    var id: String
+    var projectId: String
+    var name: String
+    var createdAt: Date?
+
+    init(_ service: Service) throws {
+        self.id = try service.requireID().apiString
+        self.projectId = service.$project.id.apiString
+        self.name = service.name
+        self.createdAt = service.createdAt
+    }
+}
+
+struct OptionalNameBody: Decodable {
+    var name: String?
+}
+
+/// A credential as listed: never the secret itself.
+struct CredentialDTO: Content {
+    var id: String
+    var name: String
+    var prefix: String
+    var createdAt: Date?
+    var lastUsedAt: Date?
+    var revokedAt: Date?
+}
+
+/// A credential just created: the only time the secret is shown.
+struct NewCredentialDTO: Content {
+    var id: String
+    var name: String
+    var prefix: String
+    var createdAt: Date?
+    /// Set for event keys.
+    var key: String?
+    /// Set for API tokens.
+    var token: String?
+}
+
+struct UserDTO: Content {
+    var id: String
+    var email: String
+    var name: String
+
+    init(_ user: User) throws {
+        self.id = try user.requireID().apiString
+        self.email = user.email
+        self.name = user.name
+    }
+}

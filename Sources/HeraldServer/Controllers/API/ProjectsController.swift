@@ -1,0 +1,130 @@
+import Fluent
+import HeraldCore
+import Vapor
+
+/// Projects, project admins and services (SPEC §8).
+struct ProjectsController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.post("orgs", ":org", "projects", use: create)
+        routes.get("orgs", ":org", "projects", use: list)
+        routes.get("projects", ":p", use: show)
+        routes.get("projects", ":p", "members", use: members)
+        routes.put("projects", ":p", "members", ":email", use: setMember)
+        routes.delete("projects", ":p", "members", ":email", use: removeMember)
+        routes.post("projects", ":p", "services", use: createService)
+        routes.get("projects", ":p", "services", use: services)
+        routes.get("services", ":s", use: showService)
+    }
+
+    func create(req: Request) async throws -> Response {
+        let (org, _) = try await req.organization(.manageOrg)
+        let name = try Validate.name(try await req.decodeJSON(NameBody.self).name)
+        let orgID = try org.requireID()
+        if try await Project.query(on: req.db).filter(\.$organization.$id == orgID)
+            .filter(\.$nameKey == name.lowercased()).first() != nil
+        {
+            throw Problem.conflict("A project named \"\(name)\" already exists in this organization", field: "name")
+        }
+        let project = Project(organizationID: orgID, name: name)
+        try await project.create(on: req.db)
+        return try await ProjectDTO(project).encodeResponse(status: .created, for: req)
+    }
+
+    func list(req: Request) async throws -> [ProjectDTO] {
+        let (org, _) = try await req.organization(.readOrg)
+        return try await Project.query(on: req.db)
+            .filter(\.$organization.$id == org.requireID())
+            .sort(\.$nameKey)
+            .all()
+            .map(ProjectDTO.init)
+    }
+
+    func show(req: Request) async throws -> ProjectDTO {
+        try ProjectDTO(try await req.project(.readProject).0)
+    }
+
+    struct ProjectMemberDTO: Content {
+        var userId: String
+        var email: String
+        var name: String
+        var role: String
+    }
+
+    func members(req: Request) async throws -> [ProjectMemberDTO] {
+        let (project, _) = try await req.project(.readProject)
+        return try await ProjectMember.query(on: req.db)
+            .filter(\.$project.$id == project.requireID())
+            .with(\.$user)
+            .all()
+            .sorted { $0.user.email < $1.user.email }
+            .map { ProjectMemberDTO(userId: try $0.user.requireID().apiString, email: $0.user.email, name: $0.user.name, role: $0.role) }
+    }
+
+    /// Makes an organization member an admin of this project.
+    func setMember(req: Request) async throws -> ProjectMemberDTO {
+        let (project, _) = try await req.project(.manageProject)
+        let body = try await req.decodeJSON(RoleBody.self)
+        guard let role = ProjectRole(rawValue: body.role.lowercased()) else {
+            throw FieldError(field: "role", detail: "must be \"admin\"")
+        }
+        let user = try await Self.orgMember(req, project: project)
+        let projectID = try project.requireID(), userID = try user.requireID()
+        let row = try await ProjectMember.query(on: req.db)
+            .filter(\.$project.$id == projectID).filter(\.$user.$id == userID).first()
+            ?? ProjectMember(projectID: projectID, userID: userID, role: role.rawValue)
+        row.role = role.rawValue
+        try await row.save(on: req.db)
+        return ProjectMemberDTO(userId: userID.apiString, email: user.email, name: user.name, role: row.role)
+    }
+
+    func removeMember(req: Request) async throws -> HTTPStatus {
+        let (project, _) = try await req.project(.manageProject)
+        let user = try await Self.orgMember(req, project: project)
+        let deleted = try await ProjectMember.query(on: req.db)
+            .filter(\.$project.$id == project.requireID())
+            .filter(\.$user.$id == user.requireID())
+            .first()
+        guard let deleted else { throw Problem.notFound("Project member") }
+        try await deleted.delete(on: req.db)
+        return .noContent
+    }
+
+    /// The user named by `{email}`, who must be a member of the project's organization.
+    private static func orgMember(_ req: Request, project: Project) async throws -> User {
+        let email = (req.parameters.get("email") ?? "").lowercased()
+        guard let user = try await User.query(on: req.db).filter(\.$email == email).first(),
+              try await Membership.query(on: req.db)
+                .filter(\.$organization.$id == project.$organization.id)
+                .filter(\.$user.$id == user.requireID())
+                .first() != nil
+        else { throw Problem(.notFound, "No member of this organization has the email \(email)", field: "email") }
+        return user
+    }
+
+    func createService(req: Request) async throws -> Response {
+        let (project, _) = try await req.project(.manageProject)
+        let name = try Validate.name(try await req.decodeJSON(NameBody.self).name)
+        let projectID = try project.requireID()
+        if try await Service.query(on: req.db).filter(\.$project.$id == projectID)
+            .filter(\.$nameKey == name.lowercased()).first() != nil
+        {
+            throw Problem.conflict("A service named \"\(name)\" already exists in this project", field: "name")
+        }
+        let service = Service(projectID: projectID, name: name)
+        try await service.create(on: req.db)
+        return try await ServiceDTO(service).encodeResponse(status: .created, for: req)
+    }
+
+    func services(req: Request) async throws -> [ServiceDTO] {
+        let (project, _) = try await req.project(.readProject)
+        return try await Service.query(on: req.db)
+            .filter(\.$project.$id == project.requireID())
+            .sort(\.$nameKey)
+            .all()
+            .map(ServiceDTO.init)
+    }
+
+    func showService(req: Request) async throws -> ServiceDTO {
+        try ServiceDTO(try await req.service(.readProject).0)
+    }
+}

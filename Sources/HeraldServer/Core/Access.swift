@@ -1,0 +1,78 @@
+import Fluent
+import Foundation
+import HeraldCore
+import Vapor
+
+/// Loads a resource named in a path and checks the caller may do `permission` on it, per
+/// ``AccessPolicy``. Unknown ids and other tenants' resources are both `404`, so nothing leaks.
+extension Request {
+    func uuid(_ parameter: String) -> UUID? {
+        parameters.get(parameter).flatMap(UUID.init(uuidString:))
+    }
+
+    func standing(inOrg orgID: UUID, project projectID: UUID? = nil) async throws -> (Standing, Membership?) {
+        let caller = try caller
+        let membership = try await Membership.query(on: db)
+            .filter(\.$organization.$id == orgID)
+            .filter(\.$user.$id == caller.userID)
+            .first()
+        var isProjectAdmin = false
+        if let projectID, membership != nil {
+            isProjectAdmin = try await ProjectMember.query(on: db)
+                .filter(\.$project.$id == projectID)
+                .filter(\.$user.$id == caller.userID)
+                .filter(\.$role == ProjectRole.admin.rawValue)
+                .first() != nil
+        }
+        return (Standing(orgRole: membership?.orgRole, isProjectAdmin: isProjectAdmin), membership)
+    }
+
+    func enforce(_ permission: Permission, _ standing: Standing, notFound what: String) throws {
+        switch AccessPolicy.decide(permission, for: standing) {
+        case .allowed: return
+        case .hidden: throw Problem.notFound(what)
+        case .forbidden: throw Problem.forbidden(Self.refusal(for: permission, standing))
+        }
+    }
+
+    private static func refusal(for permission: Permission, _ standing: Standing) -> String {
+        let role = standing.orgRole?.rawValue ?? "non-member"
+        switch permission {
+        case .manageOrg: return "Managing this organization needs the owner or admin role; you are \(role)"
+        case .grantOrgRole(let r): return "Only an owner can grant or change the \(r.rawValue) role; you are \(role)"
+        case .manageProject: return "Managing this project needs the organization owner or admin role, or project admin; you are \(role)"
+        case .actOnIncidents: return "Acting on incidents needs the responder role or higher; you are \(role)"
+        case .readOrg, .readProject: return "You cannot see this"
+        }
+    }
+
+    /// The organization named by the `org` path parameter, if the caller may do `permission` on it.
+    func organization(_ permission: Permission, parameter: String = "org") async throws -> (Organization, Standing) {
+        guard let id = uuid(parameter), let org = try await Organization.find(id, on: db) else {
+            throw Problem.notFound("Organization")
+        }
+        let (standing, _) = try await standing(inOrg: id)
+        try enforce(permission, standing, notFound: "Organization")
+        return (org, standing)
+    }
+
+    /// The project named by the `p` path parameter, if the caller may do `permission` on it.
+    func project(_ permission: Permission, parameter: String = "p") async throws -> (Project, Standing) {
+        guard let id = uuid(parameter), let project = try await Project.find(id, on: db) else {
+            throw Problem.notFound("Project")
+        }
+        let (standing, _) = try await standing(inOrg: project.$organization.id, project: id)
+        try enforce(permission, standing, notFound: "Project")
+        return (project, standing)
+    }
+
+    /// The service named by the `s` path parameter, if the caller may do `permission` on its project.
+    func service(_ permission: Permission, parameter: String = "s") async throws -> (Service, Project, Standing) {
+        guard let id = uuid(parameter),
+              let service = try await Service.query(on: db).filter(\.$id == id).with(\.$project).first()
+        else { throw Problem.notFound("Service") }
+        let (standing, _) = try await standing(inOrg: service.project.$organization.id, project: service.project.id)
+        try enforce(permission, standing, notFound: "Service")
+        return (service, service.project, standing)
+    }
+}

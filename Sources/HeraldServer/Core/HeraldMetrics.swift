@@ -1,0 +1,64 @@
+import Foundation
+import Prometheus
+import Vapor
+
+/// The Prometheus registry behind `GET /metrics`, one per application (so tests do not share one).
+/// The executable also bootstraps swift-metrics with it, so library metrics land here too.
+final class HeraldMetrics: Sendable {
+    let registry: PrometheusCollectorRegistry
+    static let latencyBuckets: [Duration] = [
+        .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+        .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
+    ]
+
+    init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+    }
+
+    func recordRequest(method: String, route: String, status: UInt, duration: Duration) {
+        registry.makeCounter(
+            descriptor: .init(namespace: "herald", metricName: "http_requests", unitName: "total", helpText: "HTTP requests by route and status"),
+            labels: [("method", method), ("route", route), ("status", String(status))]
+        ).increment()
+        registry.makeDurationHistogram(
+            descriptor: .init(namespace: "herald", metricName: "http_request_duration", unitName: "seconds", helpText: "HTTP request latency"),
+            labels: [("method", method), ("route", route)],
+            buckets: Self.latencyBuckets
+        ).recordNanoseconds(duration.nanoseconds)
+    }
+
+    func exposition() -> String { registry.emitToString() }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (s, attos) = components
+        return s * 1_000_000_000 + attos / 1_000_000_000
+    }
+}
+
+/// Counts every request by its route pattern (never the raw path, which would explode the label
+/// set) and status, and times it.
+struct MetricsMiddleware: AsyncMiddleware {
+    let metrics: HeraldMetrics
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let response: Response
+        do {
+            response = try await next.respond(to: request)
+        } catch {
+            response = ProblemMiddleware.response(for: error, request: request)
+        }
+        let route = request.route.map { "/" + $0.path.map(\.description).joined(separator: "/") } ?? "unmatched"
+        metrics.recordRequest(method: request.method.rawValue, route: route, status: response.status.code,
+                              duration: clock.now - start)
+        return response
+    }
+}
+
+extension Application {
+    /// The registry `GET /metrics` exposes, for bootstrapping swift-metrics in the executable.
+    public var heraldMetricsRegistry: PrometheusCollectorRegistry { herald.metrics.registry }
+}

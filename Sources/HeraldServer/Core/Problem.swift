@@ -1,0 +1,59 @@
+import Foundation
+import HeraldCore
+import Vapor
+
+/// An RFC 9457 problem: every error Herald answers with is one of these, as
+/// `application/problem+json`. `field` names the input at fault when there is one.
+struct Problem: Error, Sendable {
+    var status: HTTPResponseStatus
+    var detail: String
+    var field: String?
+    /// Further field errors when more than one input is at fault.
+    var errors: [FieldError] = []
+    var headers: HTTPHeaders = [:]
+
+    init(_ status: HTTPResponseStatus, _ detail: String, field: String? = nil, errors: [FieldError] = []) {
+        self.status = status
+        self.detail = detail
+        self.field = field
+        self.errors = errors
+    }
+
+    static func notFound(_ what: String) -> Problem {
+        Problem(.notFound, "\(what) not found")
+    }
+
+    static func forbidden(_ detail: String) -> Problem {
+        Problem(.forbidden, detail)
+    }
+
+    static func invalid(_ error: FieldError) -> Problem {
+        Problem(.unprocessableEntity, "\(error.field): \(error.detail)", field: error.field, errors: [error])
+    }
+
+    static func conflict(_ detail: String, field: String? = nil) -> Problem {
+        Problem(.conflict, detail, field: field)
+    }
+
+    static var unauthorized: Problem {
+        var p = Problem(.unauthorized, "A valid API token is required: send Authorization: Bearer <token>")
+        p.headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer realm=\"herald\"")
+        return p
+    }
+}
+
+/// The JSON body of a problem response.
+struct ProblemBody: Content {
+    var type: String
+    var title: String
+    var status: Int
+    var detail: String
+    var instance: String?
+    var field: String?
+    var errors: [FieldError]?
+}
+
+extension FieldError {
+    /// Field errors thrown by validation become 422 problems.
+    var problem: Problem { .invalid(self) }
+}

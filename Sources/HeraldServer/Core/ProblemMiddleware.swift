@@ -1,0 +1,70 @@
+import FluentKit
+import Foundation
+import HeraldCore
+import Vapor
+
+/// Turns every error into an RFC 9457 `application/problem+json` response and logs server faults.
+/// Replaces Vapor's `ErrorMiddleware`, whose `{error, reason}` body is not what the API promises.
+struct ProblemMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        do {
+            return try await next.respond(to: request)
+        } catch {
+            return Self.response(for: error, request: request)
+        }
+    }
+
+    static func response(for error: any Error, request: Request) -> Response {
+        let problem = Self.problem(for: error, request: request)
+        let body = ProblemBody(
+            type: "about:blank",
+            title: problem.status.reasonPhrase,
+            status: Int(problem.status.code),
+            detail: problem.detail,
+            instance: request.url.path,
+            field: problem.field,
+            errors: problem.errors.isEmpty ? nil : problem.errors
+        )
+        var headers = problem.headers
+        headers.replaceOrAdd(name: .contentType, value: "application/problem+json")
+        let response = Response(status: problem.status, headers: headers)
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            response.body = .init(data: try encoder.encode(body))
+        } catch {
+            response.body = .init(string: "{\"title\":\"Internal Server Error\",\"status\":500}")
+        }
+        return response
+    }
+
+    static func problem(for error: any Error, request: Request) -> Problem {
+        switch error {
+        case let problem as Problem:
+            return problem
+        case let fieldError as FieldError:
+            return fieldError.problem
+        case let db as any DatabaseError where db.isConstraintFailure:
+            // Unique constraints lost to a concurrent writer.
+            request.logger.info("constraint failure: \(String(reflecting: db))")
+            return Problem(.conflict, "The request conflicts with existing data (it may already exist)")
+        case let abort as any AbortError:
+            var p = Problem(abort.status, Self.detail(for: abort))
+            p.headers = abort.headers
+            if abort.status.code >= 500 { request.logger.error("\(abort.status.code): \(abort.reason)") }
+            return p
+        default:
+            request.logger.report(error: error)
+            return Problem(.internalServerError, "An internal error occurred; it has been logged")
+        }
+    }
+
+    /// Vapor's built-in aborts (404 route, 413 body too large, 415) get details that say what to do.
+    private static func detail(for abort: any AbortError) -> String {
+        switch abort.status {
+        case .payloadTooLarge: "The request body is larger than the limit of 1 MiB"
+        case .notFound where abort.reason == "Not Found": "No such route"
+        default: abort.reason
+        }
+    }
+}

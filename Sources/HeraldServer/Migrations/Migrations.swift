@@ -1,0 +1,18 @@
+import Fluent
+import Vapor
+
+extension Application {
+    /// Registers every migration in order. Add new schema versions at the end; never edit a shipped block.
+    func registerMigrations() {
+        do { // Migration 001 - tenancy, users, API tokens and event keys
+            migrations.add(CreateOrganizations())
+            migrations.add(CreateUsers())
+            migrations.add(CreateMemberships())
+            migrations.add(CreateProjects())
+            migrations.add(CreateProjectMembers())
+            migrations.add(CreateServices())
+            migrations.add(CreateAPITokens())
+            migrations.add(CreateEventKeys())
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Fluent
+import Foundation
+import HeraldCore
+import Leaf
+import Vapor
+
+/// Test seams: what a test may replace.
+public struct HeraldOverrides: Sendable {
+    /// Random bytes for credentials.
+    public var randomBytes: (@Sendable (Int) -> [UInt8])?
+
+    public init(randomBytes: (@Sendable (Int) -> [UInt8])? = nil) {
+        self.randomBytes = randomBytes
+    }
+}
+
+/// Wires Herald into a Vapor application: database, secrets, middleware, routes and commands.
+/// Does not migrate; `serve`, `worker` and `migrate` do (see ``DatabaseSetup/prepare(_:)``).
+public func configure(_ app: Application, configuration: HeraldConfiguration, overrides: HeraldOverrides = .init()) async throws {
+    let secrets = try SecretsBox(keyData: try loadSecretKey(configuration, logger: app.logger))
+    app.herald = HeraldServices(
+        configuration: configuration,
+        secrets: secrets,
+        credentials: CredentialFactory(randomBytes: overrides.randomBytes ?? CredentialFactory.systemRandomBytes),
+        metrics: HeraldMetrics()
+    )
+
+    app.http.server.configuration.hostname = configuration.hostname
+    app.http.server.configuration.port = configuration.port
+    app.routes.defaultMaxBodySize = "1mb"
+    // MetricsMiddleware reports requests with route labels; Vapor's own duplicate would double them.
+    app.http.server.configuration.reportMetrics = false
+
+    let encoder = JSONEncoder()
+    encoder.dateEncodingStrategy = .iso8601
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    let decoder = JSONDecoder()
+    decoder.dateDecodingStrategy = .iso8601
+    ContentConfiguration.global.use(encoder: encoder, for: .json)
+    ContentConfiguration.global.use(decoder: decoder, for: .json)
+
+    try DatabaseSetup.register(configuration.database, on: app)
+    app.registerMigrations()
+    try await DatabaseSetup.tuneSQLite(app)
+
+    // Outermost first: metrics see the final status of every response, problems replace Vapor's errors.
+    app.middleware = Middlewares()
+    app.middleware.use(MetricsMiddleware(metrics: app.herald.metrics))
+    app.middleware.use(ProblemMiddleware())
+
+    try routes(app)
+
+    app.asyncCommands.use(HeraldServeCommand(), as: "serve", isDefault: true)
+    app.asyncCommands.use(HeraldMigrateCommand(), as: "migrate")
+    app.asyncCommands.use(UsersCommand(), as: "users")
+}
+
+/// `HERALD_SECRET_KEY`, or (SQLite only) a `0600` key file beside the database, created on first start.
+func loadSecretKey(_ configuration: HeraldConfiguration, logger: Logger) throws -> Data {
+    if let key = configuration.secretKey { return key }
+    guard case .sqlite(let path) = configuration.database else {
+        throw ConfigurationError(problems: [.init(variable: "HERALD_SECRET_KEY", message: "is required with PostgreSQL")])
+    }
+    let keyPath = path + ".key"
+    let (key, created) = try SecretKeyFile.loadOrCreate(at: keyPath)
+    if created {
+        logger.notice("created a new secret key in \(keyPath) (mode 0600); back it up with the database, or set HERALD_SECRET_KEY")
+    }
+    return key
+}
+
+func routes(_ app: Application) throws {
+    try app.register(collection: SystemController())
+    let api = app.grouped("api", "v1")
+        .grouped(APITokenAuthenticator(), RequireCaller())
+    try api.register(collection: OrganizationsController())
+    try api.register(collection: ProjectsController())
+    try api.register(collection: CredentialsController(factory: app.herald.credentials))
+}
