@@ -31,13 +31,7 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
     // MetricsMiddleware reports requests with route labels; Vapor's own duplicate would double them.
     app.http.server.configuration.reportMetrics = false
 
-    let encoder = JSONEncoder()
-    encoder.dateEncodingStrategy = .iso8601
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    let decoder = JSONDecoder()
-    decoder.dateDecodingStrategy = .iso8601
-    ContentConfiguration.global.use(encoder: encoder, for: .json)
-    ContentConfiguration.global.use(decoder: decoder, for: .json)
+    _ = installJSONCoders
 
     try DatabaseSetup.register(configuration.database, on: app)
     app.registerMigrations()
@@ -54,6 +48,18 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
     app.asyncCommands.use(HeraldMigrateCommand(), as: "migrate")
     app.asyncCommands.use(UsersCommand(), as: "users")
 }
+
+/// ISO 8601 dates and stable key order in every JSON body. Vapor's content configuration is
+/// process-wide, so this runs once (a lazy global is initialised exactly once, even in parallel tests).
+private let installJSONCoders: Void = {
+    let encoder = JSONEncoder()
+    encoder.dateEncodingStrategy = .iso8601
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    let decoder = JSONDecoder()
+    decoder.dateDecodingStrategy = .iso8601
+    ContentConfiguration.global.use(encoder: encoder, for: .json)
+    ContentConfiguration.global.use(decoder: decoder, for: .json)
+}()
 
 /// `HERALD_SECRET_KEY`, or (SQLite only) a `0600` key file beside the database, created on first start.
 func loadSecretKey(_ configuration: HeraldConfiguration, logger: Logger) throws -> Data {

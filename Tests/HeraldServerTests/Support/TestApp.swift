@@ -1,0 +1,186 @@
+import FluentKit
+import Foundation
+@testable import HeraldServer
+import HeraldCore
+import NIOCore
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+
+/// Which database the suite runs on: PostgreSQL when `HERALD_TEST_POSTGRES_URL` is set (the test
+/// command sets it; a test then fails, never skips, if PostgreSQL is unreachable), else SQLite.
+enum TestDatabase {
+    static var postgresURL: String? {
+        ProcessInfo.processInfo.environment["HERALD_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    static var isPostgres: Bool { postgresURL != nil }
+
+    /// A fresh, empty database for one test: a temporary SQLite file, or a new PostgreSQL schema.
+    static func make() throws -> (HeraldConfiguration.Database, cleanupDirectory: URL?) {
+        if let url = postgresURL {
+            guard case .postgres(var location) = try HeraldConfiguration.parseDatabaseURL(url) else {
+                throw TestFailure("HERALD_TEST_POSTGRES_URL is not a postgres:// URL")
+            }
+            location.searchPath = ["t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")]
+            return (.postgres(location), nil)
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("herald-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return (.sqlite(path: dir.appendingPathComponent("herald.sqlite").path), dir)
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A configuration for tests: the given database, a fixed secret key, everything else default.
+func testConfiguration(database: HeraldConfiguration.Database, extra: [String: String] = [:]) throws -> HeraldConfiguration {
+    var env = ["HERALD_SECRET_KEY": Data(repeating: 7, count: 32).base64EncodedString()]
+    env.merge(extra) { $1 }
+    var configuration = try HeraldConfiguration(environment: env)
+    configuration.database = database
+    return configuration
+}
+
+/// Runs `body` against a configured, migrated application on a fresh database, then tears it down.
+func withApp(
+    environment extra: [String: String] = [:],
+    _ body: (Application) async throws -> Void
+) async throws {
+    let (database, directory) = try TestDatabase.make()
+    let app = try await Application.make(.testing)
+    do {
+        try await configure(app, configuration: try testConfiguration(database: database, extra: extra))
+        if case .postgres(let location) = database, let schema = location.searchPath?.first {
+            try await (app.db as! any SQLDatabase).raw("CREATE SCHEMA \(ident: schema)").run()
+        }
+        try await DatabaseSetup.prepare(app)
+        try await body(app)
+    } catch {
+        try? await dropSchema(app, database)
+        try? await app.asyncShutdown()
+        if let directory { try? FileManager.default.removeItem(at: directory) }
+        throw error
+    }
+    try await dropSchema(app, database)
+    try await app.asyncShutdown()
+    if let directory { try? FileManager.default.removeItem(at: directory) }
+}
+
+private func dropSchema(_ app: Application, _ database: HeraldConfiguration.Database) async throws {
+    guard case .postgres(let location) = database, let schema = location.searchPath?.first else { return }
+    try await (app.db as! any SQLDatabase).raw("DROP SCHEMA IF EXISTS \(ident: schema) CASCADE").run()
+}
+
+/// A parsed response: status, headers, and the body as JSON (if it is JSON).
+struct APIResponse {
+    var status: HTTPStatus
+    var headers: HTTPHeaders
+    var body: String
+    var json: Any? { try? JSONSerialization.jsonObject(with: Data(body.utf8), options: [.fragmentsAllowed]) }
+    var object: [String: Any] { json as? [String: Any] ?? [:] }
+    var array: [[String: Any]] { json as? [[String: Any]] ?? [] }
+    subscript(key: String) -> Any? { object[key] }
+    func string(_ key: String) -> String? { object[key] as? String }
+}
+
+extension Application {
+    /// Sends a request through the whole middleware stack and returns the parsed response.
+    func api(
+        _ method: HTTPMethod,
+        _ path: String,
+        token: String? = nil,
+        json: Any? = nil,
+        rawBody: String? = nil,
+        contentType: String? = "application/json"
+    ) async throws -> APIResponse {
+        var headers = HTTPHeaders()
+        if let token { headers.bearerAuthorization = .init(token: token) }
+        var body: ByteBuffer?
+        if let json {
+            body = ByteBuffer(data: try JSONSerialization.data(withJSONObject: json, options: [.fragmentsAllowed]))
+        } else if let rawBody {
+            body = ByteBuffer(string: rawBody)
+        }
+        if body != nil, let contentType { headers.replaceOrAdd(name: .contentType, value: contentType) }
+        let response = try await testing().sendRequest(method, path, headers: headers, body: body)
+        return APIResponse(status: response.status, headers: response.headers, body: response.body.string)
+    }
+
+    /// Creates a user directly in the database and returns an API token for them.
+    func makeUser(_ email: String, name: String? = nil) async throws -> (user: User, token: String) {
+        let user = User(email: email, name: name ?? email)
+        try await user.create(on: db)
+        let (_, token) = try await APIToken.issue(for: try user.requireID(), name: "test", factory: herald.credentials, on: db)
+        return (user, token)
+    }
+}
+
+/// An organization with one member of each role, plus an outsider who owns another organization.
+struct Tenancy {
+    var orgID: String
+    var owner: String
+    var admin: String
+    var responder: String
+    var stakeholder: String
+    var outsider: String
+    var outsiderOrgID: String
+    var projectID: String
+    var serviceID: String
+
+    static func make(_ app: Application) async throws -> Tenancy {
+        let owner = try await app.makeUser("owner@example.com").token
+        let outsider = try await app.makeUser("outsider@example.org").token
+        let org = try await app.api(.POST, "/api/v1/orgs", token: owner, json: ["name": "Acme"])
+        try #require(org.status == .created, "\(org.body)")
+        let orgID = try #require(org.string("id"))
+        let other = try await app.api(.POST, "/api/v1/orgs", token: outsider, json: ["name": "Other"])
+        var tokens: [String: String] = [:]
+        for role in ["admin", "responder", "stakeholder"] {
+            let email = "\(role)@example.com"
+            let added = try await app.api(.POST, "/api/v1/orgs/\(orgID)/members", token: owner,
+                                          json: ["email": email, "name": role.capitalized, "role": role])
+            try #require(added.status == .created, "\(added.body)")
+            let user = try #require(try await User.query(on: app.db).filter(\.$email == email).first())
+            tokens[role] = try await APIToken.issue(for: user.requireID(), name: "t", factory: app.herald.credentials, on: app.db).1
+        }
+        let project = try await app.api(.POST, "/api/v1/orgs/\(orgID)/projects", token: owner, json: ["name": "Checkout"])
+        try #require(project.status == .created, "\(project.body)")
+        let projectID = try #require(project.string("id"))
+        let service = try await app.api(.POST, "/api/v1/projects/\(projectID)/services", token: owner, json: ["name": "payments"])
+        try #require(service.status == .created, "\(service.body)")
+        return Tenancy(orgID: orgID, owner: owner, admin: tokens["admin"]!, responder: tokens["responder"]!,
+                       stakeholder: tokens["stakeholder"]!, outsider: outsider,
+                       outsiderOrgID: try #require(other.string("id")), projectID: projectID,
+                       serviceID: try #require(service.string("id")))
+    }
+
+    func token(_ role: String) -> String {
+        switch role {
+        case "owner": owner
+        case "admin": admin
+        case "responder": responder
+        case "stakeholder": stakeholder
+        default: outsider
+        }
+    }
+}
+
+/// Counts rows of a table, to prove that a refused request changed nothing.
+func rowCount(_ app: Application, _ table: String) async throws -> Int {
+    let row = try await (app.db as! any SQLDatabase).raw("SELECT COUNT(*) AS n FROM \(ident: table)").first()
+    return try row?.decode(column: "n", as: Int.self) ?? -1
+}
+
+/// Row counts of every tenancy table.
+func snapshotCounts(_ app: Application) async throws -> [String: Int] {
+    var counts: [String: Int] = [:]
+    for table in ["organizations", "users", "memberships", "projects", "project_members", "services", "api_tokens", "event_keys"] {
+        counts[table] = try await rowCount(app, table)
+    }
+    return counts
+}

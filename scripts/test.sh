@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Herald's whole test suite, as CI runs it (`make test`):
+#   1. installs what is missing (Debian's PostgreSQL, the OpenAPI validator from PyPI), idempotently;
+#   2. starts a throwaway PostgreSQL cluster under a temp dir on a free loopback port;
+#   3. builds, then runs every Swift test on SQLite and again on PostgreSQL;
+#   4. validates the OpenAPI document; stops the cluster; exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n== %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# --- 1. packages -------------------------------------------------------------
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/initdb" ]; then
+    log "installing PostgreSQL from Debian"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postgresql >/dev/null
+fi
+PGBIN="$(pg_bin)"
+if ! python3 -c 'import openapi_spec_validator' 2>/dev/null; then
+    log "installing openapi-spec-validator from PyPI"
+    python3 -m pip install -q openapi-spec-validator
+fi
+
+# --- 2. PostgreSQL -----------------------------------------------------------
+PGTMP="$(mktemp -d /tmp/herald-pg.XXXXXX)"
+PGPORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+[ "$(id -u)" = 0 ] && chown postgres:postgres "$PGTMP"
+stop_pg() {
+    as_pg "$PGBIN/pg_ctl" -D "$PGTMP/data" -m immediate -w stop >/dev/null 2>&1 || true
+    rm -rf "$PGTMP"
+}
+trap stop_pg EXIT
+log "starting PostgreSQL on 127.0.0.1:$PGPORT"
+as_pg "$PGBIN/initdb" -D "$PGTMP/data" -U herald --auth=trust -E UTF8 >"$PGTMP/initdb.log" 2>&1 \
+    || { cat "$PGTMP/initdb.log"; exit 1; }
+as_pg "$PGBIN/pg_ctl" -D "$PGTMP/data" -l "$PGTMP/server.log" -w start \
+    -o "-p $PGPORT -k $PGTMP -c listen_addresses=127.0.0.1 -c max_connections=600 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    >/dev/null || { cat "$PGTMP/server.log"; exit 1; }
+as_pg "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U herald herald_test
+export HERALD_TEST_PG_URL="postgres://herald@127.0.0.1:$PGPORT/herald_test"
+
+# --- 3. Swift tests on both databases ---------------------------------------
+status=0
+log "building"
+swift build --build-tests || exit 1
+log "Swift tests on SQLite"
+env -u HERALD_TEST_POSTGRES_URL swift test --skip-build || status=1
+log "Swift tests on PostgreSQL"
+HERALD_TEST_POSTGRES_URL="$HERALD_TEST_PG_URL" swift test --skip-build || status=1
+
+# --- 4. OpenAPI document -----------------------------------------------------
+log "validating the OpenAPI document"
+python3 scripts/check_openapi.py || status=1
+
+if [ "$status" = 0 ]; then log "all tests passed"; else log "SOME TESTS FAILED"; fi
+exit "$status"
