@@ -3,7 +3,8 @@
 #   1. installs what is missing (Debian's PostgreSQL, the OpenAPI validator from PyPI), idempotently;
 #   2. starts a throwaway PostgreSQL cluster under a temp dir on a free loopback port;
 #   3. builds, then runs every Swift test on SQLite and again on PostgreSQL;
-#   4. validates the OpenAPI document; stops the cluster; exits non-zero on any failure.
+#   4. runs the end-to-end tests (pytest) against the built binary;
+#   5. validates the OpenAPI document; stops the cluster; exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,9 +19,12 @@ if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/initdb" ]; then
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postgresql >/dev/null
 fi
 PGBIN="$(pg_bin)"
-if ! python3 -c 'import openapi_spec_validator' 2>/dev/null; then
-    log "installing openapi-spec-validator from PyPI"
-    python3 -m pip install -q openapi-spec-validator
+python_need=()
+python3 -c 'import openapi_spec_validator' 2>/dev/null || python_need+=(openapi-spec-validator)
+python3 -c 'import pytest' 2>/dev/null || python_need+=(pytest)
+if [ "${#python_need[@]}" -gt 0 ]; then
+    log "installing from PyPI: ${python_need[*]}"
+    python3 -m pip install -q "${python_need[@]}" || exit 1
 fi
 
 # --- 2. PostgreSQL -----------------------------------------------------------
@@ -51,7 +55,11 @@ env -u HERALD_TEST_POSTGRES_URL swift test --skip-build || status=1
 log "Swift tests on PostgreSQL"
 HERALD_TEST_POSTGRES_URL="$HERALD_TEST_PG_URL" swift test --skip-build || status=1
 
-# --- 4. OpenAPI document -----------------------------------------------------
+# --- 4. End-to-end tests of the built binary ------------------------------------
+log "end-to-end tests (the herald binary, SQLite and PostgreSQL)"
+HERALD_BIN="$PWD/.build/debug/herald" python3 -m pytest -q -p no:cacheprovider tests/e2e || status=1
+
+# --- 5. OpenAPI document -----------------------------------------------------
 log "validating the OpenAPI document"
 python3 scripts/check_openapi.py || status=1
 
