@@ -1,5 +1,5 @@
 # The index of Herald's commands.
-.PHONY: build test run migrate clean
+.PHONY: build test run sandbox migrate openapi clean
 
 build:
 	swift build
@@ -11,6 +11,14 @@ test:
 ## Herald on the embedded SQLite database at http://127.0.0.1:8080
 run:
 	swift run herald serve
+
+## Herald with the built-in Slack sandbox and demo data
+sandbox:
+	swift run herald serve --sandbox
+
+## Regenerate the OpenAPI document from scripts/openapi/gen.py
+openapi:
+	python3 scripts/openapi/gen.py && python3 scripts/check_openapi.py
 
 migrate:
 	swift run herald migrate

@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         /// Pure domain: no Vapor, no database.
@@ -32,12 +33,32 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        /// The Slack Web API client, Block Kit, Slack errors and request signatures, over an injectable transport.
+        .target(
+            name: "SlackAPI",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        /// The built-in Slack workspace emulation behind `--sandbox` and the tests.
+        .target(
+            name: "SlackSandbox",
+            dependencies: [
+                "SlackAPI",
+                .product(name: "Vapor", package: "vapor"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         /// The Vapor application: configuration, routes, models, migrations, workers.
         .target(
             name: "HeraldServer",
             dependencies: [
                 "HeraldCore",
+                "SlackAPI",
+                "SlackSandbox",
                 .product(name: "Vapor", package: "vapor"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentKit", package: "fluent-kit"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
@@ -67,10 +88,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SlackAPITests",
+            dependencies: ["SlackAPI"],
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "HeraldServerTests",
             dependencies: [
                 "HeraldServer",
                 "HeraldCore",
+                "SlackAPI",
+                "SlackSandbox",
                 .product(name: "VaporTesting", package: "vapor"),
             ],
             swiftSettings: swiftSettings

@@ -2,15 +2,19 @@ import Fluent
 import Foundation
 import HeraldCore
 import Leaf
+import SlackAPI
 import Vapor
 
 /// Test seams: what a test may replace.
 public struct HeraldOverrides: Sendable {
     /// Random bytes for credentials.
     public var randomBytes: (@Sendable (Int) -> [UInt8])?
+    /// How Herald's Slack client reaches Slack (default: AsyncHTTPClient).
+    public var slackTransport: (any SlackHTTPTransport)?
 
-    public init(randomBytes: (@Sendable (Int) -> [UInt8])? = nil) {
+    public init(randomBytes: (@Sendable (Int) -> [UInt8])? = nil, slackTransport: (any SlackHTTPTransport)? = nil) {
         self.randomBytes = randomBytes
+        self.slackTransport = slackTransport
     }
 }
 
@@ -22,7 +26,10 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
         configuration: configuration,
         secrets: secrets,
         credentials: CredentialFactory(randomBytes: overrides.randomBytes ?? CredentialFactory.systemRandomBytes),
-        metrics: HeraldMetrics()
+        metrics: HeraldMetrics(),
+        slack: SlackClient(baseURL: configuration.slackAPIURL,
+                           transport: overrides.slackTransport ?? AsyncHTTPClientSlackTransport(client: app.http.client.shared)),
+        sandbox: nil
     )
 
     app.http.server.configuration.hostname = configuration.hostname
@@ -82,4 +89,5 @@ func routes(_ app: Application) throws {
     try api.register(collection: OrganizationsController())
     try api.register(collection: ProjectsController())
     try api.register(collection: CredentialsController(factory: app.herald.credentials))
+    try api.register(collection: SlackSettingsController())
 }

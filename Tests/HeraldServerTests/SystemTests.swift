@@ -47,7 +47,8 @@ struct SystemTests {
             let documented = Set(paths.flatMap { path, item in
                 item.keys.filter(methods.contains).map { "\($0.uppercased()) \(path)" }
             })
-            let routed = Set(app.routes.all.map { route in
+            // The sandbox's routes are Slack's API, not Herald's: they are not in Herald's document.
+            let routed = Set(app.routes.all.filter { $0.path.first?.description != "sandbox" }.map { route in
                 let path = route.path.map { component -> String in
                     switch component {
                     case .parameter(let name): "{\(name)}"

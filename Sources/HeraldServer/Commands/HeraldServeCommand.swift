@@ -9,6 +9,9 @@ struct HeraldServeCommand: AsyncCommand {
         @Option(name: "port", short: "p", help: "Port to listen on (default 8080, or HERALD_PORT).")
         var port: Int?
 
+        @Flag(name: "sandbox", help: "Also serve a built-in Slack workspace at /sandbox, point Herald at it, and seed a demo.")
+        var sandbox: Bool
+
         init() {}
     }
 
@@ -19,9 +22,19 @@ struct HeraldServeCommand: AsyncCommand {
         if let hostname = signature.hostname { app.http.server.configuration.hostname = hostname }
         if let port = signature.port { app.http.server.configuration.port = port }
         try await DatabaseSetup.prepare(app)
+        var demo: SandboxMode.Demo?
+        var base = ""
+        if signature.sandbox {
+            let configuration = app.http.server.configuration
+            let host = ["0.0.0.0", "::", "[::]"].contains(configuration.hostname) ? "127.0.0.1" : configuration.hostname
+            base = "http://\(host.contains(":") ? "[\(host)]" : host):\(configuration.port)"
+            let workspace = try SandboxMode.enable(app, apiBaseURL: URL(string: base + "/sandbox/api")!)
+            demo = try await SandboxMode.seedDemo(app, workspace: workspace)
+        }
         // Vapor's own serve command starts the server and handles SIGINT/SIGTERM; our options are
         // already consumed, so it parses an empty input and uses the configuration set above.
         var context = context
         try await app.servers.asyncCommand.run(using: &context)
+        if let demo { context.console.output(SandboxMode.banner(demo, baseURL: base), style: .plain, newLine: true) }
     }
 }

@@ -1164,6 +1164,485 @@ enum OpenAPIDocument {
         ]
       }
     },
+    "/api/v1/orgs/{org}/settings/slack": {
+      "get": {
+        "operationId": "getOrgSlackSettings",
+        "summary": "The organization's Slack settings; the token is never shown.",
+        "parameters": [
+          {
+            "name": "org",
+            "in": "path",
+            "required": true,
+            "description": "Organization id.",
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Own and effective settings with their levels.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SlackSettings"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        },
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ]
+      },
+      "put": {
+        "operationId": "updateOrgSlackSettings",
+        "summary": "Change the organization's Slack settings; absent fields stay as they are.",
+        "parameters": [
+          {
+            "name": "org",
+            "in": "path",
+            "required": true,
+            "description": "Organization id.",
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/SlackSettingsUpdate"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The settings after the change.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SlackSettings"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "422": {
+            "$ref": "#/components/responses/UnprocessableContent"
+          }
+        },
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ]
+      },
+      "delete": {
+        "operationId": "deleteOrgSlackSettings",
+        "summary": "Remove the organization's Slack settings and token.",
+        "parameters": [
+          {
+            "name": "org",
+            "in": "path",
+            "required": true,
+            "description": "Organization id.",
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ],
+        "responses": {
+          "204": {
+            "description": "No content."
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        },
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ]
+      }
+    },
+    "/api/v1/orgs/{org}/settings/slack/test": {
+      "post": {
+        "operationId": "testOrgSlackSettings",
+        "summary": "Send a test message to every effective channel.",
+        "parameters": [
+          {
+            "name": "org",
+            "in": "path",
+            "required": true,
+            "description": "Organization id.",
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Each channel's outcome, with Slack's error code.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SlackTestResults"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "422": {
+            "$ref": "#/components/responses/UnprocessableContent"
+          }
+        },
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ]
+      }
+    },
+    "/api/v1/projects/{p}/settings/slack": {
+      "get": {
+        "operationId": "getProjectSlackSettings",
+        "summary": "The project's Slack settings and the effective ones, inherited from the organization.",
+        "parameters": [
+          {
+            "name": "p",
+            "in": "path",
+            "required": true,
+            "description": "Project id.",
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Own and effective settings with their levels.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SlackSettings"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        },
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ]
+      },
+      "put": {
+        "operationId": "updateProjectSlackSettings",
+        "summary": "Change the project's Slack settings; absent fields stay as they are. A project with settings uses its own `enabled`.",
+        "parameters": [
+          {
+            "name": "p",
+            "in": "path",
+            "required": true,
+            "description": "Project id.",
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/SlackSettingsUpdate"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The settings after the change.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SlackSettings"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "422": {
+            "$ref": "#/components/responses/UnprocessableContent"
+          }
+        },
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ]
+      },
+      "delete": {
+        "operationId": "deleteProjectSlackSettings",
+        "summary": "Remove the project's own settings and token: it inherits everything again.",
+        "parameters": [
+          {
+            "name": "p",
+            "in": "path",
+            "required": true,
+            "description": "Project id.",
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ],
+        "responses": {
+          "204": {
+            "description": "No content."
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        },
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ]
+      }
+    },
+    "/api/v1/projects/{p}/settings/slack/test": {
+      "post": {
+        "operationId": "testProjectSlackSettings",
+        "summary": "Send a test message to every effective channel; refused while Slack is disabled for the project.",
+        "parameters": [
+          {
+            "name": "p",
+            "in": "path",
+            "required": true,
+            "description": "Project id.",
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Each channel's outcome, with Slack's error code.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SlackTestResults"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "422": {
+            "$ref": "#/components/responses/UnprocessableContent"
+          }
+        },
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ]
+      }
+    },
+    "/api/v1/services/{s}/settings/slack": {
+      "get": {
+        "operationId": "getServiceSlackSettings",
+        "summary": "The service's own Slack channel and where its incidents go.",
+        "parameters": [
+          {
+            "name": "s",
+            "in": "path",
+            "required": true,
+            "description": "Service id.",
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The service channel and the effective incident channels.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ServiceSlackSettings"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          }
+        },
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ]
+      },
+      "put": {
+        "operationId": "updateServiceSlackSettings",
+        "summary": "Set (or clear, with null or \"\") the service's Slack channel.",
+        "parameters": [
+          {
+            "name": "s",
+            "in": "path",
+            "required": true,
+            "description": "Service id.",
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ServiceSlackSettingsUpdate"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The service settings after the change.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ServiceSlackSettings"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "422": {
+            "$ref": "#/components/responses/UnprocessableContent"
+          }
+        },
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ]
+      }
+    },
     "/api/v1/me/tokens/{id}": {
       "delete": {
         "operationId": "revokeAPIToken",
@@ -1605,6 +2084,247 @@ enum OpenAPIDocument {
           "token": {
             "type": "string",
             "description": "The API token; shown only once."
+          }
+        }
+      },
+      "SlackSettingsUpdate": {
+        "type": "object",
+        "required": [],
+        "properties": {
+          "enabled": {
+            "type": "boolean"
+          },
+          "token": {
+            "type": "string",
+            "writeOnly": true,
+            "description": "A bot token; stored encrypted, never returned. Surrounding whitespace is trimmed; inner whitespace is refused."
+          },
+          "removeToken": {
+            "type": "boolean",
+            "description": "Erase this level's token; ignored when `token` is given."
+          },
+          "channels": {
+            "oneOf": [
+              {
+                "type": "string",
+                "description": "Names or ids separated by spaces."
+              },
+              {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              }
+            ],
+            "description": "Channel names (#alerts) or ids (C0123); at most 100. Empty inherits the organization's."
+          }
+        }
+      },
+      "SlackSettings": {
+        "type": "object",
+        "required": [
+          "hasSettings",
+          "enabled",
+          "channels",
+          "tokenConfigured",
+          "effective"
+        ],
+        "properties": {
+          "hasSettings": {
+            "type": "boolean",
+            "description": "Whether this level has settings at all."
+          },
+          "enabled": {
+            "type": "boolean"
+          },
+          "channels": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          },
+          "tokenConfigured": {
+            "type": "boolean"
+          },
+          "tokenFingerprint": {
+            "type": "string",
+            "description": "8 hex characters; reveals nothing of the token."
+          },
+          "effective": {
+            "$ref": "#/components/schemas/EffectiveSlackSettings"
+          }
+        }
+      },
+      "EffectiveSlackSettings": {
+        "type": "object",
+        "required": [
+          "enabled",
+          "channels",
+          "tokenConfigured",
+          "complete",
+          "missing",
+          "from"
+        ],
+        "properties": {
+          "enabled": {
+            "type": "boolean"
+          },
+          "channels": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          },
+          "tokenConfigured": {
+            "type": "boolean"
+          },
+          "tokenFingerprint": {
+            "type": "string"
+          },
+          "complete": {
+            "type": "boolean",
+            "description": "A token and at least one channel."
+          },
+          "missing": {
+            "type": "array",
+            "items": {
+              "type": "string",
+              "enum": [
+                "token",
+                "channels"
+              ]
+            }
+          },
+          "from": {
+            "type": "object",
+            "description": "The level each effective field came from.",
+            "required": [
+              "enabled",
+              "token",
+              "channels"
+            ],
+            "properties": {
+              "enabled": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "enum": [
+                  "org",
+                  "project",
+                  null
+                ]
+              },
+              "token": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "enum": [
+                  "org",
+                  "project",
+                  null
+                ]
+              },
+              "channels": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "enum": [
+                  "org",
+                  "project",
+                  null
+                ]
+              }
+            }
+          }
+        }
+      },
+      "SlackTestResults": {
+        "type": "object",
+        "required": [
+          "results"
+        ],
+        "properties": {
+          "results": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "channel",
+                "ok"
+              ],
+              "properties": {
+                "channel": {
+                  "type": "string"
+                },
+                "ok": {
+                  "type": "boolean"
+                },
+                "error": {
+                  "type": "string",
+                  "description": "Slack's error code, e.g. channel_not_found."
+                },
+                "ts": {
+                  "type": "string"
+                }
+              }
+            }
+          }
+        }
+      },
+      "ServiceSlackSettings": {
+        "type": "object",
+        "required": [
+          "channel",
+          "effective"
+        ],
+        "properties": {
+          "channel": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "effective": {
+            "type": "object",
+            "required": [
+              "channels",
+              "from"
+            ],
+            "properties": {
+              "channels": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              },
+              "from": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "enum": [
+                  "service",
+                  "project",
+                  "org",
+                  null
+                ]
+              }
+            }
+          }
+        }
+      },
+      "ServiceSlackSettingsUpdate": {
+        "type": "object",
+        "required": [],
+        "properties": {
+          "channel": {
+            "type": [
+              "string",
+              "null"
+            ]
           }
         }
       },

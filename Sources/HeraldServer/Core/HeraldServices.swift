@@ -1,5 +1,7 @@
 import Foundation
 import HeraldCore
+import SlackAPI
+import SlackSandbox
 import Vapor
 
 /// Herald's shared services, built once in ``configure(_:configuration:overrides:)``.
@@ -8,6 +10,10 @@ struct HeraldServices: Sendable {
     var secrets: SecretsBox
     var credentials: CredentialFactory
     var metrics: HeraldMetrics
+    /// Herald's Slack Web API client (pointed at the sandbox in `--sandbox` mode).
+    var slack: SlackClient
+    /// The built-in Slack workspace, when `--sandbox` (or a test) mounted it.
+    var sandbox: SandboxWorkspace?
 }
 
 extension Application {

@@ -14,5 +14,9 @@ extension Application {
             migrations.add(CreateAPITokens())
             migrations.add(CreateEventKeys())
         }
+        do { // Migration 002 - Slack settings per organization and project, Slack channel per service
+            migrations.add(CreateSlackSettings())
+            migrations.add(AddServiceSlackChannel())
+        }
     }
 }

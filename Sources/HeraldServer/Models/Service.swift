@@ -9,6 +9,8 @@ final class Service: Model, @unchecked Sendable {
     @Parent(key: "project_id") var project: Project
     @Field(key: "name") var name: String
     @Field(key: "name_key") var nameKey: String
+    /// Incidents of this service go to this Slack channel instead of the project's (SPEC §3).
+    @OptionalField(key: "slack_channel") var slackChannel: String?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
 
     init() {}

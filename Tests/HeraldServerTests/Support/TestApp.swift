@@ -2,6 +2,7 @@ import FluentKit
 import Foundation
 @testable import HeraldServer
 import HeraldCore
+import NIOConcurrencyHelpers
 import NIOCore
 import SQLKit
 import Testing
@@ -49,12 +50,22 @@ func testConfiguration(database: HeraldConfiguration.Database, extra: [String: S
 /// Runs `body` against a configured, migrated application on a fresh database, then tears it down.
 func withApp(
     environment extra: [String: String] = [:],
+    sandbox: Bool = false,
+    logs: LogCapture? = nil,
     _ body: (Application) async throws -> Void
 ) async throws {
     let (database, directory) = try TestDatabase.make()
-    let app = try await Application.make(.testing)
+    let app: Application
+    if let logs {
+        var logger = Logger(label: "herald.test") { _ in logs.handler() }
+        logger.logLevel = .trace
+        app = try await Application.make(.testing, logger: logger)
+    } else {
+        app = try await Application.make(.testing)
+    }
     do {
         try await configure(app, configuration: try testConfiguration(database: database, extra: extra))
+        if sandbox { try SandboxMode.enable(app, apiBaseURL: nil) }
         if case .postgres(let location) = database, let schema = location.searchPath?.first {
             try await (app.db as! any SQLDatabase).raw("CREATE SCHEMA \(ident: schema)").run()
         }
@@ -179,8 +190,37 @@ func rowCount(_ app: Application, _ table: String) async throws -> Int {
 /// Row counts of every tenancy table.
 func snapshotCounts(_ app: Application) async throws -> [String: Int] {
     var counts: [String: Int] = [:]
-    for table in ["organizations", "users", "memberships", "projects", "project_members", "services", "api_tokens", "event_keys"] {
+    for table in ["organizations", "users", "memberships", "projects", "project_members", "services", "api_tokens", "event_keys", "slack_settings"] {
         counts[table] = try await rowCount(app, table)
     }
     return counts
+}
+
+/// Records every log line (message and metadata) of an application, for "never in the logs" checks.
+final class LogCapture: @unchecked Sendable {
+    private let lock = NIOLock()
+    private var lines: [String] = []
+
+    var text: String { lock.withLock { lines.joined(separator: "\n") } }
+    var count: Int { lock.withLock { lines.count } }
+
+    func append(_ line: String) { lock.withLock { lines.append(line) } }
+
+    func handler() -> CapturingLogHandler { CapturingLogHandler(capture: self) }
+}
+
+struct CapturingLogHandler: LogHandler {
+    let capture: LogCapture
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+        let all = metadata.merging(extra ?? [:]) { $1 }
+        capture.append("\(level) \(message) \(all)")
+    }
 }

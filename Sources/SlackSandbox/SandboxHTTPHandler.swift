@@ -1,0 +1,109 @@
+import Foundation
+import SlackAPI
+
+/// Turns HTTP requests into sandbox calls the way Slack reads them: the method from the path
+/// (`…/api/chat.postMessage`), fields from a JSON body, a form body or the query string, the
+/// token from `Authorization: Bearer` or a `token` field. Webhooks are `…/services/T/B/secret`.
+public struct SandboxHTTPHandler: Sendable {
+    public let workspace: SandboxWorkspace
+
+    public init(workspace: SandboxWorkspace) {
+        self.workspace = workspace
+    }
+
+    public func handle(_ request: SlackHTTPRequest) async -> SlackHTTPResponse {
+        let parts = request.url.pathComponents
+        if let i = parts.lastIndex(of: "api"), i + 1 < parts.count {
+            return await webAPI(method: parts[i + 1], request)
+        }
+        if let i = parts.lastIndex(of: "services"), i + 3 < parts.count {
+            let path = parts[(i + 1)...(i + 3)].joined(separator: "/")
+            let params = Self.webhookParams(request)
+            let result = await workspace.webhook(path: path, params: params)
+            return SlackHTTPResponse(status: result.status, headers: result.headers, body: result.body)
+        }
+        return SlackHTTPResponse(status: 404, headers: ["content-type": "text/plain"], body: Data("not found".utf8))
+    }
+
+    private func webAPI(method: String, _ request: SlackHTTPRequest) async -> SlackHTTPResponse {
+        var params = Self.queryParams(request.url)
+        let contentType = request.headers["content-type"]?.lowercased() ?? ""
+        if let body = request.body, !body.isEmpty {
+            if contentType.hasPrefix("application/json") {
+                guard let json = JSONValue.parse(body) else { return Self.respond(.error("invalid_json")) }
+                guard case .object(let fields) = json else { return Self.respond(.error("json_not_object")) }
+                params.merge(fields) { $1 }
+            } else if contentType.hasPrefix("application/x-www-form-urlencoded") || contentType.isEmpty {
+                params.merge(Self.formParams(body)) { $1 }
+            } else {
+                return Self.respond(.error("invalid_form_data"))
+            }
+        }
+        var token: String?
+        var basic: (String, String)?
+        if let auth = request.headers["authorization"] {
+            if auth.lowercased().hasPrefix("bearer ") {
+                token = String(auth.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+            } else if auth.lowercased().hasPrefix("basic "),
+                      let decoded = Data(base64Encoded: String(auth.dropFirst(6))).flatMap({ String(data: $0, encoding: .utf8) }),
+                      let colon = decoded.firstIndex(of: ":")
+            {
+                basic = (String(decoded[..<colon]), String(decoded[decoded.index(after: colon)...]))
+            }
+        }
+        // JSON bodies must carry the token in the header, as with Slack; forms and queries may carry it as a field.
+        if token == nil, !contentType.hasPrefix("application/json") { token = params["token"]?.string }
+        params["token"] = nil
+        let result = await workspace.call(method: method, params: params, token: token, basicAuth: basic)
+        return Self.respond(result)
+    }
+
+    static func respond(_ result: SandboxResult) -> SlackHTTPResponse {
+        SlackHTTPResponse(status: result.status, headers: result.headers, body: result.body)
+    }
+
+    static func webhookParams(_ request: SlackHTTPRequest) -> [String: JSONValue]? {
+        guard let body = request.body, !body.isEmpty else { return nil }
+        let contentType = request.headers["content-type"]?.lowercased() ?? ""
+        if contentType.hasPrefix("application/x-www-form-urlencoded") {
+            guard let payload = formParams(body)["payload"]?.string, case .object(let o)? = JSONValue.parse(Data(payload.utf8)) else { return nil }
+            return o
+        }
+        guard case .object(let o)? = JSONValue.parse(body) else { return nil }
+        return o
+    }
+
+    static func queryParams(_ url: URL) -> [String: JSONValue] {
+        var out: [String: JSONValue] = [:]
+        for item in URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems ?? [] {
+            out[item.name] = .string(item.value ?? "")
+        }
+        return out
+    }
+
+    static func formParams(_ body: Data) -> [String: JSONValue] {
+        var out: [String: JSONValue] = [:]
+        for pair in String(decoding: body, as: UTF8.self).split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ s: Substring) -> String {
+                String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s)
+            }
+            out[decode(kv[0])] = .string(kv.count > 1 ? decode(kv[1]) : "")
+        }
+        return out
+    }
+}
+
+/// A transport that hands requests straight to an in-process sandbox: Herald's tests exercise
+/// the real client encoding and the sandbox's parsing without a socket.
+public struct SandboxTransport: SlackHTTPTransport {
+    public let handler: SandboxHTTPHandler
+
+    public init(handler: SandboxHTTPHandler) {
+        self.handler = handler
+    }
+
+    public func send(_ request: SlackHTTPRequest, timeout: Duration) async throws -> SlackHTTPResponse {
+        await handler.handle(request)
+    }
+}

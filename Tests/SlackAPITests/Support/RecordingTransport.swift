@@ -1,0 +1,65 @@
+import Foundation
+import SlackAPI
+import Testing
+
+/// A fake Slack: answers with queued replies and records every request. A request that carries a secret
+/// (a Slack token, or any string in `secrets`) anywhere but the `Authorization` header fails the test.
+actor RecordingTransport: SlackHTTPTransport {
+    enum Reply: Sendable {
+        case response(SlackHTTPResponse)
+        case failure(SlackTransportError)
+    }
+
+    private var replies: [Reply]
+    private(set) var requests: [SlackHTTPRequest] = []
+    private(set) var timeouts: [Duration] = []
+    private let secrets: [String]
+
+    init(_ replies: [Reply] = [], secrets: [String] = []) {
+        self.replies = replies
+        self.secrets = secrets
+    }
+
+    /// Answers each call in turn with a recorded Slack fixture, HTTP 200.
+    init(fixtures names: [String], secrets: [String] = []) throws {
+        self.init(try names.map { .response(SlackHTTPResponse(status: 200, body: try Fixture.data($0))) }, secrets: secrets)
+    }
+
+    func enqueue(_ reply: Reply) {
+        replies.append(reply)
+    }
+
+    func send(_ request: SlackHTTPRequest, timeout: Duration) async throws -> SlackHTTPResponse {
+        checkForLeakedSecrets(request)
+        requests.append(request)
+        timeouts.append(timeout)
+        guard !replies.isEmpty else {
+            Issue.record("unexpected request to \(request.url.absoluteString): no reply queued")
+            throw SlackTransportError.connection("no reply queued")
+        }
+        switch replies.removeFirst() {
+        case .response(let response): return response
+        case .failure(let error): throw error
+        }
+    }
+
+    private func checkForLeakedSecrets(_ request: SlackHTTPRequest) {
+        var places: [(String, String)] = [("URL", request.url.absoluteString)]
+        if let body = request.body {
+            places.append(("body", String(decoding: body, as: UTF8.self)))
+        }
+        for (name, value) in request.headers where name != "authorization" {
+            places.append(("header \(name)", value))
+        }
+        for (place, text) in places {
+            if text.contains(Self.tokenPattern) {
+                Issue.record("request to \(request.url.path) carries a Slack token in its \(place)")
+            }
+            for secret in secrets where text.contains(secret) {
+                Issue.record("request to \(request.url.path) carries a secret in its \(place)")
+            }
+        }
+    }
+
+    nonisolated(unsafe) private static let tokenPattern = try! Regex("xox[abprse]-")
+}
