@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Herald's whole test suite, as CI runs it (`make test`):
-#   1. installs what is missing (Debian's PostgreSQL, the OpenAPI validator from PyPI), idempotently;
+#   1. installs what is missing (Debian's PostgreSQL; pytest, slack_sdk and the OpenAPI validator
+#      from PyPI), idempotently;
 #   2. starts a throwaway PostgreSQL cluster under a temp dir on a free loopback port;
 #   3. builds, then runs every Swift test on SQLite and again on PostgreSQL;
 #   4. runs the end-to-end tests (pytest) against the built binary;
@@ -22,6 +23,7 @@ PGBIN="$(pg_bin)"
 python_need=()
 python3 -c 'import openapi_spec_validator' 2>/dev/null || python_need+=(openapi-spec-validator)
 python3 -c 'import pytest' 2>/dev/null || python_need+=(pytest)
+python3 -c 'import slack_sdk' 2>/dev/null || python_need+=(slack_sdk)
 if [ "${#python_need[@]}" -gt 0 ]; then
     log "installing from PyPI: ${python_need[*]}"
     python3 -m pip install -q "${python_need[@]}" || exit 1
