@@ -29,6 +29,7 @@ let package = Package(
         .target(
             name: "HeraldCore",
             dependencies: [
+                "SlackAPI",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
@@ -84,7 +85,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HeraldCoreTests",
-            dependencies: ["HeraldCore"],
+            dependencies: ["HeraldCore", "SlackAPI"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -11,10 +11,16 @@ public struct HeraldOverrides: Sendable {
     public var randomBytes: (@Sendable (Int) -> [UInt8])?
     /// How Herald's Slack client reaches Slack (default: AsyncHTTPClient).
     public var slackTransport: (any SlackHTTPTransport)?
+    public var now: (@Sendable () -> Date)?
+    /// Numbers in 0..<1 for retry jitter.
+    public var random: (@Sendable () -> Double)?
 
-    public init(randomBytes: (@Sendable (Int) -> [UInt8])? = nil, slackTransport: (any SlackHTTPTransport)? = nil) {
+    public init(randomBytes: (@Sendable (Int) -> [UInt8])? = nil, slackTransport: (any SlackHTTPTransport)? = nil,
+                now: (@Sendable () -> Date)? = nil, random: (@Sendable () -> Double)? = nil) {
         self.randomBytes = randomBytes
         self.slackTransport = slackTransport
+        self.now = now
+        self.random = random
     }
 }
 
@@ -29,8 +35,16 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
         metrics: HeraldMetrics(),
         slack: SlackClient(baseURL: configuration.slackAPIURL,
                            transport: overrides.slackTransport ?? AsyncHTTPClientSlackTransport(client: app.http.client.shared)),
-        sandbox: nil
+        sandbox: nil,
+        writeGate: WriteGate(serialize: !configuration.database.isPostgres),
+        deliverySignal: DeliverySignal(),
+        router: HeraldCore.Router(),
+        retryPolicy: RetryPolicy(maxAge: .seconds(configuration.deliveryMaxAge)),
+        links: HeraldLinks(base: configuration.publicURL),
+        now: overrides.now ?? { Date() },
+        random: overrides.random ?? { Double.random(in: 0..<1) }
     )
+    app.lifecycle.use(DeliveryWorkerLifecycle())
 
     app.http.server.configuration.hostname = configuration.hostname
     app.http.server.configuration.port = configuration.port
@@ -54,6 +68,7 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
     app.asyncCommands.use(HeraldServeCommand(), as: "serve", isDefault: true)
     app.asyncCommands.use(HeraldMigrateCommand(), as: "migrate")
     app.asyncCommands.use(UsersCommand(), as: "users")
+    app.asyncCommands.use(WorkerCommand(), as: "worker")
 }
 
 /// ISO 8601 dates and stable key order in every JSON body. Vapor's content configuration is
@@ -90,4 +105,9 @@ func routes(_ app: Application) throws {
     try api.register(collection: ProjectsController())
     try api.register(collection: CredentialsController(factory: app.herald.credentials))
     try api.register(collection: SlackSettingsController())
+    try api.register(collection: IncidentsController())
+    try api.register(collection: DeliveriesController())
+    // Event intake authenticates with project event keys, not personal tokens.
+    try app.grouped("api", "v1").register(collection: EventsController())
+    try app.register(collection: PagerDutyController())
 }

@@ -35,6 +35,7 @@ struct HeraldServeCommand: AsyncCommand {
         // already consumed, so it parses an empty input and uses the configuration set above.
         var context = context
         try await app.servers.asyncCommand.run(using: &context)
+        app.startDeliveryWorker()
         if let demo { context.console.output(SandboxMode.banner(demo, baseURL: base), style: .plain, newLine: true) }
     }
 }

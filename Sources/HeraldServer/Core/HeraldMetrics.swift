@@ -28,6 +28,27 @@ final class HeraldMetrics: Sendable {
     }
 
     func exposition() -> String { registry.emitToString() }
+
+    /// One delivery attempt's outcome (sent, retry, failed, dead, superseded) and how long it took.
+    func recordDelivery(sink: String, state: String, duration: Duration) {
+        registry.makeCounter(
+            descriptor: .init(namespace: "herald", metricName: "deliveries", unitName: "total", helpText: "Delivery attempts by sink and outcome"),
+            labels: [("sink", sink), ("state", state)]
+        ).increment()
+        registry.makeDurationHistogram(
+            descriptor: .init(namespace: "herald", metricName: "delivery_attempt_duration", unitName: "seconds", helpText: "Delivery attempt latency"),
+            labels: [("sink", sink)],
+            buckets: Self.latencyBuckets
+        ).recordNanoseconds(duration.nanoseconds)
+    }
+
+    /// Pending deliveries (all processes), sampled by each worker about once a second.
+    func setQueueDepth(_ depth: Int) {
+        registry.makeGauge(
+            descriptor: .init(namespace: "herald", metricName: "delivery_queue", unitName: "depth", helpText: "Pending deliveries"),
+            labels: []
+        ).set(Double(depth))
+    }
 }
 
 extension Duration {

@@ -14,6 +14,16 @@ struct HeraldServices: Sendable {
     var slack: SlackClient
     /// The built-in Slack workspace, when `--sandbox` (or a test) mounted it.
     var sandbox: SandboxWorkspace?
+    /// Serialises write transactions on SQLite.
+    var writeGate: WriteGate
+    /// Wakes this process's delivery loop.
+    var deliverySignal: DeliverySignal
+    var router: HeraldCore.Router
+    var retryPolicy: RetryPolicy
+    var links: HeraldLinks
+    /// The clock and randomness, injectable for tests.
+    var now: @Sendable () -> Date
+    var random: @Sendable () -> Double
 }
 
 extension Application {
@@ -35,4 +45,36 @@ extension Application {
 
 extension Request {
     var herald: HeraldServices { application.herald }
+}
+
+extension Application {
+    private struct DeliveryWorkerKey: StorageKey {
+        typealias Value = DeliveryWorker
+    }
+
+    /// This process's delivery loop, once started.
+    var deliveryWorker: DeliveryWorker? {
+        get { storage[DeliveryWorkerKey.self] }
+        set { storage[DeliveryWorkerKey.self] = newValue }
+    }
+
+    /// Starts the delivery loop (serve, worker, tests); stopped when the application shuts down.
+    func startDeliveryWorker(concurrency: Int = 32) {
+        guard deliveryWorker == nil else { return }
+        let worker = DeliveryWorker(app: self, concurrency: concurrency)
+        deliveryWorker = worker
+        worker.start()
+    }
+
+    func stopDeliveryWorker() async {
+        await deliveryWorker?.stop()
+        deliveryWorker = nil
+    }
+}
+
+/// Stops the delivery loop before the application shuts down, letting sends in flight finish.
+struct DeliveryWorkerLifecycle: LifecycleHandler {
+    func shutdownAsync(_ application: Application) async {
+        await application.stopDeliveryWorker()
+    }
 }

@@ -18,5 +18,13 @@ extension Application {
             migrations.add(CreateSlackSettings())
             migrations.add(AddServiceSlackChannel())
         }
+        do { // Migration 003 - events, incidents, timeline, living messages, delivery outbox, pacing
+            migrations.add(CreateIncidents())
+            migrations.add(CreateEvents())
+            migrations.add(CreateIncidentTimeline())
+            migrations.add(CreateMessages())
+            migrations.add(CreateDeliveries())
+            migrations.add(CreateChannelPacing())
+        }
     }
 }

@@ -1,0 +1,309 @@
+import Foundation
+import SlackAPI
+
+/// What a message shows of an incident, as the renderer needs it (no database types).
+public struct IncidentView: Sendable, Equatable {
+    public var id: String
+    public var key: String
+    public var title: String
+    public var description: String?
+    public var status: IncidentStatus
+    public var severity: Severity?
+    public var serviceName: String?
+    public var tags: [String: String]
+    public var assignee: String?
+    public var projectName: String
+    /// The latest timeline event, shown in the message.
+    public var latest: TimelineView?
+    /// Herald's page for the incident at the time of the latest event, or the event's own link.
+    public var link: URL
+    public var openedAt: Date
+    public var resolvedAt: Date?
+    /// Emails offered in the Reassign select (at most 100 are shown).
+    public var assignees: [String]
+
+    public init(id: String, key: String, title: String, description: String? = nil, status: IncidentStatus,
+                severity: Severity? = nil, serviceName: String? = nil, tags: [String: String] = [:], assignee: String? = nil,
+                projectName: String, latest: TimelineView? = nil, link: URL, openedAt: Date, resolvedAt: Date? = nil,
+                assignees: [String] = []) {
+        self.id = id
+        self.key = key
+        self.title = title
+        self.description = description
+        self.status = status
+        self.severity = severity
+        self.serviceName = serviceName
+        self.tags = tags
+        self.assignee = assignee
+        self.projectName = projectName
+        self.latest = latest
+        self.link = link
+        self.openedAt = openedAt
+        self.resolvedAt = resolvedAt
+        self.assignees = assignees
+    }
+}
+
+/// One timeline entry as shown in a message.
+public struct TimelineView: Sendable, Equatable {
+    /// trigger, update, acknowledge, resolve, reassign, refused…
+    public var kind: String
+    public var summary: String
+    public var actor: String?
+    public var at: Date
+
+    public init(kind: String, summary: String, actor: String? = nil, at: Date) {
+        self.kind = kind
+        self.summary = summary
+        self.actor = actor
+        self.at = at
+    }
+}
+
+/// A stateless notification as shown in a message.
+public struct NotificationView: Sendable, Equatable {
+    public var title: String
+    public var text: String?
+    public var severity: Severity?
+    public var serviceName: String?
+    public var projectName: String
+    public var link: URL
+    public var at: Date
+
+    public init(title: String, text: String? = nil, severity: Severity? = nil, serviceName: String? = nil,
+                projectName: String, link: URL, at: Date) {
+        self.title = title
+        self.text = text
+        self.severity = severity
+        self.serviceName = serviceName
+        self.projectName = projectName
+        self.link = link
+        self.at = at
+    }
+}
+
+/// Renders Slack messages (SPEC §2): Block Kit inside one legacy attachment that carries the
+/// colour bar — red while triggered, amber while acknowledged, green once resolved — always within
+/// Slack's limits (the result is `clamped()`). The `channel` of the result is left empty.
+public enum MessageRenderer {
+    public static let red = "#D32F2F"
+    public static let amber = "#F5A623"
+    public static let green = "#2E7D32"
+    public static let grey = "#9E9E9E"
+
+    public static func color(for status: IncidentStatus) -> String {
+        switch status {
+        case .triggered: red
+        case .acknowledged: amber
+        case .resolved: green
+        }
+    }
+
+    /// An incident's living message. With `interactive`, it carries Acknowledge and Resolve buttons
+    /// (`incident.acknowledge`, `incident.resolve`, value = incident id) and a Reassign select
+    /// (`incident.reassign`, option values = emails) while the incident is open (SPEC §6).
+    public static func incident(_ view: IncidentView, interactive: Bool) -> SlackMessage {
+        let text = "[\(view.status.rawValue.uppercased())] " + fallback(view.title)
+        var blocks: [Block] = [
+            .header(HeaderBlock(emoji(for: view.status) + " " + headerText(view.title))),
+            .section(SectionBlock(fields: [
+                field("Status", mrkdwn: label(for: view.status)),
+                field("Severity", mrkdwn: view.severity.map(label(for:)) ?? dash),
+                field("Service", view.serviceName),
+                field("Assignee", view.assignee, empty: "Unassigned"),
+                field("Tags", tags(view.tags)),
+                field("Project", view.projectName),
+            ])),
+        ]
+        if let description = view.description, !description.isBlank {
+            blocks.append(.section(SectionBlock(text: .mrkdwn(Mrkdwn.escaped(description, fitting: SlackLimits.sectionText)))))
+        }
+        if let latest = latestText(view) {
+            blocks.append(.section(SectionBlock(text: .mrkdwn(latest))))
+        }
+        blocks.append(.context(ContextBlock(elements: footer(link: view.link, extra: [
+            "Key: " + Mrkdwn.escaped(view.key, fitting: 200),
+            "Opened " + slackDate(view.openedAt),
+        ]))))
+        if interactive, view.status.isOpen {
+            blocks.append(.actions(actions(view)))
+        }
+        return SlackMessage(channel: "", text: text, attachments: [
+            Attachment(color: color(for: view.status), blocks: blocks, fallback: text),
+        ]).clamped()
+    }
+
+    /// A notification: one message, coloured by severity (critical/error red, warning amber, info grey).
+    public static func notification(_ view: NotificationView) -> SlackMessage {
+        let prefix = view.severity.map { "[\($0.rawValue.uppercased())] " } ?? ""
+        let text = prefix + fallback(view.title)
+        var blocks: [Block] = [
+            .header(HeaderBlock(headerText(view.title))),
+            .section(SectionBlock(fields: [
+                field("Severity", mrkdwn: view.severity.map(label(for:)) ?? dash),
+                field("Service", view.serviceName),
+                field("Project", view.projectName),
+            ])),
+        ]
+        if let body = view.text, !body.isBlank {
+            blocks.append(.section(SectionBlock(text: .mrkdwn(Mrkdwn.escaped(body, fitting: SlackLimits.sectionText)))))
+        }
+        blocks.append(.context(ContextBlock(elements: footer(link: view.link, extra: [slackDate(view.at)]))))
+        return SlackMessage(channel: "", text: text, attachments: [
+            Attachment(color: color(for: view.severity), blocks: blocks, fallback: text),
+        ]).clamped()
+    }
+
+    /// A notification's bar: critical and error red, warning amber, info or none grey.
+    static func color(for severity: Severity?) -> String {
+        switch severity {
+        case .critical, .error: red
+        case .warning: amber
+        case .info, nil: grey
+        }
+    }
+
+    // MARK: - Pieces
+
+    /// The longest title kept in the notification text (Slack allows 40,000; nobody reads that far).
+    static let fallbackTitle = 300
+    static let dash = "—"
+    static let untitled = "(untitled)"
+
+    /// The title in the notification text (mrkdwn, so escaped).
+    static func fallback(_ title: String) -> String {
+        title.isBlank ? untitled : Mrkdwn.escaped(title, fitting: fallbackTitle)
+    }
+
+    static func emoji(for status: IncidentStatus) -> String {
+        switch status {
+        case .triggered: "🔴"
+        case .acknowledged: "🟠"
+        case .resolved: "✅"
+        }
+    }
+
+    static func label(for status: IncidentStatus) -> String {
+        switch status {
+        case .triggered: "Triggered"
+        case .acknowledged: "Acknowledged"
+        case .resolved: "Resolved"
+        }
+    }
+
+    static func label(for severity: Severity) -> String {
+        severity.rawValue.prefix(1).uppercased() + severity.rawValue.dropFirst()
+    }
+
+    /// Plain text on one line (headers are plain_text: no escaping), cut to leave room for the emoji.
+    static func headerText(_ title: String) -> String {
+        let line = title.split(whereSeparator: \.isNewline).joined(separator: " ")
+        let text = line.isBlank ? untitled : line
+        return SlackLimits.truncated(text, to: SlackLimits.headerText - 2)
+    }
+
+    /// A `*Label*` field over an already-mrkdwn value.
+    static func field(_ label: String, mrkdwn: String) -> TextObject {
+        .mrkdwn("*\(label)*\n" + mrkdwn)
+    }
+
+    /// A field over user text, escaped and cut to fit; blank shows `empty`.
+    static func field(_ label: String, _ raw: String?, empty: String = dash) -> TextObject {
+        guard let raw, !raw.isBlank else { return field(label, mrkdwn: empty) }
+        return field(label, mrkdwn: Mrkdwn.escaped(raw, fitting: SlackLimits.sectionField - label.count - 3))
+    }
+
+    /// `k=v` pairs sorted by key, so the message does not change when a sender reorders its tags.
+    static func tags(_ tags: [String: String]) -> String? {
+        guard !tags.isEmpty else { return nil }
+        return tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+    }
+
+    /// The latest event, or on resolve the resolution (who and when).
+    static func latestText(_ view: IncidentView) -> String? {
+        if view.status == .resolved {
+            let event = view.latest.flatMap { $0.kind == "resolve" ? $0 : nil }
+            let by = event?.actor.flatMap { $0.isBlank ? nil : " by " + Mrkdwn.escaped($0, fitting: 200) } ?? ""
+            let at = view.resolvedAt ?? event?.at ?? view.latest?.at
+            var text = "*Resolved*" + by + (at.map { " at " + slackDate($0) } ?? "")
+            if let summary = event?.summary, !summary.isBlank {
+                text += "\n" + Mrkdwn.escaped(summary, fitting: SlackLimits.sectionText - text.count - 1)
+            }
+            return text
+        }
+        guard let latest = view.latest else { return nil }
+        let by = latest.actor.flatMap { $0.isBlank ? nil : " — " + Mrkdwn.escaped($0, fitting: 200) } ?? ""
+        let tail = by + " at " + slackDate(latest.at)
+        let room = SlackLimits.sectionText - "*Latest:* ".count - tail.count
+        let summary = latest.summary.isBlank ? label(forKind: latest.kind) : Mrkdwn.escaped(latest.summary, fitting: room)
+        return "*Latest:* " + summary + tail
+    }
+
+    static func label(forKind kind: String) -> String {
+        Mrkdwn.escaped(kind.prefix(1).uppercased() + kind.dropFirst(), fitting: 100)
+    }
+
+    /// "View in Herald" (dropped rather than cut if the URL is absurdly long), then `extra`, one
+    /// context element each so that no cut can split a link or a date.
+    static func footer(link: URL, extra: [String]) -> [TextObject] {
+        let url = Mrkdwn.escape(link.absoluteString).replacingOccurrences(of: "|", with: "%7C")
+        let view = url.count <= SlackLimits.contextText - 20 ? ["<\(url)|View in Herald>"] : []
+        return (view + extra).map(TextObject.mrkdwn)
+    }
+
+    /// Slack shows the date in the reader's time zone; the ISO text is the fallback for old clients.
+    static func slackDate(_ date: Date) -> String {
+        let unix = Int(date.timeIntervalSince1970.rounded(.down))
+        return "<!date^\(unix)^{date_short_pretty} {time}|\(date.formatted(.iso8601))>"
+    }
+
+    static func actions(_ view: IncidentView) -> ActionsBlock {
+        var elements: [BlockElement] = []
+        if view.status == .triggered {
+            elements.append(.button(ButtonElement(text: .plain("Acknowledge"), actionID: "incident.acknowledge", value: view.id)))
+        }
+        elements.append(.button(ButtonElement(text: .plain("Resolve"), actionID: "incident.resolve", value: view.id, style: .primary)))
+        // Emails over Slack's option value limit could not come back intact, so they are not offered.
+        var seen: Set<String> = []
+        let emails = view.assignees.filter { !$0.isEmpty && $0.count <= SlackLimits.optionValue && seen.insert($0).inserted }
+        let options = emails.prefix(SlackLimits.maxSelectOptions).map { OptionObject($0, value: $0) }
+        if !options.isEmpty {
+            let initial = options.first { $0.value == view.assignee }
+            elements.append(.staticSelect(StaticSelectElement(
+                placeholder: .plain("Reassign…"), actionID: "incident.reassign", options: Array(options), initialOption: initial)))
+        }
+        return ActionsBlock(elements: elements)
+    }
+}
+
+/// Slack mrkdwn escaping for user-supplied text (SPEC §2): `&`, `<` and `>` become entities, so a
+/// title cannot mention `<!channel>` or forge a link.
+enum Mrkdwn {
+    static func escape(_ raw: String) -> String {
+        raw.replacingOccurrences(of: "&", with: "&amp;")
+            .replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;")
+    }
+
+    /// Escaped and, if longer than `max` characters, cut with an ellipsis between characters of the
+    /// original, so an entity is never split (the final clamp would cut `&amp;` to `&am…`).
+    static func escaped(_ raw: String, fitting max: Int) -> String {
+        let whole = escape(raw)
+        guard whole.count > max else { return whole }
+        guard max > 1 else { return SlackLimits.truncated(whole, to: max) }
+        var kept = ""
+        var count = 0
+        for character in raw {
+            let piece = escape(String(character))
+            guard count + piece.count <= max - 1 else { break }
+            kept += piece
+            count += piece.count
+        }
+        while let last = kept.last, last.isWhitespace { kept.removeLast() }
+        return kept + SlackLimits.ellipsis
+    }
+}
+
+fileprivate extension StringProtocol {
+    var isBlank: Bool { allSatisfy(\.isWhitespace) }
+}

@@ -1,0 +1,342 @@
+import Fluent
+import Foundation
+import HeraldCore
+import SQLKit
+import Vapor
+
+/// Accepts events: stores the event, applies it to its incident (SPEC §1), routes it (SPEC §4)
+/// and enqueues every delivery it causes — all in one transaction, so an event that got a `202`
+/// is never lost (SPEC §5).
+struct EventIntake: Sendable {
+    let services: HeraldServices
+    let db: any Database
+    let gate: WriteGate
+    let now: @Sendable () -> Date
+
+    init(app: Application) {
+        self.services = app.herald
+        self.db = app.db
+        self.gate = app.herald.writeGate
+        self.now = app.herald.now
+    }
+
+    init(req: Request) {
+        self.init(app: req.application)
+    }
+
+    /// Accepts `event` for `projectID`; retries once when a concurrent writer opened the same key.
+    func accept(_ event: IncomingEvent, projectID: UUID) async throws -> IntakeResult {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                let result = try await gate.transaction(db) { db in
+                    try await self.apply(event, projectID: projectID, on: db)
+                }
+                services.deliverySignal.notify()
+                return result
+            } catch let error as any DatabaseError where error.isConstraintFailure && attempt < 3 {
+                continue
+            }
+        }
+    }
+
+    /// An action on a known incident (the incident API and Slack buttons).
+    func act(_ action: IncidentAction, incidentID: UUID, actor: String, source: String, assignee: String? = nil) async throws -> IntakeResult {
+        let result = try await gate.transaction(db) { db -> IntakeResult in
+            guard let incident = try await Incident.find(incidentID, on: db) else { throw Problem.notFound("Incident") }
+            let event = IncomingEvent(kind: .incident(action), key: incident.key, source: source, actor: actor)
+            let stored = try await self.storeEvent(event, projectID: incident.$project.id, on: db)
+            return try await self.applyIncident(event, stored: stored, incident: incident, assignee: assignee, on: db)
+        }
+        services.deliverySignal.notify()
+        return result
+    }
+
+    // MARK: -
+
+    private func apply(_ event: IncomingEvent, projectID: UUID, on db: any Database) async throws -> IntakeResult {
+        let serviceID = try await resolveService(event.service, projectID: projectID, on: db)
+        let stored = try await storeEvent(event, projectID: projectID, serviceID: serviceID, on: db)
+        switch event.kind {
+        case .notification:
+            let destinations = try await route(projectID: projectID, isIncident: false, serviceID: serviceID, rule: event.rule, on: db)
+            for destination in destinations {
+                try await enqueuePost(destination, projectID: projectID, incidentID: nil, eventID: stored.requireID(), on: db)
+            }
+            stored.outcome = "notified"
+            try await stored.save(on: db)
+            return IntakeResult(eventID: try stored.requireID(), incidentID: nil, outcome: "notified", key: nil)
+        case .incident:
+            guard let key = event.key else { throw FieldError(field: "key", detail: "is required") }
+            let open = try await Incident.query(on: db).filter(\.$project.$id == projectID)
+                .filter(\.$key == key).filter(\.$status != IncidentStatus.resolved.rawValue).first()
+            var target = open
+            if open == nil {
+                target = try await Incident.query(on: db).filter(\.$project.$id == projectID).filter(\.$key == key)
+                    .sort(\.$openedAt, .descending).first()
+            }
+            return try await applyIncident(event, stored: stored, incident: target, serviceID: serviceID, on: db)
+        }
+    }
+
+    /// Applies an incident action to the open (or latest resolved) incident with its key.
+    private func applyIncident(_ event: IncomingEvent, stored: Event, incident: Incident?, serviceID: UUID? = nil,
+                               assignee: String? = nil, on db: any Database) async throws -> IntakeResult {
+        guard case .incident(let action) = event.kind else { preconditionFailure("not an incident event") }
+        let eventID = try stored.requireID()
+        let at = event.at ?? stored.receivedAt
+        let actor = event.actor ?? event.source
+        let projectID = stored.$project.id
+
+        func finish(_ incident: Incident?, _ outcome: String) async throws -> IntakeResult {
+            stored.$incident.id = incident?.id
+            stored.outcome = outcome
+            try await stored.save(on: db)
+            return IntakeResult(eventID: eventID, incidentID: incident?.id, outcome: outcome, key: event.key)
+        }
+
+        // Reassign is not an event action, only an API/Slack one.
+        if let assignee {
+            guard let incident, incident.incidentStatus.isOpen else {
+                throw IntakeError.refused(incidentID: incident?.id ?? UUID(), reason: "the incident is already resolved")
+            }
+            guard try await bump(incident, on: db, { $0.assignee = assignee }) else {
+                throw IntakeError.refused(incidentID: try incident.requireID(), reason: "the incident is already resolved")
+            }
+            try await addTimeline(incident, eventID: eventID, kind: "reassign", summary: "Reassigned to \(assignee)", actor: actor, at: at, on: db)
+            try await enqueueUpdates(incident, immediate: true, on: db)
+            return try await finish(incident, "reassigned")
+        }
+
+        let current = incident?.incidentStatus
+        switch IncidentStateMachine.decide(action, current: current) {
+        case .open:
+            guard let title = event.title, !title.isEmpty else {
+                throw FieldError(field: "title", detail: "is required to open an incident")
+            }
+            let created = Incident()
+            created.$project.id = projectID
+            created.$service.id = serviceID
+            created.key = event.key ?? UUID().uuidString.lowercased()
+            created.title = title
+            created.details = event.text
+            created.severity = event.severity?.rawValue
+            created.tags = event.tags
+            created.status = IncidentStatus.triggered.rawValue
+            created.version = 1
+            created.link = event.link
+            created.openedAt = at
+            created.lastEventAt = at
+            try await created.create(on: db)
+            try await addTimeline(created, eventID: eventID, kind: "trigger", summary: "Triggered: \(title)", actor: actor, at: at, on: db)
+            let destinations = try await route(projectID: projectID, isIncident: true, serviceID: serviceID, rule: event.rule, on: db)
+            for destination in destinations {
+                try await enqueuePost(destination, projectID: projectID, incidentID: created.requireID(), eventID: eventID, on: db)
+            }
+            return try await finish(created, "opened")
+
+        case .append:
+            guard let incident else { throw IntakeError.noOpenIncident(key: event.key ?? "") }
+            let changed = try await bump(incident, on: db) { i in
+                if let title = event.title, !title.isEmpty { i.title = title }
+                if let text = event.text { i.details = text }
+                if let severity = event.severity { i.severity = severity.rawValue }
+                if !event.tags.isEmpty { i.tags = i.tags.merging(event.tags) { $1 } }
+                if let link = event.link { i.link = link }
+                if let serviceID { i.$service.id = serviceID }
+                i.lastEventAt = at
+            }
+            guard changed else {
+                // Resolved meanwhile: a trigger opens a new incident, an update has nothing to update.
+                let fresh = try await Incident.find(incident.requireID(), on: db)
+                return try await applyIncident(event, stored: stored, incident: fresh, serviceID: serviceID, on: db)
+            }
+            let summary = event.text.flatMap { $0.isEmpty ? nil : $0 } ?? event.title ?? (action == .trigger ? "Triggered again" : "Updated")
+            try await addTimeline(incident, eventID: eventID, kind: action.rawValue, summary: summary, actor: actor, at: at, on: db)
+            try await enqueueUpdates(incident, immediate: false, on: db)
+            return try await finish(incident, "appended")
+
+        case .transition(let status):
+            guard let incident else { throw IntakeError.noOpenIncident(key: event.key ?? "") }
+            let from: [IncidentStatus] = status == .acknowledged ? [.triggered] : [.triggered, .acknowledged]
+            let changed = try await bump(incident, allowedFrom: from, on: db) { i in
+                i.status = status.rawValue
+                if status == .acknowledged { i.acknowledgedAt = at }
+                if status == .resolved { i.resolvedAt = at }
+                i.lastEventAt = at
+            }
+            guard changed else {
+                // Someone else changed the status first: decide again on what it is now.
+                let fresh = try await Incident.find(incident.requireID(), on: db)
+                return try await applyIncident(event, stored: stored, incident: fresh, serviceID: serviceID, on: db)
+            }
+            let verb = status == .acknowledged ? "Acknowledged" : "Resolved"
+            let summary = [verb + " by \(actor)", event.text].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
+            try await addTimeline(incident, eventID: eventID, kind: action.rawValue, summary: summary, actor: actor, at: at, on: db)
+            try await enqueueUpdates(incident, immediate: true, on: db)
+            return try await finish(incident, status.rawValue)
+
+        case .unchanged:
+            guard let incident else { throw IntakeError.noOpenIncident(key: event.key ?? "") }
+            try await addTimeline(incident, eventID: eventID, kind: action.rawValue,
+                                  summary: "\(action.rawValue.capitalized) by \(actor): already \(incident.status)", actor: actor, at: at, on: db)
+            return try await finish(incident, "unchanged")
+
+        case .refused(let reason):
+            guard let incident else { throw IntakeError.noOpenIncident(key: event.key ?? "") }
+            try await addTimeline(incident, eventID: eventID, kind: "refused",
+                                  summary: "\(action.rawValue.capitalized) by \(actor) refused: \(reason)", actor: actor, at: at, on: db)
+            _ = try await finish(incident, "refused")
+            throw IntakeError.refused(incidentID: try incident.requireID(), reason: reason)
+
+        case .noOpenIncident:
+            throw IntakeError.noOpenIncident(key: event.key ?? "")
+        }
+    }
+
+    /// Applies `change` and increments the version only if the incident is still in one of
+    /// `allowedFrom` (default: open) — a conditional update, so concurrent writers cannot undo
+    /// each other (a resolve is never re-opened). Returns false when the condition failed.
+    private func bump(_ incident: Incident, allowedFrom: [IncidentStatus] = [.triggered, .acknowledged], on db: any Database,
+                      _ change: (Incident) -> Void) async throws -> Bool {
+        let id = try incident.requireID()
+        change(incident)
+        let sql = db as! any SQLDatabase
+        let rows = try await sql.update(Incident.schema)
+            .set("title", to: incident.title)
+            .set("description", to: incident.details)
+            .set("severity", to: incident.severity)
+            .set("tags", to: incident.tagsJSON)
+            .set("status", to: incident.status)
+            .set("assignee", to: incident.assignee)
+            .set("link", to: incident.link)
+            .set("service_id", to: incident.$service.id)
+            .set("acknowledged_at", to: incident.acknowledgedAt)
+            .set("resolved_at", to: incident.resolvedAt)
+            .set("last_event_at", to: incident.lastEventAt)
+            .set(SQLIdentifier("version"), to: SQLRaw("version + 1"))
+            .where("id", .equal, id)
+            .where("status", .in, allowedFrom.map(\.rawValue))
+            .returning("version")
+            .all()
+        guard let row = rows.first else { return false }
+        incident.version = try row.decode(column: "version", as: Int.self)
+        return true
+    }
+
+    private func addTimeline(_ incident: Incident, eventID: UUID?, kind: String, summary: String, actor: String?, at: Date,
+                             on db: any Database) async throws {
+        let id = try incident.requireID()
+        let last = try await TimelineEntry.query(on: db).filter(\.$incident.$id == id).max(\.$seq) ?? 0
+        try await TimelineEntry(incidentID: id, eventID: eventID, kind: kind, summary: String(summary.prefix(4000)),
+                                actor: actor, at: at, seq: last + 1).create(on: db)
+    }
+
+    private func storeEvent(_ event: IncomingEvent, projectID: UUID, serviceID: UUID? = nil, on db: any Database) async throws -> Event {
+        let stored = Event()
+        stored.$project.id = projectID
+        switch event.kind {
+        case .notification:
+            stored.kind = "notification"
+        case .incident(let action):
+            stored.kind = "incident"
+            stored.action = action.rawValue
+        }
+        stored.key = event.key
+        stored.title = event.title
+        stored.text = event.text
+        stored.severity = event.severity?.rawValue
+        stored.$service.id = serviceID
+        stored.tagsJSON = Incident.encodeTags(event.tags)
+        stored.link = event.link
+        stored.rule = event.rule
+        stored.source = event.source
+        let received = now()
+        stored.receivedAt = received
+        stored.occurredAt = event.at ?? received
+        try await stored.create(on: db)
+        return stored
+    }
+
+    private func resolveService(_ ref: String?, projectID: UUID, on db: any Database) async throws -> UUID? {
+        guard let ref, !ref.isEmpty else { return nil }
+        if let id = UUID(uuidString: ref),
+           let service = try await Service.query(on: db).filter(\.$id == id).filter(\.$project.$id == projectID).first()
+        {
+            return service.id
+        }
+        guard let service = try await Service.query(on: db).filter(\.$project.$id == projectID)
+            .filter(\.$nameKey == ref.lowercased()).first()
+        else { throw FieldError(field: "service", detail: "no service \"\(ref.prefix(100))\" in this project") }
+        return service.id
+    }
+
+    // MARK: Routing and the outbox
+
+    private func route(projectID: UUID, isIncident: Bool, serviceID: UUID?, rule: String?, on db: any Database) async throws -> [(Destination, String)] {
+        guard let project = try await Project.find(projectID, on: db) else { return [] }
+        let resolved = try await SlackSettingsStore.resolve(orgID: project.$organization.id, projectID: projectID,
+                                                            secrets: services.secrets, on: db)
+        let serviceChannel = try await serviceID.asyncMap { try await Service.find($0, on: db)?.slackChannel } ?? nil
+        let input = RoutingInput(isIncident: isIncident, serviceChannel: serviceChannel, slack: resolved.effective, rule: rule)
+        // The pacing key names the Slack workspace (by token fingerprint) and the channel.
+        return services.router.route(input).map { ($0, "\($0.sink)|\(resolved.tokenFingerprint ?? "-")|\($0.target)") }
+    }
+
+    private func enqueuePost(_ destination: (Destination, String), projectID: UUID, incidentID: UUID?, eventID: UUID, on db: any Database) async throws {
+        let time = now()
+        let message = Message()
+        message.$project.id = projectID
+        message.$incident.id = incidentID
+        message.$event.id = eventID
+        message.sink = destination.0.sink
+        message.target = destination.0.target
+        message.credential = destination.0.credential
+        message.pacingKey = destination.1
+        message.renderedVersion = 0
+        message.createdAt = time
+        try await message.create(on: db)
+        try await insertDelivery(message, kind: "post", notBefore: time, on: db)
+    }
+
+    private func insertDelivery(_ message: Message, kind: String, notBefore: Date, on db: any Database) async throws {
+        let time = now()
+        let delivery = Delivery()
+        delivery.$project.id = message.$project.id
+        delivery.$message.id = try message.requireID()
+        delivery.kind = kind
+        delivery.sink = message.sink
+        delivery.target = message.target
+        delivery.pacingKey = message.pacingKey
+        delivery.state = DeliveryState.pending.rawValue
+        delivery.attempts = 0
+        delivery.nextAttemptAt = notBefore
+        delivery.createdAt = time
+        delivery.updatedAt = time
+        try await delivery.create(on: db)
+    }
+
+    /// Living messages (SPEC §2): one pending update per message at most — a newer change is folded
+    /// into it (it renders the latest state when sent). Content changes wait for the update interval
+    /// since the last send; status changes go at once.
+    private func enqueueUpdates(_ incident: Incident, immediate: Bool, on db: any Database) async throws {
+        let time = now()
+        let interval = TimeInterval(services.configuration.updateInterval)
+        let messages = try await Message.query(on: db).filter(\.$incident.$id == incident.requireID()).all()
+        for message in messages {
+            let pending = try await Delivery.query(on: db).filter(\.$message.$id == message.requireID())
+                .filter(\.$state == DeliveryState.pending.rawValue).first()
+            if let pending {
+                if immediate, pending.nextAttemptAt > time {
+                    pending.nextAttemptAt = time
+                    pending.updatedAt = time
+                    try await pending.save(on: db)
+                }
+                continue
+            }
+            let notBefore = immediate ? time : max(time, (message.lastSentAt ?? time).addingTimeInterval(interval))
+            try await insertDelivery(message, kind: "update", notBefore: notBefore, on: db)
+        }
+    }
+}
