@@ -28,6 +28,10 @@ public struct SandboxMessage: Sendable, Equatable {
     public var editedTS: String?
     /// Sent through an incoming webhook rather than the Web API.
     public var viaWebhook: Bool = false
+    /// When the sandbox received the post (for pacing checks; Slack's ts has only second precision here).
+    public var receivedAt: Date = Date()
+    /// When each update arrived.
+    public var updatedAt: [Date] = []
 
     func json(team: String) -> JSONValue {
         var o: [String: JSONValue] = ["type": "message", "text": .string(text), "ts": .string(ts), "team": .string(team)]

@@ -141,7 +141,9 @@ public struct SandboxRoutes: RouteCollection {
         let list = await workspace.messages(in: req.parameters.get("channel") ?? "")
         let json: [JSONValue] = list.map { m in
             var o: [String: JSONValue] = ["ts": .string(m.ts), "channel": .string(m.channel), "text": .string(m.text),
-                                          "edits": .number(Double(m.edits)), "viaWebhook": .bool(m.viaWebhook)]
+                                          "edits": .number(Double(m.edits)), "viaWebhook": .bool(m.viaWebhook),
+                                          "receivedAt": .number(m.receivedAt.timeIntervalSince1970),
+                                          "updatedAt": .array(m.updatedAt.map { .number($0.timeIntervalSince1970) })]
             if let b = m.blocks { o["blocks"] = b }
             if let a = m.attachments { o["attachments"] = a }
             return .object(o)

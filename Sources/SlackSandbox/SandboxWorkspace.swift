@@ -189,7 +189,7 @@ public actor SandboxWorkspace {
         case .success(let content):
             let message = SandboxMessage(ts: nextTS(), channel: channel.id, user: Self.botUserID, botID: Self.botID, username: nil,
                                          text: content.text, blocks: content.blocks, attachments: content.attachments,
-                                         threadTS: p["thread_ts"]?.string)
+                                         threadTS: p["thread_ts"]?.string, receivedAt: now())
             messages[channel.id, default: []].append(message)
             return .ok(["channel": .string(channel.id), "ts": .string(message.ts), "message": message.json(team: Self.teamID)])
         }
@@ -215,6 +215,7 @@ public actor SandboxWorkspace {
             if p["attachments"] != nil { message.attachments = content.attachments }
             message.edits += 1
             message.editedTS = nextTS()
+            message.updatedAt.append(now())
             messages[id]![index] = message
             return .ok(["channel": .string(id), "ts": .string(ts), "text": .string(message.text), "message": message.json(team: Self.teamID)])
         }

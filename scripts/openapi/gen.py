@@ -11,6 +11,9 @@ def P(name, desc, fmt=None):
 ORG = P("org", "Organization id.", "uuid"); PRJ = P("p", "Project id.", "uuid")
 SVC = P("s", "Service id.", "uuid"); EMAIL = P("email", "The member's email address (case-insensitive).", "email")
 KEY = P("id", "Event key id.", "uuid"); TOK = P("id", "API token id.", "uuid")
+INC = P("id", "Incident id.", "uuid")
+def Q(name, desc, schema):
+    return {"name": name, "in": "query", "required": False, "description": desc, "schema": schema}
 
 def body(schema, required=True, desc=None):
     b = {"required": required, "content": {"application/json": {"schema": S(schema)}}}
@@ -23,19 +26,22 @@ def ok(desc, schema=None, array=False):
         r["content"] = {"application/json": {"schema": sch}}
     return r
 
-def op(oid, summary, responses, errs, params=(), req=None):
+def op(oid, summary, responses, errs, params=(), req=None, auth="bearerAuth"):
+    """`responses` may also hold error responses specific to the operation; `auth` None: no HTTP auth (no 401)."""
     o = {"operationId": oid, "summary": summary}
     if params: o["parameters"] = list(params)
     if req: o["requestBody"] = req
     rs = dict(responses)
-    names = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict",
+    names = {400: "BadRequest", 401: {"bearerAuth": "Unauthorized", "eventKey": "EventKeyUnauthorized"}.get(auth),
+             403: "Forbidden", 404: "NotFound", 409: "Conflict",
              413: "PayloadTooLarge", 415: "UnsupportedMediaType", 422: "UnprocessableContent"}
-    for e in sorted(set(errs) | {401}): rs[str(e)] = R(names[e])
-    o["responses"] = rs
-    o["security"] = [{"bearerAuth": []}]
+    for e in sorted(set(errs) | ({401} if auth else set())): rs[str(e)] = R(names[e])
+    o["responses"] = dict(sorted(rs.items()))
+    o["security"] = [{auth: []}] if auth else []
     return o
 
 BODY = [400, 413, 415, 422]
+DELIVERY_STATES = ["pending", "sending", "sent", "failed", "dead"]
 NC = ok("No content.")
 paths = {
   "/healthz": {"get": {"operationId": "getHealth", "summary": "Health check: whether the server and its database answer.",
@@ -129,12 +135,69 @@ paths = {
               body("ServiceSlackSettingsUpdate"))},
   "/api/v1/me/tokens/{id}": {
     "delete": op("revokeAPIToken", "Revoke one of the caller's API tokens (idempotent).", {"204": NC}, [404], [TOK])},
+  "/api/v1/events": {
+    "post": op("sendEvent", "Send an event with a project event key: a notification, or an incident action on the incident with its `key`.",
+               {"202": ok("Stored and applied; its deliveries are queued. Nothing is stored when the event is refused with 4xx.", "EventAccepted"),
+                "404": R("NoOpenIncident"), "409": R("EventRefused")},
+               BODY, req=body("EventBody"), auth="eventKey")},
+  "/api/v1/alertmanager": {
+    "post": op("receiveAlertmanager", "Receive a Prometheus Alertmanager webhook (payload version 4): a firing alert triggers "
+               "the incident keyed `alertmanager:<fingerprint>`, a resolved one resolves it.",
+               {"200": ok("Every alert was applied, in order; one result per alert.", "AlertmanagerResult")}, BODY,
+               [Q("key", "The event key, for senders that cannot set `Authorization`; ignored when the header is sent.", {"type": "string"})],
+               body("AlertmanagerWebhook"), auth="eventKey")},
+  "/v2/enqueue": {
+    "post": op("enqueuePagerDutyEvent", "PagerDuty Events API v2: existing PagerDuty senders work unchanged. The `routing_key` "
+               "is a Herald project event key; there is no HTTP authentication. Answers as PagerDuty does.",
+               {"202": ok("Accepted. Acknowledging or resolving an unknown or resolved `dedup_key` is accepted too, and changes nothing.",
+                          "PagerDutySuccess"),
+                "400": ok("The event is invalid, the routing key is unknown, or the body is not JSON, not application/json or "
+                          "not an object (PagerDuty's shape, not a problem).", "PagerDutyInvalid")},
+               [413], req=body("PagerDutyEvent"), auth=None)},
+  "/api/v1/projects/{p}/incidents": {
+    "get": op("listIncidents", "List the project's incidents, newest first (at most 500), without timeline and messages.",
+              {"200": ok("The incidents, by `openedAt` descending.", "Incident", True)}, [404, 422],
+              [PRJ, Q("status", "Only incidents in this status; `open` is triggered or acknowledged. Empty: all.",
+                      {"type": "string", "enum": ["triggered", "acknowledged", "resolved", "open"]})]),
+    "post": op("createIncident", "Open an incident by hand (key `herald-<uuid>`); needs the responder role or project admin.",
+               {"201": ok("The new incident, with timeline and messages.", "Incident")}, BODY + [403, 404], [PRJ],
+               body("CreateIncidentBody"))},
+  "/api/v1/incidents/{id}": {
+    "get": op("getIncident", "Get an incident with its timeline and where its messages are.",
+              {"200": ok("The incident, with timeline and messages.", "Incident")}, [404], [INC])},
+  "/api/v1/incidents/{id}/acknowledge": {
+    "post": op("acknowledgeIncident", "Acknowledge an incident (no body); acknowledging an acknowledged one changes nothing.",
+               {"200": ok("The incident after the action, with timeline and messages.", "Incident"), "409": R("IncidentRefused")},
+               [403, 404], [INC])},
+  "/api/v1/incidents/{id}/resolve": {
+    "post": op("resolveIncident", "Resolve an incident (no body); resolving a resolved one changes nothing.",
+               {"200": ok("The incident after the action, with timeline and messages.", "Incident"), "409": R("IncidentRefused")},
+               [403, 404], [INC])},
+  "/api/v1/incidents/{id}/reassign": {
+    "post": op("reassignIncident", "Assign an open incident to a member of its organization.",
+               {"200": ok("The incident after the action, with timeline and messages.", "Incident"), "409": R("IncidentRefused")},
+               BODY + [403, 404], [INC], body("ReassignBody"))},
+  "/api/v1/deliveries": {
+    "get": op("listDeliveries", "The delivery log, newest first, of the projects the caller can see.",
+              {"200": ok("The deliveries, by `createdAt` descending.", "Delivery", True)}, [404, 422],
+              [Q("state", "Only deliveries in this state.", {"type": "string", "enum": DELIVERY_STATES}),
+               Q("project", "Only this project's deliveries; unknown or hidden: 404 with `field` `project`.", {"type": "string", "format": "uuid"}),
+               Q("limit", "At most this many; clamped to 1–1000; not an integer: 100.",
+                 {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100})])},
 }
 
 UUID = {"type": "string", "format": "uuid", "description": "Lower-case UUID."}
 DT = {"type": "string", "format": "date-time"}
 NAME = {"type": "string", "minLength": 1, "maxLength": 200, "description": "Trimmed; 1–200 characters, no control characters."}
 ROLES = {"type": "string", "enum": ["owner", "admin", "responder", "stakeholder"]}
+SEVERITIES = ["critical", "error", "warning", "info"]
+INCIDENT_STATUSES = ["triggered", "acknowledged", "resolved"]
+STRMAP = {"type": "object", "additionalProperties": {"type": "string"}}
+SEVERITY_IN = {"type": "string", "examples": SEVERITIES,
+    "description": "critical, error, warning or info; other spellings are read too, case-insensitive (crit, page, high, major, "
+                   "warn, minor, low, none, p1–p5, sev1–sev4…). Unknown: 422."}
+TAGS_IN = {"type": "object", "maxProperties": 50, "additionalProperties": {"type": ["string", "number", "boolean"]},
+    "description": "Keys 1–100 characters, values at most 500; numbers and booleans become strings."}
 def obj(props, required, desc=None):
     o = {"type": "object"}
     if desc: o["description"] = desc
@@ -195,6 +258,108 @@ schemas = {
       ["channel", "effective"]),
   "ServiceSlackSettingsUpdate": obj({"channel": {"type": ["string", "null"]}}, []),
   "User": obj({"id": UUID, "email": {"type": "string", "format": "email"}, "name": {"type": "string"}}, ["id", "email", "name"]),
+  "EventBody": obj({
+      "type": {"type": "string", "enum": ["notification", "incident"]},
+      "action": {"type": "string", "enum": ["trigger", "update", "acknowledge", "resolve"], "description": "Required for `incident`."},
+      "key": {"type": "string", "minLength": 1, "maxLength": 255,
+              "description": "Required for `incident`: the dedup key. A trigger opens an incident unless one with this key is open, "
+                             "which it updates instead. Trimmed."},
+      "title": {"type": "string", "maxLength": 1000, "description": "Required for `notification` and to open an incident. Trimmed."},
+      "text": {"type": "string", "maxLength": 40000, "description": "The notification's text or the incident's description."},
+      "description": {"type": "string", "maxLength": 40000, "description": "Same as `text`; used when `text` is absent."},
+      "severity": SEVERITY_IN,
+      "service": {"type": "string", "maxLength": 200, "description": "A service of the project, by id or name (case-insensitive); unknown: 422."},
+      "tags": TAGS_IN,
+      "rule": {"type": "string", "maxLength": 200, "description": "The alert rule the event names, for routing."},
+      "link": {"type": "string", "format": "uri", "maxLength": 2000, "description": "An http(s) URL."},
+      "at": dict(DT, description="When it happened, ISO 8601 (fractional seconds allowed); default: when Herald received it.")},
+      ["type"]),
+  "EventAccepted": obj({"id": dict(UUID, description="The stored event's id."),
+      "incidentId": dict(UUID, description="The incident the event applied to; absent for notifications."),
+      "outcome": {"type": "string", "enum": ["notified", "opened", "appended", "acknowledged", "resolved", "unchanged"],
+                  "description": "`appended`: added to the open incident; `unchanged`: already in that status (recorded in its timeline)."}},
+      ["id", "outcome"]),
+  "AlertmanagerWebhook": obj({
+      "version": {"type": "string", "const": "4", "description": "Any other version: 422."},
+      "groupKey": {"type": "string"}, "truncatedAlerts": {"type": "integer"},
+      "status": {"type": "string", "enum": ["firing", "resolved"]}, "receiver": {"type": "string"},
+      "groupLabels": STRMAP, "commonLabels": STRMAP, "commonAnnotations": STRMAP, "externalURL": {"type": "string"},
+      "alerts": {"type": "array", "items": S("AlertmanagerAlert")}},
+      ["alerts"], "Prometheus Alertmanager's webhook payload, version 4; Herald reads only `version` and `alerts`."),
+  "AlertmanagerAlert": obj({
+      "status": {"type": "string", "enum": ["firing", "resolved"]},
+      "labels": dict(STRMAP, description="All become the incident's tags; `severity`, `service` (a service name in the project; "
+                     "otherwise ignored) and `herald_rule` are read too; `alertname` is the title without a `summary` annotation."),
+      "annotations": dict(STRMAP, description="`summary` (or `title`) is the title; `description` (or `message`) the description."),
+      "startsAt": dict(DT, description="When a firing alert happened."), "endsAt": dict(DT, description="When a resolved alert happened."),
+      "generatorURL": {"type": "string", "description": "The incident's link, if an http(s) URL."},
+      "fingerprint": {"type": "string", "description": "Part of the key; without it, a hash of the labels is."}},
+      ["status", "labels"]),
+  "AlertmanagerResult": obj({"status": {"type": "string", "const": "success"},
+      "alerts": {"type": "integer", "description": "How many alerts were applied (all of them)."},
+      "results": {"type": "array", "items": obj({
+          "id": {"type": "string", "description": "The stored event's id (lower-case UUID); empty when ignored or refused."},
+          "incidentId": UUID,
+          "outcome": {"type": "string", "enum": ["opened", "appended", "resolved", "unchanged", "ignored", "refused"],
+                      "description": "`ignored`: a resolved alert with no open incident."}}, ["id", "outcome"]),
+          "description": "One per alert, in order."}},
+      ["status", "alerts", "results"]),
+  "PagerDutyEvent": obj({
+      "routing_key": {"type": "string", "description": "A Herald project event key."},
+      "event_action": {"type": "string", "enum": ["trigger", "acknowledge", "resolve"]},
+      "dedup_key": {"type": "string", "maxLength": 255,
+                    "description": "The incident key; required for acknowledge and resolve; generated for a trigger without it."},
+      "payload": obj({"summary": {"type": "string", "minLength": 1, "maxLength": 1024, "description": "The title (its first 1000 characters)."},
+          "source": {"type": "string", "minLength": 1, "description": "A tag, and the actor in the timeline."},
+          "severity": {"type": "string", "enum": SEVERITIES},
+          "timestamp": dict(DT, description="When it happened, ISO 8601."),
+          "component": {"type": "string"}, "group": {"type": "string"}, "class": {"type": "string"},
+          "custom_details": {"description": "Any JSON; shown as `key: value` lines in the description."}},
+          ["summary", "source", "severity"], "Required for trigger, and read only for it (summary, source, component, group and "
+          "class become tags)."),
+      "links": {"type": "array", "items": obj({"href": {"type": "string"}, "text": {"type": "string"}}, []),
+                "description": "The first http(s) `href` is the incident's link."}},
+      ["routing_key", "event_action"], "A PagerDuty Events API v2 event; other PagerDuty fields are ignored."),
+  "PagerDutySuccess": obj({"status": {"type": "string", "const": "success"}, "message": {"type": "string", "const": "Event processed"},
+      "dedup_key": {"type": "string"}}, ["status", "message", "dedup_key"]),
+  "PagerDutyInvalid": obj({"status": {"type": "string", "const": "invalid event"},
+      "message": {"type": "string", "const": "Event object is invalid"}, "errors": {"type": "array", "items": {"type": "string"}}},
+      ["status", "message", "errors"]),
+  "CreateIncidentBody": obj({"service": {"type": "string", "maxLength": 200, "description": "A service of the project, by id or name."},
+      "title": {"type": "string", "minLength": 1, "maxLength": 1000, "description": "Trimmed; must not be blank."},
+      "description": {"type": "string", "maxLength": 40000}, "tags": TAGS_IN, "severity": SEVERITY_IN}, ["title"]),
+  "ReassignBody": obj({"assignee": {"type": "string", "format": "email", "description": "A member of the incident's organization."}},
+      ["assignee"]),
+  "Incident": obj({"id": UUID, "projectId": UUID, "key": {"type": "string", "description": "The dedup key."},
+      "title": {"type": "string"}, "description": {"type": "string"}, "status": {"type": "string", "enum": INCIDENT_STATUSES},
+      "severity": {"type": "string", "enum": SEVERITIES}, "service": {"type": "string", "description": "The service's name."},
+      "serviceId": UUID, "tags": STRMAP, "assignee": {"type": "string", "format": "email"},
+      "version": {"type": "integer", "description": "Grows with every change its messages show."},
+      "openedAt": DT, "acknowledgedAt": DT, "resolvedAt": DT, "lastEventAt": DT,
+      "timeline": {"type": "array", "items": S("TimelineEntry"), "description": "Oldest first; only on single-incident answers."},
+      "messages": {"type": "array", "items": S("IncidentMessage"), "description": "Only on single-incident answers."}},
+      ["id", "projectId", "key", "title", "status", "tags", "version", "openedAt", "lastEventAt"],
+      "Absent optional fields are unset."),
+  "TimelineEntry": obj({"kind": {"type": "string", "enum": ["trigger", "update", "acknowledge", "resolve", "reassign", "refused"]},
+      "summary": {"type": "string"}, "actor": {"type": "string", "description": "A person's email, or the sender."}, "at": DT},
+      ["kind", "summary", "at"]),
+  "IncidentMessage": obj({"sink": {"type": "string", "examples": ["slack"]},
+      "target": {"type": "string", "description": "The channel as configured."},
+      "channelId": {"type": "string", "description": "Slack's, once posted."}, "ts": {"type": "string", "description": "Slack's, once posted."},
+      "shownVersion": {"type": "integer", "description": "The incident version the message shows."}, "lastSentAt": DT,
+      "lastDelivery": obj({"id": UUID, "kind": {"type": "string", "enum": ["post", "update"]},
+          "state": {"type": "string", "enum": DELIVERY_STATES},
+          "error": {"type": "string", "description": "The last error code, e.g. Slack's channel_not_found."}},
+          ["id", "kind", "state"])},
+      ["sink", "target", "shownVersion"], "Where the incident's living message is at one destination."),
+  "Delivery": obj({"id": UUID, "projectId": UUID, "incidentId": UUID, "eventId": UUID,
+      "kind": {"type": "string", "enum": ["post", "update"]}, "sink": {"type": "string", "examples": ["slack"]},
+      "target": {"type": "string"}, "state": {"type": "string", "enum": DELIVERY_STATES}, "attempts": {"type": "integer"},
+      "nextAttemptAt": DT, "lastError": {"type": "string"}, "lastErrorCode": {"type": "string"},
+      "createdAt": DT, "updatedAt": DT, "sentAt": DT,
+      "channelId": {"type": "string"}, "ts": {"type": "string"}},
+      ["id", "projectId", "kind", "sink", "target", "state", "attempts", "nextAttemptAt", "createdAt", "updatedAt"],
+      "One post or update of a message to one destination."),
 }
 def prob(desc, headers=None):
     r = {"description": desc}
@@ -210,13 +375,22 @@ responses = {
   "PayloadTooLarge": prob("The body is larger than 1 MiB."),
   "UnsupportedMediaType": prob("The body is not application/json."),
   "UnprocessableContent": prob("A field is missing, null, of the wrong type, or invalid; `field` and `errors` name it."),
+  "EventKeyUnauthorized": prob("No valid project event key was sent.",
+      {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "`Bearer realm=\"herald-events\"`"}}),
+  "NoOpenIncident": prob("An update, acknowledge or resolve found no open incident with the `key`; `field` is `key`."),
+  "EventRefused": prob("Refused, and recorded in the incident's timeline: e.g. acknowledging a resolved incident; `field` is `action`."),
+  "IncidentRefused": prob("Refused, and recorded in the timeline: acknowledging or reassigning a resolved incident."),
 }
 doc = {"openapi": "3.1.0",
   "info": {"title": "Herald", "version": "1",
-           "description": "Herald's HTTP API. Routes under /api/v1 need `Authorization: Bearer <personal API token>`. Errors are RFC 9457 `application/problem+json`."},
+           "description": "Herald's HTTP API. Routes under /api/v1 need `Authorization: Bearer <personal API token>`, except event "
+                          "intake (`/api/v1/events`, `/api/v1/alertmanager`), which takes a project event key the same way; "
+                          "`/v2/enqueue` takes it as the PagerDuty `routing_key`. Errors are RFC 9457 `application/problem+json`, "
+                          "except `/v2/enqueue`'s 400, which is PagerDuty's."},
   "paths": paths,
   "components": {"schemas": schemas, "responses": responses,
-     "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "description": "A personal API token."}}}}
+     "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "description": "A personal API token."},
+                         "eventKey": {"type": "http", "scheme": "bearer", "description": "A project event key."}}}}
 js = json.dumps(doc, indent=2, ensure_ascii=False)
 assert '"""#' not in js and '\\#' not in js
 header = '''/// The OpenAPI 3.1 document served at `GET /openapi.json`. A test checks that its paths and

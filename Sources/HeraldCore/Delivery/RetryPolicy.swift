@@ -64,7 +64,7 @@ public struct RetryPolicy: Sendable {
     }
 }
 
-extension Duration {
+fileprivate extension Duration {
     /// Seconds as a `TimeInterval`, for date arithmetic.
     var timeInterval: TimeInterval {
         let (seconds, attoseconds) = components

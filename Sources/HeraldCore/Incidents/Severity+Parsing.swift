@@ -12,7 +12,7 @@ extension Severity {
     }
 
     /// Every accepted spelling, lower-cased (Zabbix's `average` and `disaster` included).
-    static let spellings: [String: Severity] = {
+    private static let spellings: [String: Severity] = {
         let table: [(Severity, [String])] = [
             (.critical, ["critical", "crit", "page", "p1", "sev1", "fatal", "emergency", "disaster"]),
             (.error, ["error", "err", "high", "major", "p2", "sev2"]),

@@ -276,31 +276,33 @@ public enum MessageRenderer {
     }
 }
 
-/// Slack mrkdwn escaping for user-supplied text (SPEC §2): `&`, `<` and `>` become entities, so a
-/// title cannot mention `<!channel>` or forge a link.
-enum Mrkdwn {
-    static func escape(_ raw: String) -> String {
-        raw.replacingOccurrences(of: "&", with: "&amp;")
-            .replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;")
-    }
-
-    /// Escaped and, if longer than `max` characters, cut with an ellipsis between characters of the
-    /// original, so an entity is never split (the final clamp would cut `&amp;` to `&am…`).
-    static func escaped(_ raw: String, fitting max: Int) -> String {
-        let whole = escape(raw)
-        guard whole.count > max else { return whole }
-        guard max > 1 else { return SlackLimits.truncated(whole, to: max) }
-        var kept = ""
-        var count = 0
-        for character in raw {
-            let piece = escape(String(character))
-            guard count + piece.count <= max - 1 else { break }
-            kept += piece
-            count += piece.count
+extension MessageRenderer {
+    /// Slack mrkdwn escaping for user-supplied text (SPEC §2): `&`, `<` and `>` become entities, so a
+    /// title cannot mention `<!channel>` or forge a link.
+    enum Mrkdwn {
+        static func escape(_ raw: String) -> String {
+            raw.replacingOccurrences(of: "&", with: "&amp;")
+                .replacingOccurrences(of: "<", with: "&lt;")
+                .replacingOccurrences(of: ">", with: "&gt;")
         }
-        while let last = kept.last, last.isWhitespace { kept.removeLast() }
-        return kept + SlackLimits.ellipsis
+
+        /// Escaped and, if longer than `max` characters, cut with an ellipsis between characters of the
+        /// original, so an entity is never split (the final clamp would cut `&amp;` to `&am…`).
+        static func escaped(_ raw: String, fitting max: Int) -> String {
+            let whole = escape(raw)
+            guard whole.count > max else { return whole }
+            guard max > 1 else { return SlackLimits.truncated(whole, to: max) }
+            var kept = ""
+            var count = 0
+            for character in raw {
+                let piece = escape(String(character))
+                guard count + piece.count <= max - 1 else { break }
+                kept += piece
+                count += piece.count
+            }
+            while let last = kept.last, last.isWhitespace { kept.removeLast() }
+            return kept + SlackLimits.ellipsis
+        }
     }
 }
 

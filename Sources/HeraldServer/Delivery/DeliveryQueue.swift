@@ -22,6 +22,7 @@ struct DeliveryQueue: Sendable {
     struct Claimed: Sendable {
         var id: UUID
         var attempts: Int
+        var pacingKey: String
     }
 
     func claim(limit: Int, now: Date) async throws -> [Claimed] {
@@ -75,9 +76,11 @@ struct DeliveryQueue: Sendable {
                 messages.insert(row.message)
             }
             guard !chosen.isEmpty else { return [] }
-            if let pacing, !keys.isEmpty {
-                let next = now.addingTimeInterval(Double(pacing.components.seconds) + Double(pacing.components.attoseconds) / 1e18)
-                try await sql.update("channel_pacing").set("next_allowed_at", to: next)
+            if pacing != nil, !keys.isEmpty {
+                // The channel is busy until this send completes (or its lease expires); completion
+                // then frees it one interval later. So two messages reach Slack at least one interval
+                // apart, however long each send takes.
+                try await sql.update("channel_pacing").set("next_allowed_at", to: now.addingTimeInterval(lease))
                     .where("pacing_key", .in, Array(keys)).run()
             }
             try await sql.update("deliveries")
@@ -88,7 +91,7 @@ struct DeliveryQueue: Sendable {
                 .set("updated_at", to: now)
                 .where("id", .in, chosen.map(\.id))
                 .run()
-            return chosen.map { Claimed(id: $0.id, attempts: $0.attempts + 1) }
+            return chosen.map { Claimed(id: $0.id, attempts: $0.attempts + 1, pacingKey: $0.key) }
         }
     }
 
@@ -107,10 +110,15 @@ struct DeliveryQueue: Sendable {
     }
 
     /// Records an outcome; only the worker holding the lease may (a stolen lease writes nothing).
-    func complete(_ id: UUID, state: DeliveryState, nextAttemptAt: Date?, error: (code: String, text: String)?, now: Date,
+    func complete(_ claimed: Claimed, state: DeliveryState, nextAttemptAt: Date?, error: (code: String, text: String)?, now: Date,
                   message: (@Sendable (any Database) async throws -> Void)? = nil) async throws {
+        let id = claimed.id
         try await gate.transaction(db) { db in
             let sql = db as! any SQLDatabase
+            if let pacing {
+                try await sql.update("channel_pacing").set("next_allowed_at", to: now.addingTimeInterval(pacing.seconds))
+                    .where("pacing_key", .equal, claimed.pacingKey).run()
+            }
             var update = sql.update("deliveries")
                 .set("state", to: state.rawValue)
                 .set("updated_at", to: now)
@@ -128,4 +136,8 @@ struct DeliveryQueue: Sendable {
     func depth() async throws -> Int {
         try await Delivery.query(on: db).filter(\.$state == DeliveryState.pending.rawValue).count()
     }
+}
+
+extension Duration {
+    var seconds: TimeInterval { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

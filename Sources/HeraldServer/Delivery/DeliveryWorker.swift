@@ -92,7 +92,7 @@ final class DeliveryWorker: Sendable {
         } catch {
             // A database error: try again soon; the lease protects against double sends meanwhile.
             logger.warning("delivery \(item.id) could not be prepared: \(String(describing: error))")
-            try? await queue.complete(item.id, state: .pending, nextAttemptAt: services.now().addingTimeInterval(1),
+            try? await queue.complete(item, state: .pending, nextAttemptAt: services.now().addingTimeInterval(1),
                                       error: ("internal_error", String(describing: error)), now: services.now())
             return
         }
@@ -101,7 +101,7 @@ final class DeliveryWorker: Sendable {
         do {
             switch outcome {
             case .delivered(let channelID, let ts, let version, let reposted):
-                try await queue.complete(item.id, state: .sent, nextAttemptAt: nil, error: nil, now: now) { db in
+                try await queue.complete(item, state: .sent, nextAttemptAt: nil, error: nil, now: now) { db in
                     guard let delivery = try await Delivery.find(item.id, on: db),
                           let message = try await Message.find(delivery.$message.id, on: db) else { return }
                     message.channelID = channelID
@@ -113,10 +113,10 @@ final class DeliveryWorker: Sendable {
                 if reposted { logger.info("message was gone in Slack; re-posted", metadata: ["delivery": "\(item.id)"]) }
                 services.metrics.recordDelivery(sink: sink, state: "sent", duration: clock.now - started)
             case .superseded:
-                try await queue.complete(item.id, state: .sent, nextAttemptAt: nil, error: nil, now: now)
+                try await queue.complete(item, state: .sent, nextAttemptAt: nil, error: nil, now: now)
                 services.metrics.recordDelivery(sink: sink, state: "superseded", duration: clock.now - started)
             case .unsendable(let code, let detail):
-                try await queue.complete(item.id, state: .failed, nextAttemptAt: nil, error: (code, detail), now: now)
+                try await queue.complete(item, state: .failed, nextAttemptAt: nil, error: (code, detail), now: now)
                 services.metrics.recordDelivery(sink: sink, state: "failed", duration: clock.now - started)
             case .failed(let error):
                 let created = try await Delivery.find(item.id, on: queue.db)?.createdAt ?? now
@@ -126,14 +126,14 @@ final class DeliveryWorker: Sendable {
                 let detail = (error.code, String(describing: error))
                 switch decision {
                 case .retry(let at):
-                    try await queue.complete(item.id, state: .pending, nextAttemptAt: at, error: detail, now: now)
+                    try await queue.complete(item, state: .pending, nextAttemptAt: at, error: detail, now: now)
                     services.metrics.recordDelivery(sink: sink, state: "retry", duration: clock.now - started)
                 case .failed:
-                    try await queue.complete(item.id, state: .failed, nextAttemptAt: nil, error: detail, now: now)
+                    try await queue.complete(item, state: .failed, nextAttemptAt: nil, error: detail, now: now)
                     services.metrics.recordDelivery(sink: sink, state: "failed", duration: clock.now - started)
                     logger.notice("delivery failed permanently", metadata: ["delivery": "\(item.id)", "error": "\(error.code)"])
                 case .dead:
-                    try await queue.complete(item.id, state: .dead, nextAttemptAt: nil, error: detail, now: now)
+                    try await queue.complete(item, state: .dead, nextAttemptAt: nil, error: detail, now: now)
                     services.metrics.recordDelivery(sink: sink, state: "dead", duration: clock.now - started)
                     logger.warning("delivery is dead after retrying for its maximum age", metadata: ["delivery": "\(item.id)", "error": "\(error.code)"])
                 }

@@ -34,7 +34,7 @@ struct EventIntake: Sendable {
                     try await self.apply(event, projectID: projectID, on: db)
                 }
                 services.deliverySignal.notify()
-                return result
+                return try result.throwIfRefused()
             } catch let error as any DatabaseError where error.isConstraintFailure && attempt < 3 {
                 continue
             }
@@ -50,7 +50,7 @@ struct EventIntake: Sendable {
             return try await self.applyIncident(event, stored: stored, incident: incident, assignee: assignee, on: db)
         }
         services.deliverySignal.notify()
-        return result
+        return try result.throwIfRefused()
     }
 
     // MARK: -
@@ -89,11 +89,11 @@ struct EventIntake: Sendable {
         let actor = event.actor ?? event.source
         let projectID = stored.$project.id
 
-        func finish(_ incident: Incident?, _ outcome: String) async throws -> IntakeResult {
+        func finish(_ incident: Incident?, _ outcome: String, reason: String? = nil) async throws -> IntakeResult {
             stored.$incident.id = incident?.id
             stored.outcome = outcome
             try await stored.save(on: db)
-            return IntakeResult(eventID: eventID, incidentID: incident?.id, outcome: outcome, key: event.key)
+            return IntakeResult(eventID: eventID, incidentID: incident?.id, outcome: outcome, key: event.key, reason: reason)
         }
 
         // Reassign is not an event action, only an API/Slack one.
@@ -187,8 +187,7 @@ struct EventIntake: Sendable {
             guard let incident else { throw IntakeError.noOpenIncident(key: event.key ?? "") }
             try await addTimeline(incident, eventID: eventID, kind: "refused",
                                   summary: "\(action.rawValue.capitalized) by \(actor) refused: \(reason)", actor: actor, at: at, on: db)
-            _ = try await finish(incident, "refused")
-            throw IntakeError.refused(incidentID: try incident.requireID(), reason: reason)
+            return try await finish(incident, "refused", reason: reason)
 
         case .noOpenIncident:
             throw IntakeError.noOpenIncident(key: event.key ?? "")

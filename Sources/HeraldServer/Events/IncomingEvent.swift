@@ -35,6 +35,14 @@ struct IntakeResult: Sendable {
     /// notified, opened, appended, acknowledged, resolved, reassigned, unchanged, refused.
     var outcome: String
     var key: String?
+    /// Why the action was refused (outcome `refused`); the refusal is recorded before it is reported.
+    var reason: String? = nil
+
+    /// Refusals are committed to the timeline first, then reported to the caller as an error.
+    func throwIfRefused() throws -> IntakeResult {
+        if outcome == "refused", let incidentID { throw IntakeError.refused(incidentID: incidentID, reason: reason ?? "refused") }
+        return self
+    }
 }
 
 /// Errors of intake that callers turn into their own answers.

@@ -4,6 +4,7 @@ import Foundation
 import HeraldCore
 import NIOConcurrencyHelpers
 import NIOCore
+import SlackSandbox
 import SQLKit
 import Testing
 import Vapor
@@ -51,6 +52,8 @@ func testConfiguration(database: HeraldConfiguration.Database, extra: [String: S
 func withApp(
     environment extra: [String: String] = [:],
     sandbox: Bool = false,
+    workers: Bool = false,
+    overrides: HeraldOverrides = .init(),
     logs: LogCapture? = nil,
     _ body: (Application) async throws -> Void
 ) async throws {
@@ -64,22 +67,63 @@ func withApp(
         app = try await Application.make(.testing)
     }
     do {
-        try await configure(app, configuration: try testConfiguration(database: database, extra: extra))
+        try await configure(app, configuration: try testConfiguration(database: database, extra: extra), overrides: overrides)
         if sandbox { try SandboxMode.enable(app, apiBaseURL: nil) }
         if case .postgres(let location) = database, let schema = location.searchPath?.first {
             try await (app.db as! any SQLDatabase).raw("CREATE SCHEMA \(ident: schema)").run()
         }
         try await DatabaseSetup.prepare(app)
+        if workers { app.startDeliveryWorker() }
         try await body(app)
     } catch {
+        await app.stopDeliveryWorker()
         try? await dropSchema(app, database)
         try? await app.asyncShutdown()
         if let directory { try? FileManager.default.removeItem(at: directory) }
         throw error
     }
+    await app.stopDeliveryWorker()
     try await dropSchema(app, database)
     try await app.asyncShutdown()
     if let directory { try? FileManager.default.removeItem(at: directory) }
+}
+
+/// Polls `condition` every 50 ms until it holds or `timeout` passes; returns whether it held.
+func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while clock.now < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(50))
+    }
+    return try await condition()
+}
+
+/// A project wired to the in-process sandbox: Slack enabled on a sandbox bot token and `channels`,
+/// plus an event key.
+struct SlackProject {
+    var tenancy: Tenancy
+    var eventKey: String
+    var sandbox: SandboxWorkspace
+
+    static func make(_ app: Application, channels: String = "#alerts") async throws -> SlackProject {
+        let t = try await Tenancy.make(app)
+        let sandbox = try #require(app.herald.sandbox)
+        let bot = await sandbox.issueBotToken()
+        let put = try await app.api(.PUT, "/api/v1/projects/\(t.projectID)/settings/slack", token: t.owner,
+                                    json: ["enabled": true, "token": bot, "channels": channels])
+        try #require(put.status == .ok, "\(put.body)")
+        let key = try await app.api(.POST, "/api/v1/projects/\(t.projectID)/keys", token: t.owner)
+        return SlackProject(tenancy: t, eventKey: try #require(key.string("key")), sandbox: sandbox)
+    }
+
+    func send(_ app: Application, _ body: [String: Any]) async throws -> APIResponse {
+        try await app.api(.POST, "/api/v1/events", token: eventKey, json: body)
+    }
+
+    func messages(_ channel: String = "#alerts") async -> [SandboxMessage] {
+        await sandbox.messages(in: channel)
+    }
 }
 
 private func dropSchema(_ app: Application, _ database: HeraldConfiguration.Database) async throws {

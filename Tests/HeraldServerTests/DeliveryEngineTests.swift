@@ -1,0 +1,325 @@
+import FluentKit
+import Foundation
+@testable import HeraldServer
+import HeraldCore
+import SlackSandbox
+import Testing
+import Vapor
+
+/// The living message and the delivery engine against the in-process sandbox (SPEC §2, §5).
+/// Short intervals stand in for the defaults: updates every 2 s, pacing off unless a test turns it on.
+@Suite("Delivery engine and living messages")
+struct DeliveryEngineTests {
+    static let env = ["HERALD_UPDATE_INTERVAL": "2", "HERALD_CHANNEL_RATE": "0"]
+    /// Jitter at its midpoint, so backoff is exactly base·2^n.
+    static let overrides = HeraldOverrides(random: { 0.5 })
+
+    func trigger(_ key: String, title: String = "Disk full on db-1") -> [String: Any] {
+        ["type": "incident", "action": "trigger", "key": key, "title": title, "severity": "critical"]
+    }
+
+    @Test("trigger → one red post; ten updates in the interval → exactly one update with the latest text; resolve → green at once")
+    func livingMessage() async throws {
+        let interval = 4.0
+        try await withApp(environment: ["HERALD_UPDATE_INTERVAL": "4", "HERALD_CHANNEL_RATE": "0"], sandbox: true, workers: true,
+                          overrides: Self.overrides) { app in
+            // setup
+            let p = try await SlackProject.make(app)
+            // MUT: trigger
+            let opened = try await p.send(app, trigger("disk-1"))
+            #expect(opened.status == .accepted, "\(opened.body)")
+            #expect(opened.string("outcome") == "opened")
+            #expect(try await eventually { await p.messages().count == 1 })
+            let post = try #require(await p.messages().first)
+            #expect(post.attachments?.array?.first?["color"]?.string == MessageRenderer.red)
+            #expect(post.text.contains("Disk full on db-1"))
+            // ten updates inside the interval
+            for i in 1...10 {
+                let r = try await p.send(app, ["type": "incident", "action": "update", "key": "disk-1", "text": "usage \(90 + i)%"])
+                #expect(r.string("outcome") == "appended")
+            }
+            #expect(try await eventually(timeout: .seconds(8)) { await p.messages().first?.edits == 1 })
+            let updated = try #require(await p.messages().first)
+            #expect(updated.attachments?.encoded().range(of: Data("usage 100%".utf8)) != nil, "the update shows the latest event")
+            // At most one update per interval: the update came no sooner than one interval after the post.
+            let gap = try #require(updated.updatedAt.first).timeIntervalSince(updated.receivedAt)
+            #expect(gap >= interval - 0.05, "updated \(gap) s after the post")
+            try await Task.sleep(for: .seconds(interval + 0.5))
+            #expect(await p.messages().first?.edits == 1, "exactly one update for the ten events")
+            // resolve: immediate, green, showing the resolution
+            let started = Date()
+            let resolved = try await p.send(app, ["type": "incident", "action": "resolve", "key": "disk-1", "text": "cleaned up"])
+            #expect(resolved.string("outcome") == "resolved")
+            #expect(try await eventually(timeout: .seconds(3)) { await p.messages().first?.edits == 2 })
+            #expect(Date().timeIntervalSince(started) < interval - 1, "a status change does not wait for the interval")
+            let green = try #require(await p.messages().first)
+            #expect(green.attachments?.array?.first?["color"]?.string == MessageRenderer.green)
+            #expect(green.attachments?.encoded().range(of: Data("Resolved".utf8)) != nil)
+            #expect(await p.messages().count == 1, "one message per incident per destination")
+            // The delivery log: one post, two updates, all sent.
+            let log = try await app.api(.GET, "/api/v1/deliveries?project=\(p.tenancy.projectID)", token: p.tenancy.owner)
+            #expect(log.array.map { $0["state"] as? String } == ["sent", "sent", "sent"])
+            #expect(log.array.compactMap { $0["kind"] as? String }.sorted() == ["post", "update", "update"])
+        }
+    }
+
+    @Test("a 429 with Retry-After: 2 is retried no sooner than 2 s and delivered once")
+    func rateLimited() async throws {
+        try await withApp(environment: Self.env, sandbox: true, workers: true, overrides: Self.overrides) { app in
+            let p = try await SlackProject.make(app)
+            await p.sandbox.injectFault(SandboxFault(kind: .rateLimited, method: "chat.postMessage", count: 1, retryAfter: 2))
+            let started = Date()
+            _ = try await p.send(app, trigger("rl-1"))
+            #expect(try await eventually(timeout: .seconds(8)) { await p.messages().count == 1 })
+            let arrived = try #require(await p.messages().first).receivedAt
+            #expect(arrived.timeIntervalSince(started) >= 2.0, "retried after \(arrived.timeIntervalSince(started)) s")
+            let log = try await app.api(.GET, "/api/v1/deliveries", token: p.tenancy.owner)
+            #expect(log.array.count == 1)
+            #expect(log.array.first?["attempts"] as? Int == 2)
+            #expect(log.array.first?["state"] as? String == "sent")
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(await p.messages().count == 1, "delivered exactly once")
+        }
+    }
+
+    @Test("5xx answers are retried with backoff and delivered once")
+    func serverErrors() async throws {
+        try await withApp(environment: Self.env, sandbox: true, workers: true, overrides: Self.overrides) { app in
+            let p = try await SlackProject.make(app)
+            await p.sandbox.injectFault(SandboxFault(kind: .http, method: "chat.postMessage", count: 2, status: 500))
+            _ = try await p.send(app, trigger("5xx-1"))
+            #expect(try await eventually(timeout: .seconds(10)) { await p.messages().count == 1 })
+            let log = try await app.api(.GET, "/api/v1/deliveries", token: p.tenancy.owner)
+            #expect(log.array.first?["attempts"] as? Int == 3)
+            #expect(log.array.first?["state"] as? String == "sent")
+            #expect(await p.messages().count == 1)
+        }
+    }
+
+    @Test("channel_not_found fails at once with Slack's error kept")
+    func permanentFailure() async throws {
+        try await withApp(environment: Self.env, sandbox: true, workers: true, overrides: Self.overrides) { app in
+            let p = try await SlackProject.make(app, channels: "#does-not-exist #alerts")
+            _ = try await p.send(app, trigger("perm-1"))
+            var failed: [String: Any]?
+            #expect(try await eventually {
+                let log = try await app.api(.GET, "/api/v1/deliveries?state=failed", token: p.tenancy.owner)
+                failed = log.array.first
+                return failed != nil
+            })
+            #expect(failed?["lastErrorCode"] as? String == "channel_not_found")
+            #expect(failed?["attempts"] as? Int == 1)
+            #expect(failed?["target"] as? String == "#does-not-exist")
+            // The other destination is unaffected.
+            #expect(try await eventually { await p.messages().count == 1 })
+        }
+    }
+
+    @Test("a message deleted in Slack is re-posted and remembered")
+    func repost() async throws {
+        try await withApp(environment: Self.env, sandbox: true, workers: true, overrides: Self.overrides) { app in
+            let p = try await SlackProject.make(app)
+            let opened = try await p.send(app, trigger("gone-1"))
+            let incidentID = try #require(opened.string("incidentId"))
+            #expect(try await eventually { await p.messages().count == 1 })
+            let first = try #require(await p.messages().first)
+            #expect(await p.sandbox.deleteMessage(channel: first.channel, ts: first.ts))
+            _ = try await p.send(app, ["type": "incident", "action": "acknowledge", "key": "gone-1"])
+            #expect(try await eventually { await p.messages().count == 1 })
+            let second = try #require(await p.messages().first)
+            #expect(second.ts != first.ts)
+            #expect(second.attachments?.array?.first?["color"]?.string == MessageRenderer.amber)
+            let detail = try await app.api(.GET, "/api/v1/incidents/\(incidentID)", token: p.tenancy.owner)
+            let refs = detail["messages"] as? [[String: Any]] ?? []
+            #expect(refs.first?["ts"] as? String == second.ts, "the new message is remembered")
+            // Later updates go to the new message.
+            _ = try await p.send(app, ["type": "incident", "action": "resolve", "key": "gone-1"])
+            #expect(try await eventually { await p.messages().first?.edits == 1 })
+            #expect(await p.messages().count == 1)
+        }
+    }
+
+    @Test("notifications: one message per destination, never updated")
+    func notifications() async throws {
+        try await withApp(environment: Self.env, sandbox: true, workers: true, overrides: Self.overrides) { app in
+            let p = try await SlackProject.make(app, channels: "#alerts #ops")
+            let r = try await p.send(app, ["type": "notification", "title": "Deploy finished", "text": "v1.2.3 is live", "severity": "info"])
+            #expect(r.status == .accepted)
+            #expect(r.string("outcome") == "notified")
+            #expect(try await eventually {
+                let (a, o) = (await p.messages("#alerts").count, await p.messages("#ops").count)
+                return a == 1 && o == 1
+            })
+            #expect(await p.messages("#ops").first?.text.contains("Deploy finished") == true)
+        }
+    }
+
+    @Test("pacing: at most one message per second per channel")
+    func pacing() async throws {
+        try await withApp(environment: ["HERALD_UPDATE_INTERVAL": "2", "HERALD_CHANNEL_RATE": "2"], sandbox: true, workers: true) { app in
+            let p = try await SlackProject.make(app, channels: "#alerts #ops")
+            for i in 0..<4 {
+                _ = try await p.send(app, ["type": "notification", "title": "n\(i)"])
+            }
+            #expect(try await eventually(timeout: .seconds(8)) {
+                let (a, o) = (await p.messages("#alerts").count, await p.messages("#ops").count)
+                return a == 4 && o == 4
+            })
+            for channel in ["#alerts", "#ops"] {
+                let times = await p.messages(channel).map(\.receivedAt).sorted()
+                for (a, b) in zip(times, times.dropFirst()) {
+                    #expect(b.timeIntervalSince(a) >= 0.5, "\(channel): two messages \(b.timeIntervalSince(a)) s apart at 2/s")
+                }
+            }
+        }
+    }
+
+    @Test("a trigger after resolve opens a new incident and a new message")
+    func reopen() async throws {
+        try await withApp(environment: Self.env, sandbox: true, workers: true, overrides: Self.overrides) { app in
+            let p = try await SlackProject.make(app)
+            let first = try await p.send(app, trigger("re-1"))
+            _ = try await p.send(app, ["type": "incident", "action": "resolve", "key": "re-1"])
+            let second = try await p.send(app, trigger("re-1"))
+            #expect(second.string("outcome") == "opened")
+            #expect(second.string("incidentId") != first.string("incidentId"))
+            #expect(try await eventually { await p.messages().count == 2 })
+        }
+    }
+}
+
+@Suite("Incidents: state machine over the API and events")
+struct IncidentTests {
+    @Test("concurrent acknowledge and resolve end resolved; a late acknowledge is refused and recorded")
+    func races() async throws {
+        try await withApp(sandbox: true) { app in
+            let p = try await SlackProject.make(app)
+            for round in 0..<5 {
+                let key = "race-\(round)"
+                let opened = try await p.send(app, ["type": "incident", "action": "trigger", "key": key, "title": "Race"])
+                let id = try #require(opened.string("incidentId"))
+                async let ack = app.api(.POST, "/api/v1/incidents/\(id)/acknowledge", token: p.tenancy.responder)
+                async let res = p.send(app, ["type": "incident", "action": "resolve", "key": key])
+                let (a, r) = try await (ack, res)
+                #expect([HTTPStatus.ok, .conflict].contains(a.status), "\(a.body)")
+                #expect(r.status == .accepted, "\(r.body)")
+                let detail = try await app.api(.GET, "/api/v1/incidents/\(id)", token: p.tenancy.owner)
+                #expect(detail.string("status") == "resolved")
+            }
+            // A late acknowledge, by event and by API.
+            let opened = try await p.send(app, ["type": "incident", "action": "trigger", "key": "late", "title": "Late"])
+            let id = try #require(opened.string("incidentId"))
+            _ = try await p.send(app, ["type": "incident", "action": "resolve", "key": "late"])
+            let late = try await p.send(app, ["type": "incident", "action": "acknowledge", "key": "late"])
+            #expect(late.status == .conflict)
+            let api = try await app.api(.POST, "/api/v1/incidents/\(id)/acknowledge", token: p.tenancy.responder)
+            #expect(api.status == .conflict)
+            let detail = try await app.api(.GET, "/api/v1/incidents/\(id)", token: p.tenancy.owner)
+            #expect(detail.string("status") == "resolved")
+            let kinds = (detail["timeline"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
+            #expect(kinds.filter { $0 == "refused" }.count == 2)
+        }
+    }
+
+    @Test("the incident API: create, list by status, acknowledge, reassign, resolve; roles enforced")
+    func api() async throws {
+        try await withApp(environment: ["HERALD_SLACK_SIGNING_SECRET": "s3cret", "HERALD_CHANNEL_RATE": "0"], sandbox: true, workers: true) { app in
+            let p = try await SlackProject.make(app)
+            let t = p.tenancy
+            let created = try await app.api(.POST, "/api/v1/projects/\(t.projectID)/incidents", token: t.responder,
+                                            json: ["title": "Checkout errors", "service": "payments", "severity": "high", "tags": ["region": "eu", "pods": 3]])
+            #expect(created.status == .created, "\(created.body)")
+            let id = try #require(created.string("id"))
+            #expect(created.string("severity") == "error")
+            #expect(created.string("service") == "payments")
+            #expect((created["tags"] as? [String: String])?["pods"] == "3")
+            #expect(try await eventually { await p.messages().count == 1 })
+            // Buttons, because the signing secret is set.
+            let message = try #require(await p.messages().first)
+            let json = String(decoding: message.attachments?.encoded() ?? Data(), as: UTF8.self)
+            #expect(json.contains("incident.acknowledge") && json.contains("incident.resolve") && json.contains("incident.reassign"))
+            let stakeholder = try await app.api(.POST, "/api/v1/incidents/\(id)/acknowledge", token: t.stakeholder)
+            #expect(stakeholder.status == .forbidden)
+            let outsider = try await app.api(.GET, "/api/v1/incidents/\(id)", token: t.outsider)
+            #expect(outsider.status == .notFound)
+            let ack = try await app.api(.POST, "/api/v1/incidents/\(id)/acknowledge", token: t.responder)
+            #expect(ack.string("status") == "acknowledged")
+            #expect(try await eventually { await p.messages().first?.attachments?.array?.first?["color"]?.string == MessageRenderer.amber })
+            let badAssignee = try await app.api(.POST, "/api/v1/incidents/\(id)/reassign", token: t.responder, json: ["assignee": "outsider@example.org"])
+            #expect(badAssignee.status == .unprocessableEntity)
+            #expect(badAssignee.string("field") == "assignee")
+            let reassigned = try await app.api(.POST, "/api/v1/incidents/\(id)/reassign", token: t.responder, json: ["assignee": "admin@example.com"])
+            #expect(reassigned.string("assignee") == "admin@example.com")
+            #expect(try await eventually {
+                await p.messages().first?.attachments?.encoded().range(of: Data("admin@example.com".utf8)) != nil
+            })
+            let open = try await app.api(.GET, "/api/v1/projects/\(t.projectID)/incidents?status=open", token: t.stakeholder)
+            #expect(open.array.map { $0["id"] as? String } == [id])
+            let resolved = try await app.api(.POST, "/api/v1/incidents/\(id)/resolve", token: t.admin)
+            #expect(resolved.string("status") == "resolved")
+            let none = try await app.api(.GET, "/api/v1/projects/\(t.projectID)/incidents?status=open", token: t.stakeholder)
+            #expect(none.array.isEmpty)
+            let bad = try await app.api(.GET, "/api/v1/projects/\(t.projectID)/incidents?status=sleeping", token: t.stakeholder)
+            #expect(bad.status == .unprocessableEntity)
+            let detail = try await app.api(.GET, "/api/v1/incidents/\(id)", token: t.stakeholder)
+            let kinds = (detail["timeline"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
+            #expect(kinds == ["trigger", "acknowledge", "reassign", "resolve"])
+            #expect(try await eventually { await p.messages().first?.attachments?.array?.first?["color"]?.string == MessageRenderer.green })
+            // Resolved messages carry no buttons.
+            let final = String(decoding: await p.messages().first?.attachments?.encoded() ?? Data(), as: UTF8.self)
+            #expect(!final.contains("incident.acknowledge"))
+        }
+    }
+
+    struct BadEvent: Sendable, CustomStringConvertible {
+        var name: String
+        var body: String
+        var status: HTTPStatus
+        var field: String?
+        var description: String { name }
+    }
+
+    static let badEventCases: [BadEvent] = [
+        BadEvent(name: "unknown type", body: #"{"type":"alert","title":"x"}"#, status: .unprocessableEntity, field: "type"),
+        BadEvent(name: "notification without title", body: #"{"type":"notification"}"#, status: .unprocessableEntity, field: "title"),
+        BadEvent(name: "incident without key", body: #"{"type":"incident","action":"trigger","title":"x"}"#, status: .unprocessableEntity, field: "key"),
+        BadEvent(name: "bad action", body: #"{"type":"incident","action":"explode","key":"k"}"#, status: .unprocessableEntity, field: "action"),
+        BadEvent(name: "trigger without title", body: #"{"type":"incident","action":"trigger","key":"k"}"#, status: .unprocessableEntity, field: "title"),
+        BadEvent(name: "bad severity", body: #"{"type":"notification","title":"x","severity":"apocalyptic"}"#, status: .unprocessableEntity, field: "severity"),
+        BadEvent(name: "bad time", body: #"{"type":"notification","title":"x","at":"yesterday"}"#, status: .unprocessableEntity, field: "at"),
+        BadEvent(name: "bad link", body: #"{"type":"notification","title":"x","link":"javascript:alert(1)"}"#, status: .unprocessableEntity, field: "link"),
+        BadEvent(name: "unknown service", body: #"{"type":"notification","title":"x","service":"nope"}"#, status: .unprocessableEntity, field: "service"),
+        BadEvent(name: "tags not an object", body: #"{"type":"notification","title":"x","tags":[1]}"#, status: .unprocessableEntity, field: "tags"),
+        BadEvent(name: "update of an unknown key", body: #"{"type":"incident","action":"update","key":"nope"}"#, status: .notFound, field: "key"),
+        BadEvent(name: "malformed JSON", body: #"{"type":"#, status: .badRequest, field: nil),
+    ]
+
+    @Test("bad events are refused and change nothing", arguments: badEventCases)
+    func badEvents(_ c: BadEvent) async throws {
+        try await withApp(sandbox: true) { app in
+            let p = try await SlackProject.make(app)
+            let before = try await rowCount(app, "events")
+            let r = try await app.api(.POST, "/api/v1/events", token: p.eventKey, rawBody: c.body)
+            #expect(r.status == c.status, "\(r.body)")
+            #expect(r.string("field") == c.field)
+            #expect(try await rowCount(app, "events") == before)
+            #expect(try await rowCount(app, "deliveries") == 0)
+        }
+    }
+
+    @Test("events need a valid, unrevoked event key")
+    func eventKeys() async throws {
+        try await withApp(sandbox: true) { app in
+            let p = try await SlackProject.make(app)
+            let body: [String: Any] = ["type": "notification", "title": "x"]
+            #expect(try await app.api(.POST, "/api/v1/events", json: body).status == .unauthorized)
+            #expect(try await app.api(.POST, "/api/v1/events", token: p.tenancy.owner, json: body).status == .unauthorized)
+            #expect(try await app.api(.POST, "/api/v1/events", token: p.eventKey, json: body).status == .accepted)
+            let keys = try await app.api(.GET, "/api/v1/projects/\(p.tenancy.projectID)/keys", token: p.tenancy.owner)
+            let keyID = try #require(keys.array.first?["id"] as? String)
+            _ = try await app.api(.DELETE, "/api/v1/projects/\(p.tenancy.projectID)/keys/\(keyID)", token: p.tenancy.owner)
+            #expect(try await app.api(.POST, "/api/v1/events", token: p.eventKey, json: body).status == .unauthorized)
+            #expect(try await rowCount(app, "events") == 1)
+        }
+    }
+}
