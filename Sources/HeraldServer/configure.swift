@@ -41,6 +41,7 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
         router: HeraldCore.Router(),
         retryPolicy: RetryPolicy(maxAge: .seconds(configuration.deliveryMaxAge)),
         links: HeraldLinks(base: configuration.publicURL),
+        routingCache: ProjectRoutingCache(),
         now: overrides.now ?? { Date() },
         random: overrides.random ?? { Double.random(in: 0..<1) }
     )

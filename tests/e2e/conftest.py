@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -258,3 +259,53 @@ def pg_database(pg_server_url):
     yield db
     # FORCE terminates leftover sessions (PostgreSQL 13+) should a process still hold one.
     psql(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# --- `herald serve --sandbox` --------------------------------------------------------------------
+
+BANNER_TIMEOUT = 30.0  # seconds a `serve --sandbox` gets to print its banner after /healthz answers
+
+
+class SandboxBanner:
+    """What `herald serve --sandbox` printed: the demo's API token, event key and project id."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.api_token = re.search(r"^\s*API token:\s+(\S+)\s*$", text, re.M).group(1)
+        self.event_key = re.search(r"^\s*Event key:\s+(\S+)\s*$", text, re.M).group(1)
+        self.project_id = re.search(r"/api/v1/projects/([^/\s]+)/settings/slack/test", text).group(1)
+
+
+def wait_for_banner(server: HeraldServer, timeout: float = BANNER_TIMEOUT) -> SandboxBanner:
+    """Waits (bounded) until `server`'s stdout holds a complete sandbox banner and parses it."""
+    server.wait_healthy()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = server.stdout_path.read_bytes().decode("utf-8", "replace")
+        if (re.search(r"^\s*curl .*/settings/slack/test\s*$", text, re.M)
+                and re.search(r"^\s*Event key:\s+\S+", text, re.M) and re.search(r"^\s*API token:\s+\S+", text, re.M)):
+            return SandboxBanner(text)
+        if server.proc.poll() is not None:
+            pytest.fail(f"{server.name} exited with {server.proc.returncode} before its banner\n{server.logs()}")
+        time.sleep(0.2)
+    pytest.fail(f"no sandbox banner within {timeout:.0f} s\n{server.logs()}")
+
+
+def sandbox_messages(port: int, channel: str) -> list[dict]:
+    """The messages of a sandbox channel (id, `#name` or `name`), oldest first, via the control API."""
+    resp = http("GET", port, f"/sandbox/control/channels/{urllib.parse.quote(channel, safe='')}/messages")
+    assert resp.status == 200, resp
+    return resp.json()["messages"]
+
+
+def wait_until(predicate, timeout: float, what: str, interval: float = 0.2, on_timeout=None):
+    """Polls `predicate()` until it returns something truthy (returned) or `timeout` seconds pass (fail)."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    extra = on_timeout() if on_timeout else ""
+    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what} (last: {last!r})\n{extra}")

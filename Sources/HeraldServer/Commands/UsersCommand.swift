@@ -56,7 +56,7 @@ struct CreateUserCommand: AsyncCommand {
         }
         let factory = app.herald.credentials
         let (name, role) = (nameInput, roleInput)
-        let (messages, token) = try await app.db.transaction { db -> ([String], String) in
+        let (messages, token) = try await app.herald.writeGate.transaction(app.db) { db -> ([String], String) in
             var messages: [String] = []
             var user = try await User.query(on: db).filter(\.$email == email).first()
             if let existing = user {

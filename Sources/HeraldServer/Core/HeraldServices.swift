@@ -21,6 +21,8 @@ struct HeraldServices: Sendable {
     var router: HeraldCore.Router
     var retryPolicy: RetryPolicy
     var links: HeraldLinks
+    /// Projects' organization, name and Slack settings, cached for 2 s.
+    var routingCache: ProjectRoutingCache
     /// The clock and randomness, injectable for tests.
     var now: @Sendable () -> Date
     var random: @Sendable () -> Double

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 import Vapor
 
 /// A fair async mutex.
@@ -20,10 +21,12 @@ actor AsyncMutex {
     }
 }
 
-/// Write transactions. SQLite allows one writer; two connections that both read and then write
-/// in deferred transactions fail with SQLITE_BUSY_SNAPSHOT instead of waiting. So on SQLite every
-/// write transaction of this process goes through one mutex (SQLite is single-process by design
-/// here); PostgreSQL runs them concurrently and relies on row locks.
+/// Write transactions. SQLite allows one writer, and a deferred transaction that reads and then
+/// writes fails at once (SQLITE_BUSY_SNAPSHOT) if another connection wrote in between. So on
+/// SQLite every write transaction takes the write lock up front (`BEGIN IMMEDIATE`, which waits
+/// through the busy timeout instead of failing) and the transactions of this process queue on one
+/// mutex rather than spinning in SQLite's busy handler. PostgreSQL runs them concurrently and
+/// relies on row locks.
 struct WriteGate: Sendable {
     let mutex: AsyncMutex?
 
@@ -35,7 +38,18 @@ struct WriteGate: Sendable {
         guard let mutex else { return try await db.transaction(body) }
         await mutex.lock()
         do {
-            let result = try await db.transaction(body)
+            let result = try await db.withConnection { conn in
+                let sql = conn as! any SQLDatabase
+                try await sql.raw("BEGIN IMMEDIATE").run()
+                do {
+                    let result = try await body(conn)
+                    try await sql.raw("COMMIT").run()
+                    return result
+                } catch {
+                    try? await sql.raw("ROLLBACK").run()
+                    throw error
+                }
+            }
             await mutex.unlock()
             return result
         } catch {

@@ -14,7 +14,7 @@ struct DeliverySender: Sendable {
 
     enum Outcome: Sendable {
         /// Posted or updated: Slack's channel id and ts, and the incident version now shown.
-        case delivered(channelID: String, ts: String, version: Int, reposted: Bool)
+        case delivered(messageID: UUID, channelID: String, ts: String, version: Int, reposted: Bool)
         /// Nothing to send: the message already shows this version.
         case superseded
         case failed(SlackError)
@@ -27,11 +27,12 @@ struct DeliverySender: Sendable {
             return .unsendable(code: "delivery_missing", detail: "the delivery no longer exists")
         }
         let message = delivery.message
-        guard let project = try await Project.find(message.$project.id, on: db) else {
+        let messageID = try message.requireID()
+        guard let project = try await services.routingCache.entry(for: message.$project.id, secrets: services.secrets,
+                                                                 now: services.now(), on: db) else {
             return .unsendable(code: "project_missing", detail: "the project no longer exists")
         }
-        let resolved = try await SlackSettingsStore.resolve(orgID: project.$organization.id, projectID: project.requireID(),
-                                                            secrets: services.secrets, on: db)
+        let resolved = project.slack
         guard resolved.effective.enabled else {
             return .unsendable(code: "slack_disabled", detail: "Slack is disabled for this project")
         }
@@ -61,28 +62,28 @@ struct DeliverySender: Sendable {
             if let ts = message.ts, let channelID = message.channelID {
                 do {
                     let updated = try await services.slack.updateMessage(token: token, channel: channelID, ts: ts, slackMessage)
-                    return .delivered(channelID: updated.channel, ts: updated.ts, version: version, reposted: false)
+                    return .delivered(messageID: messageID, channelID: updated.channel, ts: updated.ts, version: version, reposted: false)
                 } catch let error where error.isMessageGone {
                     // The message was deleted or its channel archived: post a fresh one and remember it.
                     let posted = try await services.slack.postMessage(token: token, slackMessage)
-                    return .delivered(channelID: posted.channel, ts: posted.ts, version: version, reposted: true)
+                    return .delivered(messageID: messageID, channelID: posted.channel, ts: posted.ts, version: version, reposted: true)
                 }
             }
             let posted = try await services.slack.postMessage(token: token, slackMessage)
-            return .delivered(channelID: posted.channel, ts: posted.ts, version: version, reposted: false)
+            return .delivered(messageID: messageID, channelID: posted.channel, ts: posted.ts, version: version, reposted: false)
         } catch {
             return .failed(error)
         }
     }
 
-    private func renderIncident(_ incident: Incident, project: Project) async throws -> SlackMessage {
+    private func renderIncident(_ incident: Incident, project: ProjectRoutingCache.Entry) async throws -> SlackMessage {
         let id = try incident.requireID()
         let latest = try await TimelineEntry.query(on: db).filter(\.$incident.$id == id).sort(\.$seq, .descending).first()
         let serviceName = try await incident.$service.id.asyncMap { try await Service.find($0, on: db)?.name } ?? nil
         let interactive = services.configuration.slackSigningSecret != nil
         var assignees: [String] = []
         if interactive, incident.incidentStatus.isOpen {
-            assignees = try await Membership.query(on: db).filter(\.$organization.$id == project.$organization.id)
+            assignees = try await Membership.query(on: db).filter(\.$organization.$id == project.orgID)
                 .filter(\.$role ~~ [OrgRole.owner.rawValue, OrgRole.admin.rawValue, OrgRole.responder.rawValue])
                 .with(\.$user).all().map { $0.user.email }.sorted()
         }
@@ -90,7 +91,7 @@ struct DeliverySender: Sendable {
         let view = IncidentView(
             id: id.apiString, key: incident.key, title: incident.title, description: incident.details,
             status: incident.incidentStatus, severity: incident.severity.flatMap(Severity.init(rawValue:)),
-            serviceName: serviceName, tags: incident.tags, assignee: incident.assignee, projectName: project.name,
+            serviceName: serviceName, tags: incident.tags, assignee: incident.assignee, projectName: project.projectName,
             latest: latest.map { TimelineView(kind: $0.kind, summary: $0.summary, actor: $0.actor, at: $0.at) },
             link: incident.link.flatMap(URL.init(string:)) ?? services.links.incident(id, at: at),
             openedAt: incident.openedAt, resolvedAt: incident.resolvedAt, assignees: assignees
@@ -98,12 +99,12 @@ struct DeliverySender: Sendable {
         return MessageRenderer.incident(view, interactive: interactive)
     }
 
-    private func renderNotification(_ event: Event, project: Project) async throws -> SlackMessage {
+    private func renderNotification(_ event: Event, project: ProjectRoutingCache.Entry) async throws -> SlackMessage {
         let serviceName = try await event.$service.id.asyncMap { try await Service.find($0, on: db)?.name } ?? nil
         let eventID = try event.requireID()
         let view = NotificationView(
             title: event.title ?? "Notification", text: event.text, severity: event.severity.flatMap(Severity.init(rawValue:)),
-            serviceName: serviceName, projectName: project.name,
+            serviceName: serviceName, projectName: project.projectName,
             link: event.link.flatMap(URL.init(string:)) ?? services.links.event(eventID, at: event.occurredAt),
             at: event.occurredAt
         )

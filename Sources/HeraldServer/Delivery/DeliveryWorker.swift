@@ -4,6 +4,7 @@ import HeraldCore
 import Metrics
 import NIOConcurrencyHelpers
 import SlackAPI
+import SQLKit
 import Vapor
 
 /// The delivery loop of one process: claims due deliveries, sends up to `concurrency` at once,
@@ -100,15 +101,13 @@ final class DeliveryWorker: Sendable {
         let sink = "slack"
         do {
             switch outcome {
-            case .delivered(let channelID, let ts, let version, let reposted):
+            case .delivered(let messageID, let channelID, let ts, let version, let reposted):
                 try await queue.complete(item, state: .sent, nextAttemptAt: nil, error: nil, now: now) { db in
-                    guard let delivery = try await Delivery.find(item.id, on: db),
-                          let message = try await Message.find(delivery.$message.id, on: db) else { return }
-                    message.channelID = channelID
-                    message.ts = ts
-                    message.renderedVersion = max(message.renderedVersion, version)
-                    message.lastSentAt = now
-                    try await message.save(on: db)
+                    try await (db as! any SQLDatabase).raw("""
+                        UPDATE messages SET channel_id = \(bind: channelID), ts = \(bind: ts), last_sent_at = \(bind: now),
+                          rendered_version = CASE WHEN rendered_version > \(bind: version) THEN rendered_version ELSE \(bind: version) END
+                        WHERE id = \(bind: messageID)
+                        """).run()
                 }
                 if reposted { logger.info("message was gone in Slack; re-posted", metadata: ["delivery": "\(item.id)"]) }
                 services.metrics.recordDelivery(sink: sink, state: "sent", duration: clock.now - started)

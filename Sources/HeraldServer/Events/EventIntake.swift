@@ -57,15 +57,14 @@ struct EventIntake: Sendable {
 
     private func apply(_ event: IncomingEvent, projectID: UUID, on db: any Database) async throws -> IntakeResult {
         let serviceID = try await resolveService(event.service, projectID: projectID, on: db)
-        let stored = try await storeEvent(event, projectID: projectID, serviceID: serviceID, on: db)
+        let isNotification = event.kind == .notification
+        let stored = try await storeEvent(event, projectID: projectID, serviceID: serviceID, outcome: isNotification ? "notified" : nil, on: db)
         switch event.kind {
         case .notification:
             let destinations = try await route(projectID: projectID, isIncident: false, serviceID: serviceID, rule: event.rule, on: db)
             for destination in destinations {
                 try await enqueuePost(destination, projectID: projectID, incidentID: nil, eventID: stored.requireID(), on: db)
             }
-            stored.outcome = "notified"
-            try await stored.save(on: db)
             return IntakeResult(eventID: try stored.requireID(), incidentID: nil, outcome: "notified", key: nil)
         case .incident:
             guard let key = event.key else { throw FieldError(field: "key", detail: "is required") }
@@ -232,7 +231,8 @@ struct EventIntake: Sendable {
                                 actor: actor, at: at, seq: last + 1).create(on: db)
     }
 
-    private func storeEvent(_ event: IncomingEvent, projectID: UUID, serviceID: UUID? = nil, on db: any Database) async throws -> Event {
+    private func storeEvent(_ event: IncomingEvent, projectID: UUID, serviceID: UUID? = nil, outcome: String? = nil,
+                            on db: any Database) async throws -> Event {
         let stored = Event()
         stored.$project.id = projectID
         switch event.kind {
@@ -251,6 +251,7 @@ struct EventIntake: Sendable {
         stored.link = event.link
         stored.rule = event.rule
         stored.source = event.source
+        stored.outcome = outcome
         let received = now()
         stored.receivedAt = received
         stored.occurredAt = event.at ?? received
@@ -274,9 +275,8 @@ struct EventIntake: Sendable {
     // MARK: Routing and the outbox
 
     private func route(projectID: UUID, isIncident: Bool, serviceID: UUID?, rule: String?, on db: any Database) async throws -> [(Destination, String)] {
-        guard let project = try await Project.find(projectID, on: db) else { return [] }
-        let resolved = try await SlackSettingsStore.resolve(orgID: project.$organization.id, projectID: projectID,
-                                                            secrets: services.secrets, on: db)
+        guard let entry = try await services.routingCache.entry(for: projectID, secrets: services.secrets, now: now(), on: db) else { return [] }
+        let resolved = entry.slack
         let serviceChannel = try await serviceID.asyncMap { try await Service.find($0, on: db)?.slackChannel } ?? nil
         let input = RoutingInput(isIncident: isIncident, serviceChannel: serviceChannel, slack: resolved.effective, rule: rule)
         // The pacing key names the Slack workspace (by token fingerprint) and the channel.

@@ -51,7 +51,7 @@ enum SandboxMode {
         // Stable across restarts, so the stored settings keep working; derived, never stored in clear.
         let botToken = "xoxb-sandbox-" + secrets.derive("sandbox bot token")
         await workspace.register(botToken: botToken)
-        return try await app.db.transaction { db in
+        return try await app.herald.writeGate.transaction(app.db) { db in
             let user = try await User.findOrCreate(email: demoEmail, name: "Demo Operator", on: db)
             let userID = try user.requireID()
             var org: Organization! = try await Organization.query(on: db).filter(\.$nameKey == "demo").first()

@@ -19,7 +19,7 @@ struct OrganizationsController: RouteCollection {
         let caller = try req.caller
         let body = try await req.decodeJSON(NameBody.self)
         let name = try Validate.name(body.name)
-        let org = try await req.db.transaction { db in
+        let org = try await req.herald.writeGate.transaction(req.db) { db in
             if try await Organization.query(on: db).filter(\.$nameKey == name.lowercased()).first() != nil {
                 throw Problem.conflict("An organization named \"\(name)\" already exists", field: "name")
             }
@@ -65,7 +65,7 @@ struct OrganizationsController: RouteCollection {
         let (email, name, role) = try Self.validate(body)
         try req.enforce(.grantOrgRole(role), standing, notFound: "Organization")
         let orgID = try org.requireID()
-        let (user, membership) = try await req.db.transaction { db in
+        let (user, membership) = try await req.herald.writeGate.transaction(req.db) { db in
             let user = try await User.findOrCreate(email: email, name: name, on: db)
             let userID = try user.requireID()
             if try await Membership.query(on: db).filter(\.$organization.$id == orgID)
@@ -89,7 +89,7 @@ struct OrganizationsController: RouteCollection {
         let membership = try await Self.membership(req, org: org)
         try req.enforce(.grantOrgRole(role), standing, notFound: "Organization")
         try req.enforce(.grantOrgRole(membership.orgRole), standing, notFound: "Organization")
-        try await req.db.transaction { db in
+        try await req.herald.writeGate.transaction(req.db) { db in
             if membership.orgRole == .owner, role != .owner {
                 try await Self.requireAnotherOwner(org: org, on: db)
             }
@@ -103,7 +103,7 @@ struct OrganizationsController: RouteCollection {
         let (org, standing) = try await req.organization(.manageOrg)
         let membership = try await Self.membership(req, org: org)
         try req.enforce(.grantOrgRole(membership.orgRole), standing, notFound: "Organization")
-        try await req.db.transaction { db in
+        try await req.herald.writeGate.transaction(req.db) { db in
             if membership.orgRole == .owner { try await Self.requireAnotherOwner(org: org, on: db) }
             let orgID = try org.requireID()
             let projectIDs = try await Project.query(on: db).filter(\.$organization.$id == orgID).all(\.$id)

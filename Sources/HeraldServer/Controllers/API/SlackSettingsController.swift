@@ -40,6 +40,7 @@ struct SlackSettingsController: RouteCollection {
     func deleteOrg(req: Request) async throws -> HTTPStatus {
         let (org, _) = try await req.organization(.manageOrg)
         try await SlackSettingsStore.orgRow(org.requireID(), on: req.db)?.delete(on: req.db)
+        req.herald.routingCache.invalidateAll()
         return .noContent
     }
 
@@ -71,6 +72,7 @@ struct SlackSettingsController: RouteCollection {
     func deleteProject(req: Request) async throws -> HTTPStatus {
         let (project, _) = try await req.project(.manageProject)
         try await SlackSettingsStore.projectRow(project.requireID(), on: req.db)?.delete(on: req.db)
+        req.herald.routingCache.invalidateAll()
         return .noContent
     }
 
@@ -120,6 +122,7 @@ struct SlackSettingsController: RouteCollection {
         let raw = body.channel?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         service.slackChannel = raw.isEmpty ? nil : try SlackChannels.normalize(raw, field: "channel")
         try await service.save(on: req.db)
+        req.herald.routingCache.invalidateAll()
         return try await serviceDTO(req, service, project)
     }
 
@@ -141,7 +144,8 @@ struct SlackSettingsController: RouteCollection {
         case .set(let token): (try secrets.seal(token, context: SlackSettings.tokenContext), secrets.fingerprint(token))
         default: nil
         }
-        try await req.db.transaction { db in
+        defer { req.herald.routingCache.invalidateAll() }
+        try await req.herald.writeGate.transaction(req.db) { db in
             let settings = try await row(db)
             if let enabled = update.enabled { settings.enabled = enabled }
             if let channels = update.channels { settings.channels = channels }
