@@ -32,7 +32,7 @@ final class HeraldMetrics: Sendable {
     /// One delivery attempt's outcome (sent, retry, failed, dead, superseded) and how long it took.
     func recordDelivery(sink: String, state: String, duration: Duration) {
         registry.makeCounter(
-            descriptor: .init(namespace: "herald", metricName: "deliveries", unitName: "total", helpText: "Delivery attempts by sink and outcome"),
+            descriptor: .init(namespace: "herald", metricName: "delivery_attempts", unitName: "total", helpText: "Delivery attempts by sink and outcome"),
             labels: [("sink", sink), ("state", state)]
         ).increment()
         registry.makeDurationHistogram(
@@ -42,12 +42,24 @@ final class HeraldMetrics: Sendable {
         ).recordNanoseconds(duration.nanoseconds)
     }
 
-    /// Pending deliveries (all processes), sampled by each worker about once a second.
-    func setQueueDepth(_ depth: Int) {
+    /// Deliveries by sink and state, and the queue depth (pending, all processes), sampled by each
+    /// worker about once a second.
+    func setDeliveryCounts(_ counts: [(sink: String, state: String, count: Int)]) {
+        var pending = 0
+        for sink in Set(counts.map(\.sink)).union(["slack"]) {
+            for state in DeliveryState.allCases {
+                let n = counts.first { $0.sink == sink && $0.state == state.rawValue }?.count ?? 0
+                if state == .pending { pending += n }
+                registry.makeGauge(
+                    descriptor: .init(namespace: "herald", metricName: "deliveries", unitName: "", helpText: "Deliveries by sink and state"),
+                    labels: [("sink", sink), ("state", state.rawValue)]
+                ).set(Double(n))
+            }
+        }
         registry.makeGauge(
             descriptor: .init(namespace: "herald", metricName: "delivery_queue", unitName: "depth", helpText: "Pending deliveries"),
             labels: []
-        ).set(Double(depth))
+        ).set(Double(pending))
     }
 }
 

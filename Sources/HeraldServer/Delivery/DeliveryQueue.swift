@@ -133,8 +133,12 @@ struct DeliveryQueue: Sendable {
         }
     }
 
-    func depth() async throws -> Int {
-        try await Delivery.query(on: db).filter(\.$state == DeliveryState.pending.rawValue).count()
+    /// Deliveries per sink and state, for the metrics.
+    func counts() async throws -> [(sink: String, state: String, count: Int)] {
+        try await (db as! any SQLDatabase).raw("SELECT sink, state, COUNT(*) AS n FROM deliveries GROUP BY sink, state").all().map {
+            (try $0.decode(column: "sink", as: String.self), try $0.decode(column: "state", as: String.self),
+             try $0.decode(column: "n", as: Int.self))
+        }
     }
 }
 

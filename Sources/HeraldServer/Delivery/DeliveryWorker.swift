@@ -74,7 +74,7 @@ final class DeliveryWorker: Sendable {
                 }
                 if services.now().timeIntervalSince(lastDepth) > 1 {
                     lastDepth = services.now()
-                    if let depth = try? await queue.depth() { services.metrics.setQueueDepth(depth) }
+                    if let counts = try? await queue.counts() { services.metrics.setDeliveryCounts(counts) }
                 }
                 if claimed.isEmpty || claimed.count == free {
                     await services.deliverySignal.wait(timeout: .milliseconds(100))
