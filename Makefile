@@ -23,5 +23,12 @@ openapi:
 migrate:
 	swift run herald migrate
 
+## Benchmark, not a test: events/s, deliveries/s, event-to-post latency, memory, on SQLite and PostgreSQL.
+## Builds the release binary first. Options: make bench ARGS="--quick --db sqlite" (see scripts/bench.py --help)
+.PHONY: bench
+bench:
+	swift build -c release --product herald
+	python3 scripts/bench.py --bin .build/release/herald --build-label release $(ARGS)
+
 clean:
 	rm -rf .build

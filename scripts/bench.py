@@ -51,6 +51,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -244,9 +245,29 @@ def children_of(pid: int) -> list[int]:
 class CpuMeter:
     """CPU seconds used by Herald, PostgreSQL (postmaster + backends) and this client between start and stop."""
 
-    def __init__(self, herald_pids: list[int], pg: "PgCluster | None"):
+    def __init__(self, herald_pids: list[int], pg: "PgCluster | None", pgdb: str | None = None):
         self.herald_pids = herald_pids
         self.pg = pg
+        self.pgdb = pgdb
+        self.activity: dict[str, int] = {}
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = None
+
+    def _sample_activity(self):
+        """Once a second: what Herald's PostgreSQL connections are doing (state and wait event)."""
+        while not self._stop.wait(1.0):
+            try:
+                out = self.pg.psql("postgres", f"""
+                    SELECT coalesce(state, '-') || coalesce(' / ' || wait_event_type || ':' || wait_event, ''), count(*)
+                    FROM pg_stat_activity WHERE datname = '{self.pgdb}' GROUP BY 1""")
+            except Exception:  # noqa: BLE001 - a missed sample is fine
+                continue
+            self.samples += 1
+            for line in out.splitlines():
+                key, _, n = line.rpartition("\t")
+                if key:
+                    self.activity[key] = self.activity.get(key, 0) + int(n)
 
     def _sample(self):
         herald = sum(proc_cpu(p) for p in self.herald_pids)
@@ -260,6 +281,9 @@ class CpuMeter:
 
     def start(self):
         self.t0 = self._sample()
+        if self.pg and self.pgdb:
+            self._thread = threading.Thread(target=self._sample_activity, daemon=True)
+            self._thread.start()
         return self
 
     def stop(self) -> dict:
@@ -270,6 +294,13 @@ class CpuMeter:
                "client_cpu_pct": round(100 * (t1[3] - self.t0[3]) / wall, 1)}
         if self.pg:
             res["postgres_cpu_pct"] = round(100 * (t1[2] - self.t0[2]) / wall, 1)
+        if self._thread:
+            self._stop.set()
+            self._thread.join(timeout=10)
+            if self.samples:
+                # Average number of Herald's connections in each state over the run.
+                res["pg_connections"] = {k: round(v / self.samples, 1)
+                                         for k, v in sorted(self.activity.items(), key=lambda kv: -kv[1])}
         return res
 
 
@@ -421,11 +452,22 @@ class Herald:
     def memory(self) -> dict[str, int]:
         return proc_status(self.pid)
 
-    def stop(self) -> None:
+    def stop(self) -> str:
+        """Stops the server; returns how it ended ("exit 0", or a crash with its first fatal line)."""
         _stop_proc(self.proc)
         for f in (self._out, self._err):
             if not f.closed:
                 f.close()
+        code = self.proc.returncode
+        try:
+            err = self.stderr_path.read_text(errors="replace")
+        except OSError:
+            err = ""
+        fatal = next((line.strip() for line in err.splitlines() if "Fatal error" in line or "Program crashed" in line), None)
+        note = f"exit {code}"
+        if fatal:
+            note += f", CRASHED on shutdown: {fatal[:200]} (log: {self.stderr_path})"
+        return note
 
 
 def herald_env(db_url: str, extra: dict[str, str]) -> dict[str, str]:
@@ -447,6 +489,8 @@ class Run:
         self.dir = ctx.workdir / f"{ctx.db}-{scenario}"
         self.dir.mkdir(parents=True, exist_ok=True)
         self.servers: list[Herald] = []
+        self.exits: dict[str, str] = {}
+        ctx.last_run = self
         self.pgdb = None
         if ctx.db == "postgres":
             self.pgdb = ctx.pg.create_db()
@@ -462,7 +506,9 @@ class Run:
 
     def close(self) -> None:
         for s in reversed(self.servers):
-            s.stop()
+            self.exits[s.name] = s.stop()
+            if "CRASHED" in self.exits[s.name]:
+                self.ctx.keep_logs = True
         if self.pgdb:
             try:
                 self.ctx.pg.drop_db(self.pgdb)
@@ -655,6 +701,19 @@ def request_stats(m: dict[str, float], route: str, method: str = "POST") -> dict
     return {"server_mean_ms": round(1000 * total / count, 2) if count else None}
 
 
+def settle(port: int, route: str, timeout: float = 20.0) -> None:
+    """Waits until the server has answered every request it got on `route` (the load generator may
+    have left some in flight), so that stopping it afterwards measures nothing half-done."""
+    deadline = time.monotonic() + timeout
+    last = -1.0
+    while time.monotonic() < deadline:
+        n = metric_sum(metrics(port), "herald_http_request_duration_seconds_count", route=route)
+        if n == last:
+            return
+        last = n
+        time.sleep(0.5)
+
+
 def delivery_attempt_mean_ms(m: dict[str, float]) -> float | None:
     count = metric_sum(m, "herald_delivery_attempt_duration_seconds_count")
     total = metric_sum(m, "herald_delivery_attempt_duration_seconds_sum")
@@ -673,6 +732,8 @@ class Context:
         self.workdir = workdir
         self.bin = args.bin
         self.run_id = secrets.token_hex(3)
+        self.last_run: Run | None = None
+        self.keep_logs = False
 
     def pg_top(self, run: Run) -> list[dict] | None:
         if self.pg and run.pgdb:
@@ -840,12 +901,13 @@ def scenario_intake(ctx: Context) -> dict:
         if a.client == "wrk" and not shutil.which("wrk"):
             raise RuntimeError("wrk is not installed (apt-get install -y wrk)")
         ctx.pg_reset()
-        cpu = CpuMeter([server.pid], ctx.pg).start()
+        cpu = CpuMeter([server.pid], ctx.pg, run.pgdb).start()
         if use_wrk:
             res = intake_with_wrk(ctx, run, server.port, demo["key"], a.events, a.intake_seconds, a.connections)
         else:
             res = intake_with_python(ctx, server.port, demo["key"], a.events, a.intake_seconds, a.connections)
         res["cpu"] = cpu.stop()
+        settle(server.port, "/api/v1/events")
         m = metrics(server.port)
         res.update(request_stats(m, "/api/v1/events"))
         res["target_count"] = a.events
@@ -871,20 +933,22 @@ def scenario_fanout(ctx: Context) -> dict:
         projects = spread_channels(server, demo, channels)
         per_round = sum(len(p["channels"]) for p in projects)
         rounds = a.fanout_rounds
-        expected = rounds * per_round
         prefix = f"fan-{ctx.run_id}"
         reqs = []
+        fan = []  # deliveries each request causes
         for r in range(rounds):
             for pi, p in enumerate(projects):
                 reqs.append(event_request(server.port, p["key"], {"type": "notification", "title": f"{prefix} {r}-{pi}"}))
+                fan.append(len(p["channels"]))
         ctx.pg_reset()
         base_ok, base_bad = sent_deliveries(server.port)
-        cpu = CpuMeter([server.pid], ctx.pg).start()
+        cpu = CpuMeter([server.pid], ctx.pg, run.pgdb).start()
         res = send_many(server.port, len(reqs), lambda i: reqs[i], min(8, len(reqs)), a.fanout_timeout)
         accepted, other = summarize_statuses(res)
         first_accept = min(res["answered_at"].values()) if res["answered_at"] else time.time()
         last_accept = max(res["answered_at"].values()) if res["answered_at"] else time.time()
-        want = base_ok + base_bad + accepted * (per_round / len(projects))
+        expected = sum(fan[i] for i in res["bodies"])
+        want = base_ok + base_bad + expected
         remaining = max(5.0, a.fanout_timeout - (time.time() - first_accept))
         ok, bad, complete = wait_for_deliveries(server.port, want, remaining)
         cpu_res = cpu.stop()
@@ -898,7 +962,7 @@ def scenario_fanout(ctx: Context) -> dict:
         elapsed = max(last - first_accept, 1e-9)
         return {
             "channels": len(channels), "projects": len(projects), "rounds": rounds, "events_accepted": accepted,
-            "non_202": other, "expected_deliveries": int(accepted * per_round / len(projects)),
+            "non_202": other, "deliveries_per_round": per_round, "expected_deliveries": expected,
             "delivered": delivered, "failed": int(bad - base_bad), "complete": complete,
             "intake_s": round(last_accept - first_accept, 2), "elapsed_s": round(elapsed, 2),
             "deliveries_per_s": round(delivered / elapsed, 1),
@@ -932,7 +996,7 @@ def scenario_latency(ctx: Context) -> dict:
         reqs = [event_request(server.port, demo["key"], {"type": "notification", "title": f"{prefix} {i}"}) for i in range(n)]
         ctx.pg_reset()
         base_ok, base_bad = sent_deliveries(server.port)
-        cpu = CpuMeter([server.pid], ctx.pg).start()
+        cpu = CpuMeter([server.pid], ctx.pg, run.pgdb).start()
         res = send_many(server.port, n, lambda i: reqs[i], a.latency_connections, a.latency_seconds * 1.5 + 10, rate=a.rate)
         accepted, other = summarize_statuses(res)
         send_times = sorted(res["sent_at"].values())
@@ -964,6 +1028,8 @@ def scenario_latency(ctx: Context) -> dict:
             "events_sent": len(res["sent_at"]), "events_accepted": accepted, "non_202": other,
             "achieved_rate": round(len(send_times) / send_span, 1),
             "posts_expected": accepted * k, "posts_found": found, "missing": accepted * k - found, "complete": complete,
+            "note": None if complete else f"not every post arrived within --drain-timeout {a.drain_timeout:g} s: "
+                                           "the percentiles cover only the posts that did (they understate the latency)",
             "p50_ms": round(percentile(lat, 50), 1) if lat else None,
             "p90_ms": round(percentile(lat, 90), 1) if lat else None,
             "p99_ms": round(percentile(lat, 99), 1) if lat else None,
@@ -1024,7 +1090,7 @@ def scenario_memory(ctx: Context) -> dict:
         ctx.pg_reset()
         t0 = time.monotonic()
         base_ok, base_bad = sent_deliveries(server.port)
-        cpu = CpuMeter([server.pid], ctx.pg).start()
+        cpu = CpuMeter([server.pid], ctx.pg, run.pgdb).start()
         res = send_many(server.port, n, make, a.connections, a.memory_timeout)
         accepted, other = summarize_statuses(res)
         opened = sum(1 for b in res["bodies"].values() if b'"opened"' in b)
@@ -1082,7 +1148,7 @@ def table(results: dict, label: str) -> str:
         ("event-to-post p50", "latency", "p50_ms", "", None, " ms"),
         ("event-to-post p99", "latency", "p99_ms", "<= 250 ms", "latency_p99_ms", " ms"),
         ("event-to-post max", "latency", "max_ms", "", None, " ms"),
-        ("  posts late (>250 ms)/missing", "latency", None, "", None, ""),
+        ("  posts late (>250 ms) / not posted in time", "latency", None, "", None, ""),
         ("  achieved event rate", "latency", "achieved_rate", "", None, "/s"),
         ("peak memory, N open incidents", "memory", "peak_mib", "<= 150 MiB", "memory_peak_mib", " MiB"),
     ]
@@ -1175,10 +1241,15 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
     workdir = Path(tempfile.mkdtemp(prefix="herald-bench."))
-    if not a.keep:
-        _CLEANUPS.insert(0, lambda: shutil.rmtree(workdir, ignore_errors=True))
+    keep = {"dir": a.keep}
+
+    def remove_workdir():
+        if not keep["dir"]:
+            shutil.rmtree(workdir, ignore_errors=True)
+    _CLEANUPS.insert(0, remove_workdir)
     cores = os.cpu_count()
-    client_note = ("wrk" if (a.client != "python" and shutil.which("wrk")) else "python asyncio") + " for intake"
+    client_note = ("wrk" if (a.client != "python" and shutil.which("wrk")) else
+                   "python asyncio; `apt-get install -y wrk` for a lighter one") + " for intake"
     print(f"Herald benchmark: {a.bin} ({label}), databases: {', '.join(dbs)}, {'quick' if q else 'full'} run")
     print(f"NOTE: this machine has {cores} CPU cores, shared by the load generator ({client_note}), Herald, "
           f"its Slack sandbox{' and PostgreSQL' if 'postgres' in dbs else ''}; figures are lower than on a dedicated server.")
@@ -1186,6 +1257,7 @@ def main() -> int:
         print(f"NOTE: a {label} binary; targets apply to a release build (`make bench` builds one).")
     results: dict[str, dict] = {}
     started = time.time()
+    keep_logs = False
     try:
         for db in dbs:
             results[db] = {}
@@ -1212,6 +1284,10 @@ def main() -> int:
                     except Exception as err:  # noqa: BLE001 - report and go on with the next measurement
                         r = {"error": f"{type(err).__name__}: {err}"[:3000]}
                     r["duration_s"] = round(time.time() - t, 1)
+                    if ctx.last_run is not None:
+                        r["server_exit"] = ctx.last_run.exits
+                        ctx.last_run = None
+                    keep_logs = keep_logs or ctx.keep_logs
                     results[db][name] = r
                     show = {k: v for k, v in r.items() if k != "pg_top"}
                     print("   " + json.dumps(show, default=str))
@@ -1222,6 +1298,11 @@ def main() -> int:
                 if pg:
                     pg.stop()
     finally:
+        if keep_logs and not a.keep:
+            keep["dir"] = True
+            print(f"\nNOTE: a Herald process crashed; its logs are kept in {workdir}")
+        elif a.keep:
+            print(f"\nlogs and databases kept in {workdir}")
         cleanup_all()
 
     text = table(results, f"{label} build, {'quick' if q else 'full'} run, {cores} cores shared by client and server")

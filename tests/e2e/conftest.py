@@ -309,3 +309,9 @@ def wait_until(predicate, timeout: float, what: str, interval: float = 0.2, on_t
         time.sleep(interval)
     extra = on_timeout() if on_timeout else ""
     pytest.fail(f"timed out after {timeout:.0f} s waiting for {what} (last: {last!r})\n{extra}")
+
+
+def expected_migration_count():
+    """How many migrations Herald registers: every `migrations.add(` in Migrations.swift."""
+    source = REPO / "Sources" / "HeraldServer" / "Migrations" / "Migrations.swift"
+    return source.read_text().count("migrations.add(")

@@ -17,9 +17,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import shutil
 import subprocess
-import time
 import urllib.error
 
 import pytest

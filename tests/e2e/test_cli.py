@@ -9,9 +9,9 @@ from __future__ import annotations
 import sqlite3
 import stat
 
-from conftest import free_port, herald_env, http, port_is_listening, run_herald
+from conftest import expected_migration_count, free_port, herald_env, http, port_is_listening, run_herald
 
-MIGRATION_COUNT = 8
+MIGRATION_COUNT = expected_migration_count()
 
 
 def _migration_names(db_path) -> list[str]:

@@ -24,7 +24,7 @@ import threading
 import time
 import urllib.error
 
-from conftest import HeraldServer, free_port, herald_env, http, sandbox_messages, wait_for_banner, wait_until
+from conftest import free_port, herald_env, http, sandbox_messages, wait_for_banner, wait_until
 
 BURST = 300  # notifications offered
 KILL_AFTER = 150  # SIGKILL once this many got a 202
@@ -96,8 +96,8 @@ def test_sigkill_mid_burst_loses_nothing_and_resends_nothing(herald_bin, tmp_pat
         t.start()
     assert enough.wait(BURST_TIMEOUT), (f"only {len(accepted)} of {KILL_AFTER} events accepted within "
                                         f"{BURST_TIMEOUT:.0f} s; unexpected: {unexpected[:5]}\n{first.logs()}")
+    killed.set()  # first, so that the senders take the connection errors that follow for what they are
     first.proc.kill()  # SIGKILL, mid-burst
-    killed.set()
     first.proc.wait(timeout=10)
     for t in threads:
         t.join(timeout=REQUEST_TIMEOUT + 5)

@@ -12,9 +12,9 @@ import json
 import secrets
 import time
 
-from conftest import HEALTH_TIMEOUT, free_port, herald_env, http, run_herald
+from conftest import HEALTH_TIMEOUT, expected_migration_count, free_port, herald_env, http, run_herald
 
-MIGRATION_COUNT = 8
+MIGRATION_COUNT = expected_migration_count()
 ADMIN_EMAIL = "root@example.com"
 
 

@@ -18,6 +18,7 @@ struct DeliveryQueue: Sendable {
     let workerID: String
     let lease: TimeInterval
     let pacing: Duration?
+    let logger: Logger
 
     struct Claimed: Sendable {
         var id: UUID
@@ -25,8 +26,11 @@ struct DeliveryQueue: Sendable {
         var pacingKey: String
     }
 
+    /// Claims never wait on a lock (every row they touch is taken with `SKIP LOCKED`, and pacing
+    /// rows are created beforehand, outside the claim), so they cannot take part in a deadlock.
     func claim(limit: Int, now: Date) async throws -> [Claimed] {
         guard limit > 0 else { return [] }
+        if pacing != nil { try await ensurePacingRows(now: now) }
         return try await gate.transaction(db) { db in
             let sql = db as! any SQLDatabase
             let lock = isPostgres ? SQLRaw("FOR UPDATE OF d SKIP LOCKED") : SQLRaw("")
@@ -53,11 +57,8 @@ struct DeliveryQueue: Sendable {
             }
             guard !rows.isEmpty else { return [] }
             var available: Set<String>?
-            if let pacing {
-                let keys = Array(Set(rows.map(\.key)))
-                for key in keys {
-                    try await sql.raw("INSERT INTO channel_pacing (pacing_key, next_allowed_at) VALUES (\(bind: key), \(bind: Date(timeIntervalSince1970: 0))) ON CONFLICT (pacing_key) DO NOTHING").run()
-                }
+            if pacing != nil {
+                let keys = Array(Set(rows.map(\.key))).sorted()
                 let pacingLock = isPostgres ? SQLRaw("FOR UPDATE SKIP LOCKED") : SQLRaw("")
                 let free = try await sql.raw("""
                     SELECT pacing_key FROM channel_pacing
@@ -95,6 +96,26 @@ struct DeliveryQueue: Sendable {
         }
     }
 
+    /// Creates the pacing rows of due deliveries' channels that do not have one yet, in key order,
+    /// each in its own statement (so no claim transaction ever waits on another's insert).
+    private func ensurePacingRows(now: Date) async throws {
+        let sql = db as! any SQLDatabase
+        let missing = try await sql.raw("""
+            SELECT DISTINCT d.pacing_key FROM deliveries d
+            WHERE d.state = 'pending' AND d.next_attempt_at <= \(bind: now)
+              AND NOT EXISTS (SELECT 1 FROM channel_pacing p WHERE p.pacing_key = d.pacing_key)
+            LIMIT 1000
+            """).all().map { try $0.decode(column: "pacing_key", as: String.self) }.sorted()
+        for key in missing {
+            try await gate.transaction(db) { db in
+                try await (db as! any SQLDatabase).raw("""
+                    INSERT INTO channel_pacing (pacing_key, next_allowed_at) VALUES (\(bind: key), \(bind: Date(timeIntervalSince1970: 0)))
+                    ON CONFLICT (pacing_key) DO NOTHING
+                    """).run()
+            }
+        }
+    }
+
     /// SQLite is single-process: whatever was `sending` when the process stopped was in flight;
     /// it goes back to `pending` at once (at-least-once) instead of waiting for its lease.
     func releaseOrphans(now: Date) async throws {
@@ -113,12 +134,8 @@ struct DeliveryQueue: Sendable {
     func complete(_ claimed: Claimed, state: DeliveryState, nextAttemptAt: Date?, error: (code: String, text: String)?, now: Date,
                   message: (@Sendable (any Database) async throws -> Void)? = nil) async throws {
         let id = claimed.id
-        try await gate.transaction(db) { db in
+        let recorded = try await gate.transaction(db) { db -> Bool in
             let sql = db as! any SQLDatabase
-            if let pacing {
-                try await sql.update("channel_pacing").set("next_allowed_at", to: now.addingTimeInterval(pacing.seconds))
-                    .where("pacing_key", .equal, claimed.pacingKey).run()
-            }
             var update = sql.update("deliveries")
                 .set("state", to: state.rawValue)
                 .set("updated_at", to: now)
@@ -129,8 +146,27 @@ struct DeliveryQueue: Sendable {
             if state == .sent { update = update.set("sent_at", to: now) }
             let rows = try await update.where("id", .equal, id).where("claimed_by", .equal, workerID)
                 .where("state", .equal, DeliveryState.sending.rawValue).returning("id").all()
-            if !rows.isEmpty, let message { try await message(db) }
+            // Deliveries first, then pacing: the same order as claims, which never wait anyway.
+            if let pacing {
+                try await sql.update("channel_pacing").set("next_allowed_at", to: now.addingTimeInterval(pacing.seconds))
+                    .where("pacing_key", .equal, claimed.pacingKey).run()
+            }
+            guard !rows.isEmpty else { return false }
+            if let message { try await message(db) }
+            return true
         }
+        if !recorded {
+            logger.warning("lost the lease of delivery \(id) before recording its outcome (\(state.rawValue)); another worker owns it now")
+        }
+    }
+
+    /// Whether this worker still holds the delivery's lease, checked just before calling Slack so a
+    /// send that stalled past its lease is not made twice.
+    func holdsLease(_ claimed: Claimed, now: Date) async throws -> Bool {
+        try await (db as! any SQLDatabase).raw("""
+            SELECT 1 AS held FROM deliveries WHERE id = \(bind: claimed.id) AND claimed_by = \(bind: workerID)
+              AND state = 'sending' AND lease_expires_at > \(bind: now)
+            """).first() != nil
     }
 
     /// Deliveries per sink and state, for the metrics.

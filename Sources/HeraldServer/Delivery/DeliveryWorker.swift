@@ -16,6 +16,9 @@ final class DeliveryWorker: Sendable {
     let logger: Logger
     let concurrency: Int
     private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
+    /// How long a claimed delivery stays this worker's: well beyond Slack's 10 s timeout, so only a
+    /// worker that died (or stalled for a minute) loses its deliveries to another.
+    static let lease: TimeInterval = 60
     private let stopping = NIOLockedValueBox(false)
 
     init(app: Application, concurrency: Int = 32) {
@@ -25,7 +28,8 @@ final class DeliveryWorker: Sendable {
         self.queue = DeliveryQueue(
             db: app.db, gate: services.writeGate, isPostgres: isPostgres,
             workerID: "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))",
-            lease: 15, pacing: ChannelPacing.interval(rate: services.configuration.channelRate)
+            lease: Self.lease, pacing: ChannelPacing.interval(rate: services.configuration.channelRate),
+            logger: Logger(label: "herald.delivery")
         )
         self.sender = DeliverySender(services: services, db: app.db)
         self.logger = Logger(label: "herald.delivery")
@@ -89,6 +93,10 @@ final class DeliveryWorker: Sendable {
         let started = clock.now
         let outcome: DeliverySender.Outcome
         do {
+            guard try await queue.holdsLease(item, now: services.now()) else {
+                logger.warning("delivery \(item.id) lease expired before it was sent; leaving it to its new owner")
+                return
+            }
             outcome = try await sender.send(item.id)
         } catch {
             // A database error: try again soon; the lease protects against double sends meanwhile.

@@ -43,8 +43,7 @@ struct CredentialsController: RouteCollection {
             .filter(\.$project.$id == project.requireID())
             .sort(\.$createdAt)
             .all()
-            .map { CredentialDTO(id: try $0.requireID().apiString, name: $0.name, prefix: $0.displayPrefix,
-                                 createdAt: $0.createdAt, lastUsedAt: $0.lastUsedAt, revokedAt: $0.revokedAt) }
+            .map(CredentialDTO.init)
     }
 
     func revokeKey(req: Request) async throws -> HTTPStatus {
@@ -78,8 +77,7 @@ struct CredentialsController: RouteCollection {
             .filter(\.$user.$id == req.caller.userID)
             .sort(\.$createdAt)
             .all()
-            .map { CredentialDTO(id: try $0.requireID().apiString, name: $0.name, prefix: $0.displayPrefix,
-                                 createdAt: $0.createdAt, lastUsedAt: $0.lastUsedAt, revokedAt: $0.revokedAt) }
+            .map(CredentialDTO.init)
     }
 
     func revokeToken(req: Request) async throws -> HTTPStatus {

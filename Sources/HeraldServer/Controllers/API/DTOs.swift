@@ -93,6 +93,25 @@ struct CredentialDTO: Content {
     var createdAt: Date?
     var lastUsedAt: Date?
     var revokedAt: Date?
+
+    init(_ key: EventKey) throws {
+        self.init(id: try key.requireID(), name: key.name, prefix: key.displayPrefix, createdAt: key.createdAt,
+                  lastUsedAt: key.lastUsedAt, revokedAt: key.revokedAt)
+    }
+
+    init(_ token: APIToken) throws {
+        self.init(id: try token.requireID(), name: token.name, prefix: token.displayPrefix, createdAt: token.createdAt,
+                  lastUsedAt: token.lastUsedAt, revokedAt: token.revokedAt)
+    }
+
+    private init(id: UUID, name: String, prefix: String, createdAt: Date?, lastUsedAt: Date?, revokedAt: Date?) {
+        self.id = id.apiString
+        self.name = name
+        self.prefix = prefix
+        self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt
+        self.revokedAt = revokedAt
+    }
 }
 
 /// A credential just created: the only time the secret is shown.
