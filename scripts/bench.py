@@ -1105,6 +1105,7 @@ def scenario_memory(ctx: Context) -> dict:
         return {
             "incidents_planned": n, "events_accepted": accepted, "incidents_opened": opened, "non_202": other,
             "posts_sent": int(ok - base_ok), "posts_in_slack": posted, "failed": int(bad - base_bad), "complete": complete,
+            "note": None if complete else f"not every post was sent within --memory-timeout {a.memory_timeout:g} s",
             "slack": a.memory_slack, "rss_at_start_mib": mib(start_mem.get("VmRSS")),
             "rss_at_end_mib": mib(end_mem.get("VmRSS")), "peak_mib": mib(end_mem.get("VmHWM")),
             "elapsed_s": round(time.monotonic() - t0, 1), "cpu": cpu_res, "pg_top": ctx.pg_top(run),

@@ -36,6 +36,16 @@ struct HeraldServeCommand: AsyncCommand {
         var context = context
         try await app.servers.asyncCommand.run(using: &context)
         app.startDeliveryWorker()
+        // Registered last, so it runs first at shutdown: stop taking requests before the workers
+        // and the database go away.
+        app.lifecycle.use(StopHTTPFirst())
         if let demo { context.console.output(SandboxMode.banner(demo, baseURL: base), style: .plain, newLine: true) }
+    }
+}
+
+/// Shuts the HTTP server down before anything else, so no request runs against a closed database.
+struct StopHTTPFirst: LifecycleHandler {
+    func shutdownAsync(_ application: Application) async {
+        await application.server.shutdown()
     }
 }

@@ -63,7 +63,7 @@ struct DeliverySender: Sendable {
                 do {
                     let updated = try await services.slack.updateMessage(token: token, channel: channelID, ts: ts, slackMessage)
                     return .delivered(messageID: messageID, channelID: updated.channel, ts: updated.ts, version: version, reposted: false)
-                } catch let error where error.isMessageGone {
+                } catch let error as SlackError where error.isMessageGone {
                     // The message was deleted or its channel archived: post a fresh one and remember it.
                     let posted = try await services.slack.postMessage(token: token, slackMessage)
                     return .delivered(messageID: messageID, channelID: posted.channel, ts: posted.ts, version: version, reposted: true)

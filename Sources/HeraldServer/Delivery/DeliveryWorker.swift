@@ -57,7 +57,9 @@ final class DeliveryWorker: Sendable {
         }
         let inFlight = NIOLockedValueBox(0)
         var lastDepth = Date.distantPast
-        await withTaskGroup(of: Void.self) { group in
+        // A discarding group: finished sends are freed at once (a plain task group keeps every
+        // finished child until the group ends, which here is never).
+        await withDiscardingTaskGroup { group in
             while !stopping.withLockedValue({ $0 }) {
                 let free = concurrency - inFlight.withLockedValue { $0 }
                 var claimed: [DeliveryQueue.Claimed] = []
@@ -84,7 +86,6 @@ final class DeliveryWorker: Sendable {
                     await services.deliverySignal.wait(timeout: .milliseconds(100))
                 }
             }
-            await group.waitForAll()
         }
     }
 

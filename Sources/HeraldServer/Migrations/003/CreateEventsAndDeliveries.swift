@@ -30,6 +30,8 @@ struct CreateIncidents: AsyncMigration {
         // One open incident per key and project; resolved ones may repeat the key.
         try await sql.raw("CREATE UNIQUE INDEX incidents_open_key ON incidents (project_id, dedup_key) WHERE status <> 'resolved'").run()
         try await sql.raw("CREATE INDEX incidents_project_status ON incidents (project_id, status)").run()
+        // The latest incident with a key (resolved ones included), for late acknowledgements.
+        try await sql.raw("CREATE INDEX incidents_project_key_opened ON incidents (project_id, dedup_key, opened_at)").run()
     }
 
     func revert(on database: any Database) async throws {
