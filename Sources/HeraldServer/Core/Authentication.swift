@@ -13,11 +13,11 @@ struct Caller: Authenticatable, Sendable {
 /// Resolves `Authorization: Bearer <personal API token>` to a ``Caller`` by the token's hash.
 struct APITokenAuthenticator: AsyncBearerAuthenticator {
     func authenticate(bearer: BearerAuthorization, for request: Request) async throws {
-        guard let caller = try await Self.caller(for: bearer.token, on: request.db) else { return }
+        guard let caller = try await Self.caller(for: bearer.token, on: request.db, gate: request.herald.writeGate) else { return }
         request.auth.login(caller)
     }
 
-    static func caller(for token: String, on db: any Database) async throws -> Caller? {
+    static func caller(for token: String, on db: any Database, gate: WriteGate) async throws -> Caller? {
         guard token.hasPrefix(CredentialKind.apiToken.rawValue) || token.count >= 32 else { return nil }
         guard let row = try await APIToken.query(on: db)
             .filter(\.$tokenHash == CredentialFactory.hash(token))
@@ -29,7 +29,7 @@ struct APITokenAuthenticator: AsyncBearerAuthenticator {
         // Record use at most once a minute, to keep reads cheap.
         if (row.lastUsedAt ?? .distantPast) < Date().addingTimeInterval(-60) {
             row.lastUsedAt = Date()
-            try await row.save(on: db)
+            try await gate.transaction(db) { db in try await row.save(on: db) }
         }
         return Caller(user: row.user, userID: userID, tokenID: tokenID)
     }

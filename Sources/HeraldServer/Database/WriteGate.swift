@@ -3,6 +3,15 @@ import Foundation
 import SQLKit
 import Vapor
 
+extension Request {
+    /// A write transaction through the application's ``WriteGate``. Every write goes through it, so
+    /// SQLite never sees two writers (and never answers SQLITE_BUSY).
+    func write<T: Sendable>(file: String = #fileID, line: Int = #line,
+                            _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        try await herald.writeGate.transaction(db, file: file, line: line, body)
+    }
+}
+
 /// A fair async mutex.
 actor AsyncMutex {
     private var locked = false
@@ -34,9 +43,14 @@ struct WriteGate: Sendable {
         mutex = serialize ? AsyncMutex() : nil
     }
 
-    func transaction<T: Sendable>(_ db: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ db: any Database, file: String = #fileID, line: Int = #line,
+                                  _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         guard let mutex else { return try await db.transaction(body) }
+        let started = ContinuousClock.now
         await mutex.lock()
+        if ProcessInfo.processInfo.environment["HERALD_DEBUG_GATE"] != nil {
+            FileHandle.standardError.write(Data("gate \(file):\(line) waited \(ContinuousClock.now - started)\n".utf8))
+        }
         do {
             let result = try await db.withConnection { conn in
                 let sql = conn as! any SQLDatabase

@@ -27,29 +27,45 @@ struct DeliveryQueue: Sendable {
     }
 
     /// Claims never wait on a lock (every row they touch is taken with `SKIP LOCKED`, and pacing
-    /// rows are created beforehand, outside the claim), so they cannot take part in a deadlock.
+    /// rows are created by intake, before their deliveries are due), so they cannot take part in a
+    /// deadlock.
     func claim(limit: Int, now: Date) async throws -> [Claimed] {
         guard limit > 0 else { return [] }
-        if pacing != nil { try await ensurePacingRows(now: now) }
         return try await gate.transaction(db) { db in
             let sql = db as! any SQLDatabase
             let lock = isPostgres ? SQLRaw("FOR UPDATE OF d SKIP LOCKED") : SQLRaw("")
             let paced = pacing != nil
-            // Due, not blocked by another send of the same message, and (paced) on a channel whose slot is free.
-            let pacingFilter: SQLQueryString = paced
-                ? "AND NOT EXISTS (SELECT 1 FROM channel_pacing p WHERE p.pacing_key = d.pacing_key AND p.next_allowed_at > \(bind: now))"
-                : ""
-            let candidates = try await sql.raw("""
+            // Due, not blocked by another send of the same message, and (paced) on a channel whose
+            // slot is free: paced claims start from the free channels, so a long backlog on a busy
+            // channel costs nothing. Deliveries whose worker died (lease expired) come back first.
+            let notBlocked: SQLQueryString = """
+                NOT EXISTS (SELECT 1 FROM deliveries s WHERE s.message_id = d.message_id AND s.id <> d.id
+                            AND s.state = 'sending' AND s.lease_expires_at >= \(bind: now))
+                """
+            var candidates = try await sql.raw("""
                 SELECT d.id, d.pacing_key, d.message_id, d.attempts FROM deliveries d
-                WHERE ((d.state = 'pending' AND d.next_attempt_at <= \(bind: now))
-                    OR (d.state = 'sending' AND d.lease_expires_at < \(bind: now)))
-                  AND NOT EXISTS (SELECT 1 FROM deliveries s WHERE s.message_id = d.message_id AND s.id <> d.id
-                                  AND s.state = 'sending' AND s.lease_expires_at >= \(bind: now))
-                  \(pacingFilter)
-                ORDER BY d.next_attempt_at
-                LIMIT \(bind: limit * 4)
-                \(lock)
+                WHERE d.state = 'sending' AND d.lease_expires_at < \(bind: now) AND \(notBlocked)
+                LIMIT \(bind: limit) \(lock)
                 """).all()
+            if paced {
+                candidates += try await sql.raw("""
+                    SELECT d.id, d.pacing_key, d.message_id, d.attempts FROM channel_pacing p
+                    JOIN deliveries d ON d.pacing_key = p.pacing_key
+                    WHERE p.next_allowed_at <= \(bind: now) AND d.state = 'pending' AND d.next_attempt_at <= \(bind: now)
+                      AND \(notBlocked)
+                    ORDER BY d.next_attempt_at
+                    LIMIT \(bind: limit * 4)
+                    \(lock)
+                    """).all()
+            } else {
+                candidates += try await sql.raw("""
+                    SELECT d.id, d.pacing_key, d.message_id, d.attempts FROM deliveries d
+                    WHERE d.state = 'pending' AND d.next_attempt_at <= \(bind: now) AND \(notBlocked)
+                    ORDER BY d.next_attempt_at
+                    LIMIT \(bind: limit * 4)
+                    \(lock)
+                    """).all()
+            }
             struct Row { var id: UUID; var key: String; var message: UUID; var attempts: Int }
             let rows = try candidates.map {
                 Row(id: try $0.decode(column: "id", as: UUID.self), key: try $0.decode(column: "pacing_key", as: String.self),
@@ -93,26 +109,6 @@ struct DeliveryQueue: Sendable {
                 .where("id", .in, chosen.map(\.id))
                 .run()
             return chosen.map { Claimed(id: $0.id, attempts: $0.attempts + 1, pacingKey: $0.key) }
-        }
-    }
-
-    /// Creates the pacing rows of due deliveries' channels that do not have one yet, in key order,
-    /// each in its own statement (so no claim transaction ever waits on another's insert).
-    private func ensurePacingRows(now: Date) async throws {
-        let sql = db as! any SQLDatabase
-        let missing = try await sql.raw("""
-            SELECT DISTINCT d.pacing_key FROM deliveries d
-            WHERE d.state = 'pending' AND d.next_attempt_at <= \(bind: now)
-              AND NOT EXISTS (SELECT 1 FROM channel_pacing p WHERE p.pacing_key = d.pacing_key)
-            LIMIT 1000
-            """).all().map { try $0.decode(column: "pacing_key", as: String.self) }.sorted()
-        for key in missing {
-            try await gate.transaction(db) { db in
-                try await (db as! any SQLDatabase).raw("""
-                    INSERT INTO channel_pacing (pacing_key, next_allowed_at) VALUES (\(bind: key), \(bind: Date(timeIntervalSince1970: 0)))
-                    ON CONFLICT (pacing_key) DO NOTHING
-                    """).run()
-            }
         }
     }
 

@@ -57,6 +57,8 @@ final class DeliveryWorker: Sendable {
         }
         let inFlight = NIOLockedValueBox(0)
         var lastDepth = Date.distantPast
+        let clock = ContinuousClock()
+        var lastEmptyClaim = clock.now - .seconds(1)
         // A discarding group: finished sends are freed at once (a plain task group keeps every
         // finished child until the group ends, which here is never).
         await withDiscardingTaskGroup { group in
@@ -84,6 +86,13 @@ final class DeliveryWorker: Sendable {
                 }
                 if claimed.isEmpty || claimed.count == free {
                     await services.deliverySignal.wait(timeout: .milliseconds(100))
+                }
+                // Under a storm of wake-ups (thousands of events a second), look for work at most
+                // every 20 ms once a claim came back empty, instead of once per event.
+                if claimed.isEmpty {
+                    let since = clock.now - lastEmptyClaim
+                    if since < .milliseconds(20) { try? await Task.sleep(for: .milliseconds(20) - since) }
+                    lastEmptyClaim = clock.now
                 }
             }
         }

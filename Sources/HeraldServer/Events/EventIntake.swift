@@ -306,6 +306,12 @@ struct EventIntake: Sendable {
         }
         try await messages.run()
         try await deliveries.run()
+        // Every channel has its pacing row before its first delivery is due, so claims never create one.
+        var pacing = sql.insert(into: "channel_pacing").columns("pacing_key", "next_allowed_at")
+        for key in Set(destinations.map(\.1)).sorted() {
+            pacing = pacing.values([SQLBind(key), SQLBind(Date(timeIntervalSince1970: 0))])
+        }
+        try await pacing.ignoringConflicts(with: "pacing_key").run()
     }
 
     private func insertDelivery(_ message: Message, kind: String, notBefore: Date, on db: any Database) async throws {

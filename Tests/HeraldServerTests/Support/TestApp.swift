@@ -169,8 +169,11 @@ extension Application {
     /// Creates a user directly in the database and returns an API token for them.
     func makeUser(_ email: String, name: String? = nil) async throws -> (user: User, token: String) {
         let user = User(email: email, name: name ?? email)
-        try await user.create(on: db)
-        let (_, token) = try await APIToken.issue(for: try user.requireID(), name: "test", factory: herald.credentials, on: db)
+        let factory = herald.credentials
+        let token = try await herald.writeGate.transaction(db) { db in
+            try await user.create(on: db)
+            return try await APIToken.issue(for: try user.requireID(), name: "test", factory: factory, on: db).1
+        }
         return (user, token)
     }
 }
@@ -201,7 +204,10 @@ struct Tenancy {
                                           json: ["email": email, "name": role.capitalized, "role": role])
             try #require(added.status == .created, "\(added.body)")
             let user = try #require(try await User.query(on: app.db).filter(\.$email == email).first())
-            tokens[role] = try await APIToken.issue(for: user.requireID(), name: "t", factory: app.herald.credentials, on: app.db).1
+            let factory = app.herald.credentials
+            tokens[role] = try await app.herald.writeGate.transaction(app.db) { db in
+                try await APIToken.issue(for: user.requireID(), name: "t", factory: factory, on: db).1
+            }
         }
         let project = try await app.api(.POST, "/api/v1/orgs/\(orgID)/projects", token: owner, json: ["name": "Checkout"])
         try #require(project.status == .created, "\(project.body)")

@@ -30,7 +30,7 @@ struct CredentialsController: RouteCollection {
         let key = factory.make(.eventKey)
         let row = EventKey(projectID: try project.requireID(), name: name, keyHash: CredentialFactory.hash(key),
                            displayPrefix: CredentialFactory.displayPrefix(key), createdBy: try req.caller.userID)
-        try await row.create(on: req.db)
+        try await req.write { db in try await row.create(on: db) }
         req.logger.info("event key created", metadata: ["project": "\(project.id?.apiString ?? "")", "key": "\(row.displayPrefix)…"])
         return try await NewCredentialDTO(id: row.requireID().apiString, name: name, prefix: row.displayPrefix,
                                           createdAt: row.createdAt, key: key, token: nil)
@@ -54,7 +54,7 @@ struct CredentialsController: RouteCollection {
         else { throw Problem.notFound("Event key") }
         if key.revokedAt == nil {
             key.revokedAt = Date()
-            try await key.save(on: req.db)
+            try await req.write { db in try await key.save(on: db) }
         }
         return .noContent
     }
@@ -66,7 +66,8 @@ struct CredentialsController: RouteCollection {
     func createToken(req: Request) async throws -> Response {
         let caller = try req.caller
         let name = try await optionalName(req, default: "api token")
-        let (row, token) = try await APIToken.issue(for: caller.userID, name: name, factory: factory, on: req.db)
+        let factory = self.factory
+        let (row, token) = try await req.write { db in try await APIToken.issue(for: caller.userID, name: name, factory: factory, on: db) }
         return try await NewCredentialDTO(id: row.requireID().apiString, name: name, prefix: row.displayPrefix,
                                           createdAt: row.createdAt, key: nil, token: token)
             .encodeResponse(status: .created, for: req)
@@ -87,7 +88,7 @@ struct CredentialsController: RouteCollection {
         else { throw Problem.notFound("API token") }
         if token.revokedAt == nil {
             token.revokedAt = Date()
-            try await token.save(on: req.db)
+            try await req.write { db in try await token.save(on: db) }
         }
         return .noContent
     }

@@ -26,7 +26,7 @@ struct ProjectsController: RouteCollection {
             throw Problem.conflict("A project named \"\(name)\" already exists in this organization", field: "name")
         }
         let project = Project(organizationID: orgID, name: name)
-        try await project.create(on: req.db)
+        try await req.write { db in try await project.create(on: db) }
         return try await ProjectDTO(project).encodeResponse(status: .created, for: req)
     }
 
@@ -73,7 +73,7 @@ struct ProjectsController: RouteCollection {
             .filter(\.$project.$id == projectID).filter(\.$user.$id == userID).first()
             ?? ProjectMember(projectID: projectID, userID: userID, role: role.rawValue)
         row.role = role.rawValue
-        try await row.save(on: req.db)
+        try await req.write { db in try await row.save(on: db) }
         return ProjectMemberDTO(userId: userID.apiString, email: user.email, name: user.name, role: row.role)
     }
 
@@ -85,7 +85,7 @@ struct ProjectsController: RouteCollection {
             .filter(\.$user.$id == user.requireID())
             .first()
         guard let deleted else { throw Problem.notFound("Project member") }
-        try await deleted.delete(on: req.db)
+        try await req.write { db in try await deleted.delete(on: db) }
         return .noContent
     }
 
@@ -111,7 +111,7 @@ struct ProjectsController: RouteCollection {
             throw Problem.conflict("A service named \"\(name)\" already exists in this project", field: "name")
         }
         let service = Service(projectID: projectID, name: name)
-        try await service.create(on: req.db)
+        try await req.write { db in try await service.create(on: db) }
         return try await ServiceDTO(service).encodeResponse(status: .created, for: req)
     }
 

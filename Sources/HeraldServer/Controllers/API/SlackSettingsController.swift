@@ -39,7 +39,8 @@ struct SlackSettingsController: RouteCollection {
 
     func deleteOrg(req: Request) async throws -> HTTPStatus {
         let (org, _) = try await req.organization(.manageOrg)
-        try await SlackSettingsStore.orgRow(org.requireID(), on: req.db)?.delete(on: req.db)
+        let orgID = try org.requireID()
+        try await req.write { db in try await SlackSettingsStore.orgRow(orgID, on: db)?.delete(on: db) }
         req.herald.routingCache.invalidateAll()
         return .noContent
     }
@@ -71,7 +72,8 @@ struct SlackSettingsController: RouteCollection {
     /// Removes the project's own settings (and token): it inherits everything again.
     func deleteProject(req: Request) async throws -> HTTPStatus {
         let (project, _) = try await req.project(.manageProject)
-        try await SlackSettingsStore.projectRow(project.requireID(), on: req.db)?.delete(on: req.db)
+        let projectID = try project.requireID()
+        try await req.write { db in try await SlackSettingsStore.projectRow(projectID, on: db)?.delete(on: db) }
         req.herald.routingCache.invalidateAll()
         return .noContent
     }
@@ -121,7 +123,7 @@ struct SlackSettingsController: RouteCollection {
         let body = try await req.decodeJSON(ServiceSettingsUpdate.self)
         let raw = body.channel?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         service.slackChannel = raw.isEmpty ? nil : try SlackChannels.normalize(raw, field: "channel")
-        try await service.save(on: req.db)
+        try await req.write { db in try await service.save(on: db) }
         req.herald.routingCache.invalidateAll()
         return try await serviceDTO(req, service, project)
     }

@@ -145,6 +145,7 @@ struct CreateDeliveries: AsyncMigration {
         let sql = database as! any SQLDatabase
         try await sql.raw("CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at)").run()
         try await sql.raw("CREATE INDEX deliveries_message ON deliveries (message_id, state)").run()
+        try await sql.raw("CREATE INDEX deliveries_channel_due ON deliveries (pacing_key, state, next_attempt_at)").run()
         try await sql.raw("CREATE INDEX deliveries_project ON deliveries (project_id, created_at)").run()
     }
 
