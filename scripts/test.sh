@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Herald's whole test suite, as CI runs it (`make test`):
-#   1. installs what is missing (Debian's PostgreSQL; pytest, slack_sdk and the OpenAPI validator
-#      from PyPI), idempotently;
+#   1. installs what is missing (Debian's PostgreSQL and prometheus-alertmanager; pytest, slack_sdk and
+#      the OpenAPI validator from PyPI), idempotently;
 #   2. starts a throwaway PostgreSQL cluster under a temp dir on a free loopback port;
 #   3. builds, then runs every Swift test on SQLite and again on PostgreSQL;
 #   4. runs the end-to-end tests (pytest) against the built binary;
@@ -20,6 +20,12 @@ if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/initdb" ]; then
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postgresql >/dev/null
 fi
 PGBIN="$(pg_bin)"
+if [ ! -x /usr/bin/prometheus-alertmanager ]; then
+    log "installing prometheus-alertmanager from Debian (for the Alertmanager end-to-end test)"
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq prometheus-alertmanager >/dev/null 2>&1 \
+        || { as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq prometheus-alertmanager >/dev/null; } \
+        || { echo "could not install prometheus-alertmanager"; exit 1; }
+fi
 python_need=()
 python3 -c 'import openapi_spec_validator' 2>/dev/null || python_need+=(openapi-spec-validator)
 python3 -c 'import pytest' 2>/dev/null || python_need+=(pytest)

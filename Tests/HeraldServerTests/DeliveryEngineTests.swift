@@ -143,9 +143,11 @@ struct DeliveryEngineTests {
             let second = try #require(await p.messages().first)
             #expect(second.ts != first.ts)
             #expect(second.attachments?.array?.first?["color"]?.string == MessageRenderer.amber)
-            let detail = try await app.api(.GET, "/api/v1/incidents/\(incidentID)", token: p.tenancy.owner)
-            let refs = detail["messages"] as? [[String: Any]] ?? []
-            #expect(refs.first?["ts"] as? String == second.ts, "the new message is remembered")
+            // The new message is remembered (once the worker has recorded the outcome).
+            #expect(try await eventually(timeout: .seconds(10)) {
+                let detail = try await app.api(.GET, "/api/v1/incidents/\(incidentID)", token: p.tenancy.owner)
+                return (detail["messages"] as? [[String: Any]])?.first?["ts"] as? String == second.ts
+            })
             // Later updates go to the new message.
             _ = try await p.send(app, ["type": "incident", "action": "resolve", "key": "gone-1"])
             #expect(try await eventually { await p.messages().first?.edits == 1 })
