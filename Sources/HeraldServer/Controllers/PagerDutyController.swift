@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import HeraldCore
+import SlackSandbox
 import Vapor
 
 /// `POST /v2/enqueue`: the PagerDuty Events API v2, so existing PagerDuty senders work unchanged.
@@ -25,7 +26,7 @@ struct PagerDutyController: RouteCollection {
             var component: String?
             var group: String?
             var `class`: String?
-            var custom_details: JSONAny?
+            var custom_details: JSONValue?
         }
 
         struct Link: Decodable {
@@ -116,20 +117,8 @@ struct PagerDutyController: RouteCollection {
     }
 }
 
-/// Any JSON value (PagerDuty's `custom_details`), shown as `key: value` lines.
-indirect enum JSONAny: Decodable, Sendable {
-    case string(String), number(Double), bool(Bool), null, array([JSONAny]), object([String: JSONAny])
-
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let n = try? c.decode(Double.self) { self = .number(n) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONAny].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSONAny].self)) }
-    }
-
+/// PagerDuty's `custom_details` (any JSON) shown as `key: value` lines in the description.
+extension JSONValue {
     var compact: String {
         switch self {
         case .string(let s): s
