@@ -45,7 +45,6 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
         now: overrides.now ?? { Date() },
         random: overrides.random ?? { Double.random(in: 0..<1) }
     )
-    app.lifecycle.use(DeliveryWorkerLifecycle())
 
     app.http.server.configuration.hostname = configuration.hostname
     app.http.server.configuration.port = configuration.port

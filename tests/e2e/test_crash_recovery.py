@@ -19,10 +19,13 @@ Every wait is bounded; all traffic goes to 127.0.0.1.
 from __future__ import annotations
 
 import collections
+import signal
 import sqlite3
 import threading
 import time
 import urllib.error
+
+import pytest
 
 from conftest import free_port, herald_env, http, sandbox_messages, wait_for_banner, wait_until
 
@@ -49,7 +52,10 @@ def _db_rows(path) -> list[tuple]:
         conn.close()
 
 
-def test_sigkill_mid_burst_loses_nothing_and_resends_nothing(herald_bin, tmp_path, start_server):
+@pytest.mark.parametrize("stop_signal", [signal.SIGKILL, signal.SIGTERM], ids=["sigkill", "sigterm"])
+def test_stop_mid_burst_loses_nothing_and_resends_nothing(herald_bin, tmp_path, start_server, stop_signal):
+    """SIGKILL: a crash. SIGTERM: a clean stop, which finishes the sends in flight, so nothing at all
+    is left `sending` (no duplicate after a clean restart)."""
     cwd = tmp_path
     port = free_port()
     env = herald_env(HERALD_CHANNEL_RATE="0")
@@ -97,8 +103,8 @@ def test_sigkill_mid_burst_loses_nothing_and_resends_nothing(herald_bin, tmp_pat
     assert enough.wait(BURST_TIMEOUT), (f"only {len(accepted)} of {KILL_AFTER} events accepted within "
                                         f"{BURST_TIMEOUT:.0f} s; unexpected: {unexpected[:5]}\n{first.logs()}")
     killed.set()  # first, so that the senders take the connection errors that follow for what they are
-    first.proc.kill()  # SIGKILL, mid-burst
-    first.proc.wait(timeout=10)
+    first.proc.send_signal(stop_signal)  # mid-burst
+    first.proc.wait(timeout=30)
     for t in threads:
         t.join(timeout=REQUEST_TIMEOUT + 5)
         assert not t.is_alive(), f"{t.name} did not finish"
@@ -122,6 +128,9 @@ def test_sigkill_mid_burst_loses_nothing_and_resends_nothing(herald_bin, tmp_pat
     # The deliveries that had not been sent when the process died (pending, or sending and in doubt).
     unsent_at_kill = collections.Counter(title for title, _, _, state in at_kill if state != "sent")
     sent_at_kill = sum(1 for row in at_kill if row[3] == "sent")
+    if stop_signal == signal.SIGTERM:
+        in_flight = [row for row in at_kill if row[3] == "sending"]
+        assert not in_flight, f"a clean stop left deliveries in flight: {in_flight[:5]}"
     print(f"at the kill: {len(accepted)} accepted, {len(at_kill)} events stored, "
           f"{sent_at_kill} sent, {sum(unsent_at_kill.values())} not yet sent")
 

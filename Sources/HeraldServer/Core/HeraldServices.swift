@@ -65,6 +65,9 @@ extension Application {
         guard deliveryWorker == nil else { return }
         let worker = DeliveryWorker(app: self, concurrency: concurrency)
         deliveryWorker = worker
+        // Registered now, after the database's own handler, so that at shutdown (which runs the
+        // handlers in reverse) the sends in flight finish and are recorded before the database closes.
+        lifecycle.use(DeliveryWorkerLifecycle())
         worker.start()
     }
 
