@@ -69,7 +69,9 @@ struct EventIntake: Sendable {
             let open = try await Incident.query(on: db).filter(\.$project.$id == projectID)
                 .filter(\.$key == key).filter(\.$status != IncidentStatus.resolved.rawValue).first()
             var target = open
-            if open == nil {
+            // The latest resolved incident matters only to refuse or ignore a late action; a trigger
+            // with no open incident opens one whatever came before.
+            if open == nil, event.kind != .incident(.trigger) {
                 target = try await Incident.query(on: db).filter(\.$project.$id == projectID).filter(\.$key == key)
                     .sort(\.$openedAt, .descending).first()
             }
@@ -126,7 +128,8 @@ struct EventIntake: Sendable {
             created.openedAt = at
             created.lastEventAt = at
             try await created.create(on: db)
-            try await addTimeline(created, eventID: eventID, kind: "trigger", summary: "Triggered: \(title)", actor: actor, at: at, on: db)
+            try await addTimeline(created, eventID: eventID, kind: "trigger", summary: "Triggered: \(title)", actor: actor, at: at,
+                                  first: true, on: db)
             let destinations = try await route(projectID: projectID, isIncident: true, serviceID: serviceID, rule: event.rule, on: db)
             try await enqueuePosts(destinations, projectID: projectID, incidentID: created.requireID(), eventID: eventID, on: db)
             return try await finish(created, "opened")
@@ -220,9 +223,9 @@ struct EventIntake: Sendable {
     }
 
     private func addTimeline(_ incident: Incident, eventID: UUID?, kind: String, summary: String, actor: String?, at: Date,
-                             on db: any Database) async throws {
+                             first: Bool = false, on db: any Database) async throws {
         let id = try incident.requireID()
-        let last = try await TimelineEntry.query(on: db).filter(\.$incident.$id == id).max(\.$seq) ?? 0
+        let last = first ? 0 : try await TimelineEntry.query(on: db).filter(\.$incident.$id == id).max(\.$seq) ?? 0
         try await TimelineEntry(incidentID: id, eventID: eventID, kind: kind, summary: String(summary.prefix(4000)),
                                 actor: actor, at: at, seq: last + 1).create(on: db)
     }
