@@ -28,7 +28,18 @@ struct Problem: Error, Sendable {
     }
 
     static func invalid(_ error: FieldError) -> Problem {
-        Problem(.unprocessableEntity, "\(error.field): \(error.detail)", field: error.field, errors: [error])
+        invalid([error])
+    }
+
+    /// A 422 naming every field at fault; `field` is the first.
+    static func invalid(_ errors: [FieldError]) -> Problem {
+        Problem(.unprocessableEntity, errors.map { "\($0.field): \($0.detail)" }.joined(separator: "; "),
+                field: errors.first?.field, errors: errors)
+    }
+
+    /// Throws ``invalid(_:)-(FieldError)`` for the collected errors, if there are any.
+    static func throwIfInvalid(_ errors: [FieldError]) throws {
+        if !errors.isEmpty { throw invalid(errors) }
     }
 
     static func conflict(_ detail: String, field: String? = nil) -> Problem {

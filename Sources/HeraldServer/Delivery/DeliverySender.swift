@@ -17,7 +17,8 @@ struct DeliverySender: Sendable {
         case delivered(messageID: UUID, channelID: String, ts: String, version: Int, reposted: Bool)
         /// Nothing to send: the message already shows this version.
         case superseded
-        case failed(SlackError)
+        /// Slack refused or could not be reached; `createdAt` is the delivery's, for the retry policy.
+        case failed(SlackError, createdAt: Date)
         /// Herald cannot send it at all (settings gone or disabled): a permanent failure.
         case unsendable(code: String, detail: String)
     }
@@ -72,7 +73,7 @@ struct DeliverySender: Sendable {
             let posted = try await services.slack.postMessage(token: token, slackMessage)
             return .delivered(messageID: messageID, channelID: posted.channel, ts: posted.ts, version: version, reposted: false)
         } catch {
-            return .failed(error)
+            return .failed(error, createdAt: delivery.createdAt)
         }
     }
 

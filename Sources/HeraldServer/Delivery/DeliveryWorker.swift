@@ -135,8 +135,7 @@ final class DeliveryWorker: Sendable {
             case .unsendable(let code, let detail):
                 try await queue.complete(item, state: .failed, nextAttemptAt: nil, error: (code, detail), now: now)
                 services.metrics.recordDelivery(sink: sink, state: "failed", duration: clock.now - started)
-            case .failed(let error):
-                let created = try await Delivery.find(item.id, on: queue.db)?.createdAt ?? now
+            case .failed(let error, let created):
                 let decision = services.retryPolicy.decide(attempts: item.attempts, permanent: error.isPermanent,
                                                            retryAfter: error.retryAfter, createdAt: created, now: now,
                                                            random: services.random())

@@ -72,11 +72,6 @@ enum EventValidation {
         }
         return value
     }
-
-    static func throwIfAny(_ errors: [FieldError]) throws {
-        guard let first = errors.first else { return }
-        throw Problem(.unprocessableEntity, errors.map { "\($0.field): \($0.detail)" }.joined(separator: "; "), field: first.field, errors: errors)
-    }
 }
 
 /// Tag values may be strings, numbers or booleans; all become strings.

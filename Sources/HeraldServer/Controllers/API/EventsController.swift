@@ -81,7 +81,7 @@ struct EventsController: RouteCollection {
             source: "api",
             actor: "api"
         )
-        try EventValidation.throwIfAny(errors)
+        try Problem.throwIfInvalid(errors)
         return event
     }
 
@@ -143,7 +143,7 @@ struct EventsController: RouteCollection {
             }
             events.append(Self.event(from: alert, index: i, errors: &errors))
         }
-        try EventValidation.throwIfAny(errors)
+        try Problem.throwIfInvalid(errors)
         let intake = EventIntake(req: req)
         var results: [Accepted] = []
         for event in events {

@@ -59,7 +59,7 @@ struct IncidentsController: RouteCollection {
             source: "herald",
             actor: try req.caller.user.email
         )
-        try EventValidation.throwIfAny(errors)
+        try Problem.throwIfInvalid(errors)
         let result = try await EventIntake(req: req).accept(event, projectID: project.requireID())
         return try await detail(req, result.incidentID!).encodeResponse(status: .created, for: req)
     }

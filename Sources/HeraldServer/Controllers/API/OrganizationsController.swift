@@ -151,10 +151,7 @@ struct OrganizationsController: RouteCollection {
         do { email = try Validate.email(body.email) } catch { errors.append(error) }
         if let raw = body.name { do { name = try Validate.name(raw) } catch { errors.append(error) } }
         do { role = try Self.role(body.role) } catch let e as FieldError { errors.append(e) }
-        if let first = errors.first {
-            throw Problem(.unprocessableEntity, errors.map { "\($0.field): \($0.detail)" }.joined(separator: "; "),
-                          field: first.field, errors: errors)
-        }
+        try Problem.throwIfInvalid(errors)
         return (email, name, role)
     }
 }

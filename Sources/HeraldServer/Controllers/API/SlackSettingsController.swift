@@ -294,10 +294,7 @@ struct SlackSettingsUpdate: Decodable, Sendable {
         if let raw = update.channels {
             do { update.channels = try SlackChannels.parse(raw) } catch { errors.append(error) }
         }
-        if let first = errors.first {
-            throw Problem(.unprocessableEntity, errors.map { "\($0.field): \($0.detail)" }.joined(separator: "; "),
-                          field: first.field, errors: errors)
-        }
+        try Problem.throwIfInvalid(errors)
         return update
     }
 }
