@@ -42,6 +42,8 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
         retryPolicy: RetryPolicy(maxAge: .seconds(configuration.deliveryMaxAge)),
         links: HeraldLinks(base: configuration.publicURL),
         routingCache: ProjectRoutingCache(),
+        eventKeys: EventKeyCache(),
+        intake: IntakeBatcher(concurrentBatches: configuration.database.isPostgres ? 4 : 1),
         now: overrides.now ?? { Date() },
         random: overrides.random ?? { Double.random(in: 0..<1) }
     )

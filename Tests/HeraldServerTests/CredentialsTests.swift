@@ -30,11 +30,11 @@ struct CredentialsTests {
             #expect(stored.map(\.keyHash) == [CredentialFactory.hash(key)])
             #expect(try await rawDatabaseText(app).contains(key) == false)
             // The key resolves to its project until revoked.
-            let resolved = try await EventKeyAuthenticator.project(for: key, on: app.db)
-            #expect(resolved?.1.apiString == t.projectID)
+            let resolved = try await EventKeyAuthenticator.grant(for: key, services: app.herald, on: app.db)
+            #expect(resolved?.projectID.apiString == t.projectID)
             let revoke = try await app.api(.DELETE, "/api/v1/projects/\(t.projectID)/keys/\(id)", token: t.admin)
             #expect(revoke.status == .noContent)
-            #expect(try await EventKeyAuthenticator.project(for: key, on: app.db) == nil)
+            #expect(try await EventKeyAuthenticator.grant(for: key, services: app.herald, on: app.db) == nil)
             let after = try await app.api(.GET, "/api/v1/projects/\(t.projectID)/keys", token: t.owner)
             #expect(after.array.first?["revokedAt"] is String)
             // Unknown and foreign key ids are 404.

@@ -3,6 +3,7 @@ import Foundation
 @testable import HeraldServer
 import HeraldCore
 import SlackSandbox
+import SQLKit
 import Testing
 import Vapor
 
@@ -344,6 +345,28 @@ struct IncidentTests {
             _ = try await app.api(.DELETE, "/api/v1/projects/\(p.tenancy.projectID)/keys/\(keyID)", token: p.tenancy.owner)
             #expect(try await app.api(.POST, "/api/v1/events", token: p.eventKey, json: body).status == .unauthorized)
             #expect(try await rowCount(app, "events") == 1)
+        }
+    }
+
+    @Test("a key revoked by another process is refused at once, though this process remembers it")
+    func keyRevokedElsewhere() async throws {
+        try await withApp(sandbox: true) { app in
+            let p = try await SlackProject.make(app)
+            let body: [String: Any] = ["type": "incident", "action": "trigger", "key": "k1", "title": "x"]
+            #expect(try await app.api(.POST, "/api/v1/events", token: p.eventKey, json: body).status == .accepted)
+            // Another process revokes it: the row changes, this process's key cache does not.
+            try await (app.db as! any SQLDatabase).raw("UPDATE event_keys SET revoked_at = \(bind: Date())").run()
+            for b in [body, ["type": "notification", "title": "y"] as [String: Any]] {
+                let r = try await app.api(.POST, "/api/v1/events", token: p.eventKey, json: b)
+                #expect(r.status == .unauthorized)
+                #expect(r.headers.first(name: .wwwAuthenticate) != nil)
+            }
+            let pd = try await app.api(.POST, "/v2/enqueue", json: [
+                "routing_key": p.eventKey, "event_action": "trigger", "payload": ["summary": "s", "source": "x", "severity": "info"],
+            ])
+            #expect(pd.status == .badRequest)
+            #expect(try await rowCount(app, "events") == 1)
+            #expect(try await rowCount(app, "incidents") == 1)
         }
     }
 }

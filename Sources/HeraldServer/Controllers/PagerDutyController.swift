@@ -80,7 +80,7 @@ struct PagerDutyController: RouteCollection {
         }
         guard errors.isEmpty, let action else { return try await invalid(req, errors) }
         guard let routingKey = body.routing_key,
-              let (_, projectID) = try await EventKeyAuthenticator.project(for: routingKey, on: req.db).map({ ($0.0, $0.1) })
+              let grant = try await EventKeyAuthenticator.grant(for: routingKey, services: req.herald, on: req.db)
         else { return try await invalid(req, ["Invalid routing key"]) }
 
         let dedupKey = body.dedup_key.flatMap { $0.isEmpty ? nil : $0 } ?? UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
@@ -104,7 +104,9 @@ struct PagerDutyController: RouteCollection {
             actor: payload?.source ?? "pagerduty"
         )
         do {
-            _ = try await EventIntake(req: req).accept(event, projectID: projectID)
+            _ = try await EventIntake(req: req).accept(event, grant: grant)
+        } catch IntakeError.keyRevoked {
+            return try await invalid(req, ["Invalid routing key"])
         } catch is IntakeError {
             // PagerDuty accepts acknowledge/resolve for unknown or resolved keys; Herald records
             // refusals on the incident and otherwise ignores them.

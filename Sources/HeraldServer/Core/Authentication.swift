@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import HeraldCore
+import NIOConcurrencyHelpers
 import Vapor
 
 /// The authenticated user of an API call, and the token they used.
@@ -43,15 +44,67 @@ struct RequireCaller: AsyncMiddleware {
     }
 }
 
+/// A project event key that authenticated a request.
+struct EventKeyGrant: Sendable {
+    var keyID: UUID
+    var projectID: UUID
+}
+
 /// Resolves a project event key to its project. Revoked keys resolve to nothing.
+///
+/// Known keys are remembered for a short while (every event would otherwise read the same row);
+/// a revocation still takes effect at once, because intake checks that the key is unrevoked in
+/// the same transaction that stores the event (see ``EventIntake/applyBatch(_:on:)``).
 enum EventKeyAuthenticator {
-    static func project(for key: String, on db: any Database) async throws -> (EventKey, UUID)? {
+    static func grant(for key: String, services: HeraldServices, on db: any Database) async throws -> EventKeyGrant? {
+        guard !key.isEmpty, key.count < 200 else { return nil }
+        let hash = CredentialFactory.hash(key)
+        let now = services.now()
+        if let cached = services.eventKeys.lookup(hash, now: now) { return cached }
         guard let row = try await EventKey.query(on: db)
-            .filter(\.$keyHash == CredentialFactory.hash(key))
+            .filter(\.$keyHash == hash)
             .filter(\.$revokedAt == nil)
             .first()
         else { return nil }
-        return (row, row.$project.id)
+        let grant = EventKeyGrant(keyID: try row.requireID(), projectID: row.$project.id)
+        // Record use at most once a minute (on a cache miss, so at most once per cache lifetime).
+        if (row.lastUsedAt ?? .distantPast) < now.addingTimeInterval(-60) {
+            row.lastUsedAt = now
+            try? await services.writeGate.transaction(db) { db in try await row.save(on: db) }
+        }
+        services.eventKeys.remember(hash, grant, now: now)
+        return grant
+    }
+}
+
+/// Event keys known to be valid, by hash, for ``ttl`` seconds.
+final class EventKeyCache: Sendable {
+    private let entries = NIOLockedValueBox<[String: (grant: EventKeyGrant, at: Date)]>([:])
+    let ttl: TimeInterval
+    private let capacity = 10_000
+
+    init(ttl: TimeInterval = 60) {
+        self.ttl = ttl
+    }
+
+    func lookup(_ hash: String, now: Date) -> EventKeyGrant? {
+        entries.withLockedValue { entries in
+            guard let hit = entries[hash], now.timeIntervalSince(hit.at) < ttl else { return nil }
+            return hit.grant
+        }
+    }
+
+    func remember(_ hash: String, _ grant: EventKeyGrant, now: Date) {
+        entries.withLockedValue { entries in
+            if entries.count >= capacity { entries = entries.filter { now.timeIntervalSince($0.value.at) < ttl } }
+            if entries.count >= capacity { entries.removeAll() }
+            entries[hash] = (grant, now)
+        }
+    }
+
+    /// Forgets a revoked key at once in this process.
+    func forget(keyID: UUID) {
+        entries.withLockedValue { entries in entries = entries.filter { $0.value.grant.keyID != keyID } }
     }
 }
 

@@ -23,6 +23,10 @@ struct HeraldServices: Sendable {
     var links: HeraldLinks
     /// Projects' organization, name and Slack settings, cached for 2 s.
     var routingCache: ProjectRoutingCache
+    /// Valid event keys by hash (revocation is still checked when an event is stored).
+    var eventKeys: EventKeyCache
+    /// Applies concurrent events in shared transactions.
+    var intake: IntakeBatcher
     /// The clock and randomness, injectable for tests.
     var now: @Sendable () -> Date
     var random: @Sendable () -> Double

@@ -12,33 +12,40 @@ struct EventIntake: Sendable {
     let db: any Database
     let gate: WriteGate
     let now: @Sendable () -> Date
+    let logger: Logger
 
     init(app: Application) {
         self.services = app.herald
         self.db = app.db
         self.gate = app.herald.writeGate
         self.now = app.herald.now
+        self.logger = app.logger
     }
 
     init(req: Request) {
-        self.init(app: req.application)
+        self.services = req.herald
+        self.db = req.db
+        self.gate = req.herald.writeGate
+        self.now = req.herald.now
+        self.logger = req.logger
     }
 
-    /// Accepts `event` for `projectID`; retries once when a concurrent writer opened the same key.
+    /// Accepts one event sent with an event key.
+    func accept(_ event: IncomingEvent, grant: EventKeyGrant) async throws -> IntakeResult {
+        try await accept([event], grant: grant)[0].get()
+    }
+
+    /// Accepts events sent together (an Alertmanager payload): applied in order, in one transaction.
+    /// Refusals come back as failures, after they were recorded.
+    func accept(_ events: [IncomingEvent], grant: EventKeyGrant) async throws -> [Result<IntakeResult, any Error>] {
+        let items = events.map { IntakeItem(event: $0, projectID: grant.projectID, eventKeyID: grant.keyID) }
+        return await services.intake.submit(items, intake: self).map { $0.flatMap { r in Result { try r.throwIfRefused() } } }
+    }
+
+    /// Accepts an event from a person acting through Herald (the incident API).
     func accept(_ event: IncomingEvent, projectID: UUID) async throws -> IntakeResult {
-        var attempt = 0
-        while true {
-            attempt += 1
-            do {
-                let result = try await gate.transaction(db) { db in
-                    try await self.apply(event, projectID: projectID, on: db)
-                }
-                services.deliverySignal.notify()
-                return try result.throwIfRefused()
-            } catch let error as any DatabaseError where error.isConstraintFailure && attempt < 3 {
-                continue
-            }
-        }
+        let item = IntakeItem(event: event, projectID: projectID, eventKeyID: nil)
+        return try await services.intake.submit([item], intake: self)[0].get().throwIfRefused()
     }
 
     /// An action on a known incident (the incident API and Slack buttons).
@@ -55,7 +62,9 @@ struct EventIntake: Sendable {
 
     // MARK: -
 
-    private func apply(_ event: IncomingEvent, projectID: UUID, on db: any Database) async throws -> IntakeResult {
+    /// Applies one event on its own, reading and writing row by row (the general path; see
+    /// ``applyBatch(_:on:)`` for the shared one).
+    func apply(_ event: IncomingEvent, projectID: UUID, on db: any Database) async throws -> IntakeResult {
         let serviceID = try await resolveService(event.service, projectID: projectID, on: db)
         let isNotification = event.kind == .notification
         let stored = try await storeEvent(event, projectID: projectID, serviceID: serviceID, outcome: isNotification ? "notified" : nil, on: db)
@@ -275,46 +284,23 @@ struct EventIntake: Sendable {
 
     private func route(projectID: UUID, isIncident: Bool, serviceID: UUID?, rule: String?, on db: any Database) async throws -> [(Destination, String)] {
         guard let entry = try await services.routingCache.entry(for: projectID, secrets: services.secrets, now: now(), on: db) else { return [] }
-        let resolved = entry.slack
-        let serviceChannel = try await serviceID.asyncMap { try await Service.find($0, on: db)?.slackChannel } ?? nil
-        let input = RoutingInput(isIncident: isIncident, serviceChannel: serviceChannel, slack: resolved.effective, rule: rule)
-        // The pacing key names the Slack workspace (by token fingerprint) and the channel.
-        return services.router.route(input).map { ($0, "\($0.sink)|\(resolved.tokenFingerprint ?? "-")|\($0.target)") }
+        var serviceChannel: String?
+        if let serviceID {
+            if let known = entry.services[serviceID] {
+                serviceChannel = known.slackChannel
+            } else {
+                serviceChannel = try await Service.find(serviceID, on: db)?.slackChannel
+            }
+        }
+        return destinations(entry, isIncident: isIncident, serviceChannel: serviceChannel, rule: rule)
     }
 
-    /// One message and one `post` delivery per destination, in two multi-row inserts (a
-    /// notification to 100 channels is 2 statements, not 200).
-    private func enqueuePosts(_ destinations: [(Destination, String)], projectID: UUID, incidentID: UUID?, eventID: UUID,
-                              on db: any Database) async throws {
-        guard !destinations.isEmpty else { return }
-        let time = now()
-        let sql = db as! any SQLDatabase
-        let ids = destinations.map { _ in (message: UUID(), delivery: UUID()) }
-        var messages = sql.insert(into: Message.schema)
-            .columns("id", "project_id", "incident_id", "event_id", "sink", "target", "credential", "pacing_key",
-                     "rendered_version", "created_at")
-        var deliveries = sql.insert(into: Delivery.schema)
-            .columns("id", "project_id", "message_id", "kind", "sink", "target", "pacing_key", "state", "attempts",
-                     "next_attempt_at", "created_at", "updated_at")
-        for ((destination, pacingKey), id) in zip(destinations, ids) {
-            messages = messages.values([
-                SQLBind(id.message), SQLBind(projectID), SQLBind(incidentID), SQLBind(eventID), SQLBind(destination.sink),
-                SQLBind(destination.target), SQLBind(destination.credential), SQLBind(pacingKey), SQLBind(0), SQLBind(time),
-            ])
-            deliveries = deliveries.values([
-                SQLBind(id.delivery), SQLBind(projectID), SQLBind(id.message), SQLBind("post"), SQLBind(destination.sink),
-                SQLBind(destination.target), SQLBind(pacingKey), SQLBind(DeliveryState.pending.rawValue), SQLBind(0),
-                SQLBind(time), SQLBind(time), SQLBind(time),
-            ])
-        }
-        try await messages.run()
-        try await deliveries.run()
-        // Every channel has its pacing row before its first delivery is due, so claims never create one.
-        var pacing = sql.insert(into: "channel_pacing").columns("pacing_key", "next_allowed_at")
-        for key in Set(destinations.map(\.1)).sorted() {
-            pacing = pacing.values([SQLBind(key), SQLBind(Date(timeIntervalSince1970: 0))])
-        }
-        try await pacing.ignoringConflicts(with: "pacing_key").run()
+    /// Where an event goes (SPEC §4), each with its pacing key, which names the Slack workspace
+    /// (by token fingerprint) and the channel.
+    func destinations(_ entry: ProjectRoutingCache.Entry, isIncident: Bool, serviceChannel: String?, rule: String?) -> [(Destination, String)] {
+        let resolved = entry.slack
+        let input = RoutingInput(isIncident: isIncident, serviceChannel: serviceChannel, slack: resolved.effective, rule: rule)
+        return services.router.route(input).map { ($0, "\($0.sink)|\(resolved.tokenFingerprint ?? "-")|\($0.target)") }
     }
 
     private func insertDelivery(_ message: Message, kind: String, notBefore: Date, on db: any Database) async throws {

@@ -49,4 +49,6 @@ struct IntakeResult: Sendable {
 enum IntakeError: Error, Sendable {
     case noOpenIncident(key: String)
     case refused(incidentID: UUID, reason: String)
+    /// The event key was revoked after the request was authenticated.
+    case keyRevoked
 }

@@ -4,7 +4,7 @@ import HeraldCore
 import NIOConcurrencyHelpers
 
 /// What intake and delivery need to know about a project, cached briefly: its organization,
-/// name, and resolved Slack settings (with the opened token). Every event and every delivery of a
+/// name, services, and resolved Slack settings (with the opened token). Every event and every delivery of a
 /// busy project would otherwise read the same three rows and open the same sealed token.
 ///
 /// Entries live `ttl` seconds; a settings change in this process drops the project's entry at
@@ -14,7 +14,23 @@ final class ProjectRoutingCache: Sendable {
         var orgID: UUID
         var projectName: String
         var slack: ResolvedSlackSettings
+        /// The project's services by id, and their ids by lower-cased name. A service created after
+        /// the entry was loaded is missing here: callers then read the database.
+        var services: [UUID: ServiceInfo]
+        var serviceIDs: [String: UUID]
         var loadedAt: Date
+
+        /// The service `ref` names (an id or a name), if this entry knows it.
+        func service(_ ref: String) -> ServiceInfo? {
+            if let id = UUID(uuidString: ref), let service = services[id] { return service }
+            return serviceIDs[ref.lowercased()].flatMap { services[$0] }
+        }
+    }
+
+    struct ServiceInfo: Sendable {
+        var id: UUID
+        var name: String
+        var slackChannel: String?
     }
 
     private let entries = NIOLockedValueBox<[UUID: Entry]>([:])
@@ -30,7 +46,12 @@ final class ProjectRoutingCache: Sendable {
         }
         guard let project = try await Project.find(projectID, on: db) else { return nil }
         let slack = try await SlackSettingsStore.resolve(orgID: project.$organization.id, projectID: projectID, secrets: secrets, on: db)
-        let entry = Entry(orgID: project.$organization.id, projectName: project.name, slack: slack, loadedAt: now)
+        let services = try await Service.query(on: db).filter(\.$project.$id == projectID).all()
+        let infos = try services.map { ServiceInfo(id: try $0.requireID(), name: $0.name, slackChannel: $0.slackChannel) }
+        let entry = Entry(orgID: project.$organization.id, projectName: project.name, slack: slack,
+                          services: Dictionary(infos.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }),
+                          serviceIDs: Dictionary(zip(services.map(\.nameKey), infos.map(\.id)), uniquingKeysWith: { a, _ in a }),
+                          loadedAt: now)
         entries.withLockedValue { $0[projectID] = entry }
         return entry
     }

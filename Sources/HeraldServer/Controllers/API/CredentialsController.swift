@@ -56,6 +56,7 @@ struct CredentialsController: RouteCollection {
             key.revokedAt = Date()
             try await req.write { db in try await key.save(on: db) }
         }
+        try req.herald.eventKeys.forget(keyID: key.requireID())
         return .noContent
     }
 

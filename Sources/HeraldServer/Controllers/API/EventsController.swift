@@ -32,12 +32,14 @@ struct EventsController: RouteCollection {
     }
 
     func event(req: Request) async throws -> Response {
-        let projectID = try await Self.project(for: req, allowQuery: false)
+        let grant = try await Self.grant(for: req, allowQuery: false)
         let body = try await req.decodeJSON(EventBody.self)
         let event = try Self.validate(body)
         let result: IntakeResult
         do {
-            result = try await EventIntake(req: req).accept(event, projectID: projectID)
+            result = try await EventIntake(req: req).accept(event, grant: grant)
+        } catch IntakeError.keyRevoked {
+            throw Self.unauthorized
         } catch IntakeError.noOpenIncident(let key) {
             throw Problem(.notFound, "No open incident has the key \"\(key.prefix(100))\"", field: "key")
         } catch IntakeError.refused(let incidentID, let reason) {
@@ -85,23 +87,20 @@ struct EventsController: RouteCollection {
         return event
     }
 
-    /// The project of the event key in `Authorization: Bearer`, or (Alertmanager) in `?key=`.
-    static func project(for req: Request, allowQuery: Bool) async throws -> UUID {
+    /// The project event key in `Authorization: Bearer`, or (Alertmanager) in `?key=`.
+    static func grant(for req: Request, allowQuery: Bool) async throws -> EventKeyGrant {
         var key = req.headers.bearerAuthorization?.token
         if key == nil, allowQuery { key = req.query[String.self, at: "key"] }
-        guard let key, !key.isEmpty, key.count < 200,
-              let (row, projectID) = try await EventKeyAuthenticator.project(for: key, on: req.db)
-        else {
-            var problem = Problem(.unauthorized, "A valid project event key is required: send Authorization: Bearer <event key>")
-            problem.headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer realm=\"herald-events\"")
-            throw problem
+        guard let key, let grant = try await EventKeyAuthenticator.grant(for: key, services: req.herald, on: req.db) else {
+            throw unauthorized
         }
-        let now = req.herald.now()
-        if (row.lastUsedAt ?? .distantPast) < now.addingTimeInterval(-60) {
-            row.lastUsedAt = now
-            try? await req.herald.writeGate.transaction(req.db) { db in try await row.save(on: db) }
-        }
-        return projectID
+        return grant
+    }
+
+    static var unauthorized: Problem {
+        var problem = Problem(.unauthorized, "A valid project event key is required: send Authorization: Bearer <event key>")
+        problem.headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer realm=\"herald-events\"")
+        return problem
     }
 
     // MARK: Alertmanager (webhook payload version 4)
@@ -129,7 +128,8 @@ struct EventsController: RouteCollection {
     }
 
     func alertmanager(req: Request) async throws -> Response {
-        let projectID = try await Self.project(for: req, allowQuery: true)
+        let grant = try await Self.grant(for: req, allowQuery: true)
+        let projectID = grant.projectID
         let payload = try await req.decodeJSON(AlertmanagerPayload.self)
         if let version = payload.version, version != "4" {
             throw Problem(.unprocessableEntity, "Only Alertmanager webhook payload version 4 is supported", field: "version")
@@ -144,22 +144,25 @@ struct EventsController: RouteCollection {
             events.append(Self.event(from: alert, index: i, errors: &errors))
         }
         try Problem.throwIfInvalid(errors)
-        let intake = EventIntake(req: req)
+        // A service label names a service only if the project has it.
+        let known = Set(try await Service.query(on: req.db).filter(\.$project.$id == projectID).all().map(\.nameKey))
+        for i in events.indices where events[i].service.map({ !known.contains($0.lowercased()) }) ?? false {
+            events[i].service = nil
+        }
+        // All alerts of the payload are applied together, in order.
         var results: [Accepted] = []
-        for event in events {
-            var event = event
-            // A service label names a service only if the project has it.
-            if let service = event.service,
-               try await Service.query(on: req.db).filter(\.$project.$id == projectID).filter(\.$nameKey == service.lowercased()).first() == nil {
-                event.service = nil
-            }
-            do {
-                let r = try await intake.accept(event, projectID: projectID)
+        for outcome in try await EventIntake(req: req).accept(events, grant: grant) {
+            switch outcome {
+            case .success(let r):
                 results.append(Accepted(id: r.eventID.apiString, incidentId: r.incidentID?.apiString, outcome: r.outcome))
-            } catch IntakeError.noOpenIncident {
+            case .failure(IntakeError.noOpenIncident):
                 results.append(Accepted(id: "", incidentId: nil, outcome: "ignored"))
-            } catch IntakeError.refused(let id, _) {
+            case .failure(IntakeError.refused(let id, _)):
                 results.append(Accepted(id: "", incidentId: id.apiString, outcome: "refused"))
+            case .failure(IntakeError.keyRevoked):
+                throw Self.unauthorized
+            case .failure(let error):
+                throw error
             }
         }
         return try await AlertmanagerResult(status: "success", alerts: events.count, results: results).encodeResponse(status: .ok, for: req)

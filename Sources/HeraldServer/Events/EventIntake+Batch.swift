@@ -1,0 +1,242 @@
+import Fluent
+import Foundation
+import HeraldCore
+import SQLKit
+
+extension EventIntake {
+    /// Applies a batch of events inside the caller's write transaction, as if one after another.
+    ///
+    /// The common events take a set-based path: notifications, and triggers that open a new
+    /// incident (no open incident has the key, and no earlier event of the batch touched it).
+    /// They are independent of each other, so they are written together — one statement per
+    /// table for the whole batch. Every other event (appends, transitions, refusals, unknown
+    /// services) follows, one at a time, each inside a savepoint: what fails is undone alone and
+    /// reported to its own request. Applying the set-based ones first is a valid order: they
+    /// touch no key that a later event in the batch reads before it.
+    func applyBatch(_ items: [IntakeItem], on db: any Database) async throws -> [Result<IntakeResult, any Error>] {
+        let sql = db as! any SQLDatabase
+        var results = [Result<IntakeResult, any Error>?](repeating: nil, count: items.count)
+
+        // Keys revoked since their requests were authenticated (from the cache) are refused now.
+        let keyIDs = Array(Set(items.compactMap(\.eventKeyID)))
+        if !keyIDs.isEmpty {
+            let live = try await sql.select().column("id").from(EventKey.schema)
+                .where("id", .in, keyIDs).where("revoked_at", .is, SQLLiteral.null).all()
+                .map { try $0.decode(column: "id", as: UUID.self) }
+            let liveIDs = Set(live)
+            for (i, item) in items.enumerated() where item.eventKeyID.map({ !liveIDs.contains($0) }) ?? false {
+                results[i] = .failure(IntakeError.keyRevoked)
+            }
+        }
+
+        // Each project once: organization, settings, services (cached briefly).
+        var entries: [UUID: ProjectRoutingCache.Entry] = [:]
+        for projectID in Set(items.indices.filter { results[$0] == nil }.map { items[$0].projectID }) {
+            entries[projectID] = try await services.routingCache.entry(for: projectID, secrets: services.secrets, now: now(), on: db)
+        }
+
+        // The batch's incident keys that have an open incident, one query per project.
+        var keysByProject: [UUID: Set<String>] = [:]
+        for (i, item) in items.enumerated() where results[i] == nil {
+            if case .incident = item.event.kind, let key = item.event.key { keysByProject[item.projectID, default: []].insert(key) }
+        }
+        var open: Set<ProjectKey> = []
+        for (projectID, keys) in keysByProject {
+            for chunk in Array(keys).chunked(into: 500) {
+                let rows = try await sql.select().column("dedup_key").from(Incident.schema)
+                    .where("project_id", .equal, projectID).where("dedup_key", .in, Array(chunk))
+                    .where("status", .notEqual, IncidentStatus.resolved.rawValue).all()
+                for row in rows { open.insert(ProjectKey(project: projectID, key: try row.decode(column: "dedup_key", as: String.self))) }
+            }
+        }
+
+        // The set-based events, and the rest in order.
+        let received = now()
+        var rows = OutboxRows(now: received)
+        var oneByOne: [Int] = []
+        var touched: Set<ProjectKey> = []
+        for (i, item) in items.enumerated() where results[i] == nil {
+            let event = item.event
+            var firstOnKey = true
+            if case .incident = event.kind, let key = event.key {
+                firstOnKey = touched.insert(ProjectKey(project: item.projectID, key: key)).inserted
+            }
+            guard let entry = entries[item.projectID] else { oneByOne.append(i); continue }
+            var service: ProjectRoutingCache.ServiceInfo?
+            if let ref = event.service, !ref.isEmpty {
+                // A service this entry does not know (new, or misspelt) is looked up by the general path.
+                guard let known = entry.service(ref) else { oneByOne.append(i); continue }
+                service = known
+            }
+            let eventID = UUID()
+            switch event.kind {
+            case .notification:
+                rows.addEvent(id: eventID, event, projectID: item.projectID, serviceID: service?.id, incidentID: nil,
+                              outcome: "notified", received: received)
+                rows.addPosts(destinations(entry, isIncident: false, serviceChannel: nil, rule: event.rule),
+                              projectID: item.projectID, incidentID: nil, eventID: eventID)
+                results[i] = .success(IntakeResult(eventID: eventID, incidentID: nil, outcome: "notified", key: nil))
+            case .incident(let action):
+                guard action == .trigger, firstOnKey, let key = event.key, !open.contains(ProjectKey(project: item.projectID, key: key)),
+                      let title = event.title, !title.isEmpty
+                else { oneByOne.append(i); continue }
+                let incidentID = UUID()
+                let at = event.at ?? received
+                rows.addEvent(id: eventID, event, projectID: item.projectID, serviceID: service?.id, incidentID: incidentID,
+                              outcome: "opened", received: received)
+                rows.addIncident(id: incidentID, event, key: key, title: title, projectID: item.projectID, serviceID: service?.id, at: at)
+                rows.addTimeline(incidentID: incidentID, eventID: eventID, kind: "trigger", summary: "Triggered: \(title)",
+                                 actor: event.actor ?? event.source, at: at, seq: 1)
+                rows.addPosts(destinations(entry, isIncident: true, serviceChannel: service?.slackChannel, rule: event.rule),
+                              projectID: item.projectID, incidentID: incidentID, eventID: eventID)
+                results[i] = .success(IntakeResult(eventID: eventID, incidentID: incidentID, outcome: "opened", key: key))
+            }
+        }
+        try await rows.insert(on: sql)
+
+        for i in oneByOne {
+            results[i] = try await applyAlone(items[i], on: sql)
+        }
+        return results.map { $0 ?? .failure(IntakeError.keyRevoked) }
+    }
+
+    /// One event through the general path inside a savepoint; a concurrent writer that opened the
+    /// same key first (PostgreSQL) means trying again, which then finds its incident.
+    private func applyAlone(_ item: IntakeItem, on sql: any SQLDatabase) async throws -> Result<IntakeResult, any Error> {
+        let db = sql as! any Database
+        var attempt = 0
+        while true {
+            attempt += 1
+            try await sql.raw("SAVEPOINT herald_event").run()
+            do {
+                let result = try await apply(item.event, projectID: item.projectID, on: db)
+                try await sql.raw("RELEASE SAVEPOINT herald_event").run()
+                return .success(result)
+            } catch {
+                // If even the rollback fails, the transaction is broken: the whole batch fails.
+                try await sql.raw("ROLLBACK TO SAVEPOINT herald_event").run()
+                try await sql.raw("RELEASE SAVEPOINT herald_event").run()
+                if let dbError = error as? any DatabaseError, dbError.isConstraintFailure, attempt < 3 { continue }
+                return .failure(error)
+            }
+        }
+    }
+
+    /// Writes `posts` (one message and one `post` delivery per destination) — the general path's
+    /// way to the outbox; the batch path fills one ``OutboxRows`` for all its events.
+    func enqueuePosts(_ posts: [(Destination, String)], projectID: UUID, incidentID: UUID?, eventID: UUID,
+                      on db: any Database) async throws {
+        var rows = OutboxRows(now: now())
+        rows.addPosts(posts, projectID: projectID, incidentID: incidentID, eventID: eventID)
+        try await rows.insert(on: db as! any SQLDatabase)
+    }
+}
+
+struct ProjectKey: Hashable, Sendable {
+    var project: UUID
+    var key: String
+}
+
+/// Rows for several tables, written with one multi-row `INSERT` per table (split to stay under
+/// the databases' limits on bound values), parents before children.
+struct OutboxRows {
+    let now: Date
+    private(set) var events: [[any SQLExpression]] = []
+    private(set) var incidents: [[any SQLExpression]] = []
+    private(set) var timeline: [[any SQLExpression]] = []
+    private(set) var messages: [[any SQLExpression]] = []
+    private(set) var deliveries: [[any SQLExpression]] = []
+    private(set) var pacingKeys: Set<String> = []
+
+    init(now: Date) {
+        self.now = now
+    }
+
+    static let eventColumns = ["id", "project_id", "incident_id", "kind", "action", "dedup_key", "title", "text", "severity",
+                               "service_id", "tags", "link", "rule", "source", "outcome", "occurred_at", "received_at"]
+    static let incidentColumns = ["id", "project_id", "service_id", "dedup_key", "title", "description", "severity", "tags",
+                                  "status", "version", "link", "opened_at", "last_event_at"]
+    static let timelineColumns = ["id", "incident_id", "event_id", "kind", "summary", "actor", "at", "seq"]
+    static let messageColumns = ["id", "project_id", "incident_id", "event_id", "sink", "target", "credential", "pacing_key",
+                                 "rendered_version", "created_at"]
+    static let deliveryColumns = ["id", "project_id", "message_id", "kind", "sink", "target", "pacing_key", "state", "attempts",
+                                  "next_attempt_at", "created_at", "updated_at"]
+
+    mutating func addEvent(id: UUID, _ event: IncomingEvent, projectID: UUID, serviceID: UUID?, incidentID: UUID?,
+                           outcome: String, received: Date) {
+        let (kind, action): (String, String?) = switch event.kind {
+        case .notification: ("notification", nil)
+        case .incident(let action): ("incident", action.rawValue)
+        }
+        events.append([
+            SQLBind(id), SQLBind(projectID), SQLBind(incidentID), SQLBind(kind), SQLBind(action), SQLBind(event.key),
+            SQLBind(event.title), SQLBind(event.text), SQLBind(event.severity?.rawValue), SQLBind(serviceID),
+            SQLBind(Incident.encodeTags(event.tags)), SQLBind(event.link), SQLBind(event.rule), SQLBind(event.source),
+            SQLBind(outcome), SQLBind(event.at ?? received), SQLBind(received),
+        ])
+    }
+
+    mutating func addIncident(id: UUID, _ event: IncomingEvent, key: String, title: String, projectID: UUID, serviceID: UUID?, at: Date) {
+        incidents.append([
+            SQLBind(id), SQLBind(projectID), SQLBind(serviceID), SQLBind(key), SQLBind(title), SQLBind(event.text),
+            SQLBind(event.severity?.rawValue), SQLBind(Incident.encodeTags(event.tags)), SQLBind(IncidentStatus.triggered.rawValue),
+            SQLBind(1), SQLBind(event.link), SQLBind(at), SQLBind(at),
+        ])
+    }
+
+    mutating func addTimeline(incidentID: UUID, eventID: UUID?, kind: String, summary: String, actor: String?, at: Date, seq: Int) {
+        timeline.append([
+            SQLBind(UUID()), SQLBind(incidentID), SQLBind(eventID), SQLBind(kind), SQLBind(String(summary.prefix(4000))),
+            SQLBind(actor), SQLBind(at), SQLBind(seq),
+        ])
+    }
+
+    /// One message and one `post` delivery per destination, and the pacing row of its channel.
+    mutating func addPosts(_ posts: [(Destination, String)], projectID: UUID, incidentID: UUID?, eventID: UUID) {
+        for (destination, pacingKey) in posts {
+            let messageID = UUID()
+            messages.append([
+                SQLBind(messageID), SQLBind(projectID), SQLBind(incidentID), SQLBind(eventID), SQLBind(destination.sink),
+                SQLBind(destination.target), SQLBind(destination.credential), SQLBind(pacingKey), SQLBind(0), SQLBind(now),
+            ])
+            deliveries.append([
+                SQLBind(UUID()), SQLBind(projectID), SQLBind(messageID), SQLBind("post"), SQLBind(destination.sink),
+                SQLBind(destination.target), SQLBind(pacingKey), SQLBind(DeliveryState.pending.rawValue), SQLBind(0),
+                SQLBind(now), SQLBind(now), SQLBind(now),
+            ])
+            pacingKeys.insert(pacingKey)
+        }
+    }
+
+    func insert(on sql: any SQLDatabase) async throws {
+        try await Self.insert(incidents, into: Incident.schema, columns: Self.incidentColumns, on: sql)
+        try await Self.insert(events, into: Event.schema, columns: Self.eventColumns, on: sql)
+        try await Self.insert(timeline, into: TimelineEntry.schema, columns: Self.timelineColumns, on: sql)
+        try await Self.insert(messages, into: Message.schema, columns: Self.messageColumns, on: sql)
+        try await Self.insert(deliveries, into: Delivery.schema, columns: Self.deliveryColumns, on: sql)
+        // Every channel has its pacing row before its first delivery is due, so claims never create one.
+        let pacing = pacingKeys.sorted().map { [SQLBind($0), SQLBind(Date(timeIntervalSince1970: 0))] as [any SQLExpression] }
+        try await Self.insert(pacing, into: "channel_pacing", columns: ["pacing_key", "next_allowed_at"], on: sql,
+                              ignoringConflictsWith: "pacing_key")
+    }
+
+    /// SQLite allows 32,766 bound values per statement, PostgreSQL 65,535: stay well under both.
+    static let maxBindsPerStatement = 30_000
+
+    static func insert(_ rows: [[any SQLExpression]], into table: String, columns: [String], on sql: any SQLDatabase,
+                       ignoringConflictsWith conflictColumn: String? = nil) async throws {
+        guard !rows.isEmpty else { return }
+        for chunk in rows.chunked(into: max(1, maxBindsPerStatement / columns.count)) {
+            var insert = sql.insert(into: table).columns(columns)
+            for row in chunk { insert = insert.values(row) }
+            if let conflictColumn { insert = insert.ignoringConflicts(with: conflictColumn) }
+            try await insert.run()
+        }
+    }
+}
+
+extension Array {
+    func chunked(into size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}
