@@ -61,14 +61,14 @@ public struct SecretsBox: Sendable {
     /// sandbox's demo bot token, which must survive restarts without being stored.
     public func derive(_ label: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data(("derive:" + label).utf8), using: fingerprintKey)
-        return Data(mac).prefix(16).map { String(format: "%02x", $0) }.joined()
+        return Data(mac).prefix(16).hexString
     }
 
     /// A short, stable fingerprint of a secret (8 hex characters of a keyed HMAC): enough to tell
     /// two tokens apart in a page, useless for recovering the token without Herald's key.
     public func fingerprint(_ secret: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data(secret.utf8), using: fingerprintKey)
-        return Data(mac).prefix(4).map { String(format: "%02x", $0) }.joined()
+        return Data(mac).prefix(4).hexString
     }
 }
 

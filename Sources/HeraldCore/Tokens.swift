@@ -29,7 +29,7 @@ public struct CredentialFactory: Sendable {
     /// The stored form of a credential: SHA-256 hex. Credentials are high-entropy, so a plain
     /// digest is enough (and allows an indexed lookup).
     public static func hash(_ credential: String) -> String {
-        SHA256.hash(data: Data(credential.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(credential.utf8)).hexString
     }
 
     /// What may be shown of a credential after creation: its prefix and first 4 random characters.
@@ -44,5 +44,19 @@ public struct CredentialFactory: Sendable {
             .replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
+    }
+}
+
+extension Sequence<UInt8> {
+    /// Lower-case hexadecimal, two digits per byte.
+    public var hexString: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(underestimatedCount * 2)
+        for byte in self {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -31,41 +31,13 @@ struct DeliveryQueue: Sendable {
     /// deadlock.
     func claim(limit: Int, now: Date) async throws -> [Claimed] {
         guard limit > 0 else { return [] }
+        // SQLite: look without the write lock first. Most looks find nothing (every channel busy,
+        // nothing due), and a read never waits for the writer in WAL mode.
+        if !isPostgres, try await candidates(limit: limit, now: now, on: db as! any SQLDatabase).isEmpty { return [] }
         return try await gate.transaction(db) { db in
             let sql = db as! any SQLDatabase
-            let lock = isPostgres ? SQLRaw("FOR UPDATE OF d SKIP LOCKED") : SQLRaw("")
-            let paced = pacing != nil
-            // Due, not blocked by another send of the same message, and (paced) on a channel whose
-            // slot is free: paced claims start from the free channels, so a long backlog on a busy
-            // channel costs nothing. Deliveries whose worker died (lease expired) come back first.
-            let notBlocked: SQLQueryString = """
-                NOT EXISTS (SELECT 1 FROM deliveries s WHERE s.message_id = d.message_id AND s.id <> d.id
-                            AND s.state = 'sending' AND s.lease_expires_at >= \(bind: now))
-                """
-            var candidates = try await sql.raw("""
-                SELECT d.id, d.pacing_key, d.message_id, d.attempts FROM deliveries d
-                WHERE d.state = 'sending' AND d.lease_expires_at < \(bind: now) AND \(notBlocked)
-                LIMIT \(bind: limit) \(lock)
-                """).all()
-            if paced {
-                candidates += try await sql.raw("""
-                    SELECT d.id, d.pacing_key, d.message_id, d.attempts FROM channel_pacing p
-                    JOIN deliveries d ON d.pacing_key = p.pacing_key
-                    WHERE p.next_allowed_at <= \(bind: now) AND d.state = 'pending' AND d.next_attempt_at <= \(bind: now)
-                      AND \(notBlocked)
-                    ORDER BY d.next_attempt_at
-                    LIMIT \(bind: limit * 4)
-                    \(lock)
-                    """).all()
-            } else {
-                candidates += try await sql.raw("""
-                    SELECT d.id, d.pacing_key, d.message_id, d.attempts FROM deliveries d
-                    WHERE d.state = 'pending' AND d.next_attempt_at <= \(bind: now) AND \(notBlocked)
-                    ORDER BY d.next_attempt_at
-                    LIMIT \(bind: limit * 4)
-                    \(lock)
-                    """).all()
-            }
+            let candidates = try await self.candidates(limit: limit, now: now, on: sql)
+            guard !candidates.isEmpty else { return [] }
             struct Row { var id: UUID; var key: String; var message: UUID; var attempts: Int }
             let rows = try candidates.map {
                 Row(id: try $0.decode(column: "id", as: UUID.self), key: try $0.decode(column: "pacing_key", as: String.self),
@@ -112,6 +84,43 @@ struct DeliveryQueue: Sendable {
         }
     }
 
+    /// Due deliveries (locked, skipping locked ones, on PostgreSQL), up to four per free slot:
+    /// not blocked by another send of the same message and, when paced, on a channel whose slot is
+    /// free. Paced claims start from the free channels, so a long backlog on a busy channel costs
+    /// nothing. Deliveries whose worker died (lease expired) come first.
+    private func candidates(limit: Int, now: Date, on sql: any SQLDatabase) async throws -> [any SQLRow] {
+        let lock = isPostgres ? SQLRaw("FOR UPDATE OF d SKIP LOCKED") : SQLRaw("")
+        let notBlocked: SQLQueryString = """
+            NOT EXISTS (SELECT 1 FROM deliveries s WHERE s.message_id = d.message_id AND s.id <> d.id
+                        AND s.state = 'sending' AND s.lease_expires_at >= \(bind: now))
+            """
+        var candidates = try await sql.raw("""
+            SELECT d.id, d.pacing_key, d.message_id, d.attempts FROM deliveries d
+            WHERE d.state = 'sending' AND d.lease_expires_at < \(bind: now) AND \(notBlocked)
+            LIMIT \(bind: limit) \(lock)
+            """).all()
+        if pacing != nil {
+            candidates += try await sql.raw("""
+                SELECT d.id, d.pacing_key, d.message_id, d.attempts FROM channel_pacing p
+                JOIN deliveries d ON d.pacing_key = p.pacing_key
+                WHERE p.next_allowed_at <= \(bind: now) AND d.state = 'pending' AND d.next_attempt_at <= \(bind: now)
+                  AND \(notBlocked)
+                ORDER BY d.next_attempt_at
+                LIMIT \(bind: limit * 4)
+                \(lock)
+                """).all()
+        } else {
+            candidates += try await sql.raw("""
+                SELECT d.id, d.pacing_key, d.message_id, d.attempts FROM deliveries d
+                WHERE d.state = 'pending' AND d.next_attempt_at <= \(bind: now) AND \(notBlocked)
+                ORDER BY d.next_attempt_at
+                LIMIT \(bind: limit * 4)
+                \(lock)
+                """).all()
+        }
+        return candidates
+    }
+
     /// SQLite is single-process: whatever was `sending` when the process stopped was in flight;
     /// it goes back to `pending` at once (at-least-once) instead of waiting for its lease.
     func releaseOrphans(now: Date) async throws {
@@ -126,33 +135,77 @@ struct DeliveryQueue: Sendable {
         }
     }
 
-    /// Records an outcome; only the worker holding the lease may (a stolen lease writes nothing).
-    func complete(_ claimed: Claimed, state: DeliveryState, nextAttemptAt: Date?, error: (code: String, text: String)?, now: Date,
-                  message: (@Sendable (any Database) async throws -> Void)? = nil) async throws {
-        let id = claimed.id
-        let recorded = try await gate.transaction(db) { db -> Bool in
+    /// A send's outcome, to be recorded.
+    struct Completion: Sendable {
+        var claimed: Claimed
+        var state: DeliveryState
+        var nextAttemptAt: Date? = nil
+        var error: (code: String, text: String)? = nil
+        /// Where Slack now shows the message, and the incident version it shows.
+        var delivered: (messageID: UUID, channelID: String, ts: String, version: Int)? = nil
+    }
+
+    /// Records outcomes in one transaction; only the worker holding a lease may record its
+    /// delivery's (a stolen lease writes nothing). Returns the ids whose lease was lost.
+    ///
+    /// Sends without error (nearly all of them) are one `UPDATE` for all, their messages one
+    /// `UPDATE … FROM (VALUES …)`, and the channels they paced one more.
+    func record(_ completions: [Completion], now: Date) async throws -> Set<UUID> {
+        guard !completions.isEmpty else { return [] }
+        return try await gate.transaction(db) { db in
             let sql = db as! any SQLDatabase
-            var update = sql.update("deliveries")
-                .set("state", to: state.rawValue)
-                .set("updated_at", to: now)
-                .set("lease_expires_at", to: SQLLiteral.null)
-                .set("last_error_code", to: error?.code)
-                .set("last_error", to: error.map { String($0.text.prefix(1000)) })
-            if let nextAttemptAt { update = update.set("next_attempt_at", to: nextAttemptAt) }
-            if state == .sent { update = update.set("sent_at", to: now) }
-            let rows = try await update.where("id", .equal, id).where("claimed_by", .equal, workerID)
-                .where("state", .equal, DeliveryState.sending.rawValue).returning("id").all()
+            var recorded: Set<UUID> = []
+            let plain = completions.filter { $0.state == .sent && $0.error == nil && $0.nextAttemptAt == nil }
+            for chunk in plain.chunked(into: 1000) {
+                let rows = try await sql.update("deliveries")
+                    .set("state", to: DeliveryState.sent.rawValue)
+                    .set("updated_at", to: now)
+                    .set("sent_at", to: now)
+                    .set("lease_expires_at", to: SQLLiteral.null)
+                    .set("last_error_code", to: SQLLiteral.null)
+                    .set("last_error", to: SQLLiteral.null)
+                    .where("id", .in, chunk.map(\.claimed.id))
+                    .where("claimed_by", .equal, workerID)
+                    .where("state", .equal, DeliveryState.sending.rawValue)
+                    .returning("id").all()
+                for row in rows { recorded.insert(try row.decode(column: "id", as: UUID.self)) }
+            }
+            let plainIDs = Set(plain.map(\.claimed.id))
+            for c in completions where !plainIDs.contains(c.claimed.id) {
+                var update = sql.update("deliveries")
+                    .set("state", to: c.state.rawValue)
+                    .set("updated_at", to: now)
+                    .set("lease_expires_at", to: SQLLiteral.null)
+                    .set("last_error_code", to: c.error?.code)
+                    .set("last_error", to: c.error.map { String($0.text.prefix(1000)) })
+                if let next = c.nextAttemptAt { update = update.set("next_attempt_at", to: next) }
+                if c.state == .sent { update = update.set("sent_at", to: now) }
+                let rows = try await update.where("id", .equal, c.claimed.id).where("claimed_by", .equal, workerID)
+                    .where("state", .equal, DeliveryState.sending.rawValue).returning("id").all()
+                if !rows.isEmpty { recorded.insert(c.claimed.id) }
+            }
+            // Where Slack shows each message now (a re-post has a new ts), for the deliveries this worker still owned.
+            let shown = completions.filter { recorded.contains($0.claimed.id) }.compactMap(\.delivered)
+            for chunk in shown.chunked(into: 500) {
+                let values = SQLList(chunk.map { d in
+                    SQLGroupExpression([SQLBind(d.messageID), SQLBind(d.channelID), SQLBind(d.ts), SQLBind(d.version)] as [any SQLExpression])
+                })
+                try await sql.raw("""
+                    UPDATE messages SET channel_id = v.column2, ts = v.column3, last_sent_at = \(bind: now),
+                      rendered_version = CASE WHEN messages.rendered_version > v.column4 THEN messages.rendered_version ELSE v.column4 END
+                    FROM (VALUES \(values)) AS v
+                    WHERE messages.id = v.column1
+                    """).run()
+            }
             // Deliveries first, then pacing: the same order as claims, which never wait anyway.
             if let pacing {
-                try await sql.update("channel_pacing").set("next_allowed_at", to: now.addingTimeInterval(pacing.seconds))
-                    .where("pacing_key", .equal, claimed.pacingKey).run()
+                let keys = Array(Set(completions.map(\.claimed.pacingKey))).sorted()
+                for chunk in keys.chunked(into: 1000) {
+                    try await sql.update("channel_pacing").set("next_allowed_at", to: now.addingTimeInterval(pacing.seconds))
+                        .where("pacing_key", .in, Array(chunk)).run()
+                }
             }
-            guard !rows.isEmpty else { return false }
-            if let message { try await message(db) }
-            return true
-        }
-        if !recorded {
-            logger.warning("lost the lease of delivery \(id) before recording its outcome (\(state.rawValue)); another worker owns it now")
+            return Set(completions.map(\.claimed.id)).subtracting(recorded)
         }
     }
 
@@ -165,9 +218,13 @@ struct DeliveryQueue: Sendable {
             """).first() != nil
     }
 
-    /// Deliveries per sink and state, for the metrics.
-    func counts() async throws -> [(sink: String, state: String, count: Int)] {
-        try await (db as! any SQLDatabase).raw("SELECT sink, state, COUNT(*) AS n FROM deliveries GROUP BY sink, state").all().map {
+    /// Deliveries per sink and state, for the metrics: every state, or only the given ones (the
+    /// queue's live states are a short range of the `(state, next_attempt_at)` index; counting the
+    /// whole history is not).
+    func counts(states: [DeliveryState]? = nil) async throws -> [(sink: String, state: String, count: Int)] {
+        var filter: SQLQueryString = ""
+        if let states { filter = "WHERE state IN (\(binds: states.map(\.rawValue)))" }
+        return try await (db as! any SQLDatabase).raw("SELECT sink, state, COUNT(*) AS n FROM deliveries \(filter) GROUP BY sink, state").all().map {
             (try $0.decode(column: "sink", as: String.self), try $0.decode(column: "state", as: String.self),
              try $0.decode(column: "n", as: Int.self))
         }

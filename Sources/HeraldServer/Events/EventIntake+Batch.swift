@@ -68,7 +68,7 @@ extension EventIntake {
                 guard let known = entry.service(ref) else { oneByOne.append(i); continue }
                 service = known
             }
-            let eventID = UUID()
+            let eventID = UUID.timeOrdered(at: received)
             switch event.kind {
             case .notification:
                 rows.addEvent(id: eventID, event, projectID: item.projectID, serviceID: service?.id, incidentID: nil,
@@ -80,7 +80,7 @@ extension EventIntake {
                 guard action == .trigger, firstOnKey, let key = event.key, !open.contains(ProjectKey(project: item.projectID, key: key)),
                       let title = event.title, !title.isEmpty
                 else { oneByOne.append(i); continue }
-                let incidentID = UUID()
+                let incidentID = UUID.timeOrdered(at: received)
                 let at = event.at ?? received
                 rows.addEvent(id: eventID, event, projectID: item.projectID, serviceID: service?.id, incidentID: incidentID,
                               outcome: "opened", received: received)
@@ -186,7 +186,7 @@ struct OutboxRows {
 
     mutating func addTimeline(incidentID: UUID, eventID: UUID?, kind: String, summary: String, actor: String?, at: Date, seq: Int) {
         timeline.append([
-            SQLBind(UUID()), SQLBind(incidentID), SQLBind(eventID), SQLBind(kind), SQLBind(String(summary.prefix(4000))),
+            SQLBind(UUID.timeOrdered(at: now)), SQLBind(incidentID), SQLBind(eventID), SQLBind(kind), SQLBind(String(summary.prefix(4000))),
             SQLBind(actor), SQLBind(at), SQLBind(seq),
         ])
     }
@@ -194,13 +194,13 @@ struct OutboxRows {
     /// One message and one `post` delivery per destination, and the pacing row of its channel.
     mutating func addPosts(_ posts: [(Destination, String)], projectID: UUID, incidentID: UUID?, eventID: UUID) {
         for (destination, pacingKey) in posts {
-            let messageID = UUID()
+            let messageID = UUID.timeOrdered(at: now)
             messages.append([
                 SQLBind(messageID), SQLBind(projectID), SQLBind(incidentID), SQLBind(eventID), SQLBind(destination.sink),
                 SQLBind(destination.target), SQLBind(destination.credential), SQLBind(pacingKey), SQLBind(0), SQLBind(now),
             ])
             deliveries.append([
-                SQLBind(UUID()), SQLBind(projectID), SQLBind(messageID), SQLBind("post"), SQLBind(destination.sink),
+                SQLBind(UUID.timeOrdered(at: now)), SQLBind(projectID), SQLBind(messageID), SQLBind("post"), SQLBind(destination.sink),
                 SQLBind(destination.target), SQLBind(pacingKey), SQLBind(DeliveryState.pending.rawValue), SQLBind(0),
                 SQLBind(now), SQLBind(now), SQLBind(now),
             ])

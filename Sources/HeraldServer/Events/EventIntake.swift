@@ -124,6 +124,7 @@ struct EventIntake: Sendable {
                 throw FieldError(field: "title", detail: "is required to open an incident")
             }
             let created = Incident()
+            created.id = .timeOrdered(at: now())
             created.$project.id = projectID
             created.$service.id = serviceID
             created.key = event.key ?? UUID().uuidString.lowercased()
@@ -242,6 +243,7 @@ struct EventIntake: Sendable {
     private func storeEvent(_ event: IncomingEvent, projectID: UUID, serviceID: UUID? = nil, outcome: String? = nil,
                             on db: any Database) async throws -> Event {
         let stored = Event()
+        stored.id = .timeOrdered(at: now())
         stored.$project.id = projectID
         switch event.kind {
         case .notification:
@@ -306,6 +308,7 @@ struct EventIntake: Sendable {
     private func insertDelivery(_ message: Message, kind: String, notBefore: Date, on db: any Database) async throws {
         let time = now()
         let delivery = Delivery()
+        delivery.id = .timeOrdered(at: time)
         delivery.$project.id = message.$project.id
         delivery.$message.id = try message.requireID()
         delivery.kind = kind

@@ -56,6 +56,7 @@ final class TimelineEntry: Model, @unchecked Sendable {
     init() {}
 
     init(incidentID: UUID, eventID: UUID?, kind: String, summary: String, actor: String?, at: Date, seq: Int) {
+        self.id = .timeOrdered()
         self.$incident.id = incidentID
         self.$event.id = eventID
         self.kind = kind
