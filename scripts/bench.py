@@ -187,8 +187,8 @@ def metric_sum(m: dict[str, float], name: str, **labels: str) -> float:
 def sent_deliveries(port: int) -> tuple[float, float]:
     """(sent + superseded, failed + dead) from Herald's delivery counters."""
     m = metrics(port)
-    ok = metric_sum(m, "herald_deliveries_total", state="sent") + metric_sum(m, "herald_deliveries_total", state="superseded")
-    bad = metric_sum(m, "herald_deliveries_total", state="failed") + metric_sum(m, "herald_deliveries_total", state="dead")
+    ok = metric_sum(m, "herald_delivery_attempts_total", state="sent") + metric_sum(m, "herald_delivery_attempts_total", state="superseded")
+    bad = metric_sum(m, "herald_delivery_attempts_total", state="failed") + metric_sum(m, "herald_delivery_attempts_total", state="dead")
     return ok, bad
 
 
