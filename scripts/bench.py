@@ -714,6 +714,16 @@ def settle(port: int, route: str, timeout: float = 20.0) -> None:
         time.sleep(0.5)
 
 
+def group_commits(m: dict[str, float], kind: str) -> dict | None:
+    """Herald's shared write transactions of `kind`: how many, items per transaction, mean duration."""
+    n = metric_sum(m, "herald_group_commits_total", kind=kind)
+    if not n:
+        return None
+    items = metric_sum(m, "herald_group_commit_items_total", kind=kind)
+    seconds = metric_sum(m, "herald_group_commit_duration_seconds_sum", kind=kind)
+    return {"transactions": int(n), "items_per_transaction": round(items / n, 1), "mean_ms": round(1000 * seconds / n, 2)}
+
+
 def delivery_attempt_mean_ms(m: dict[str, float]) -> float | None:
     count = metric_sum(m, "herald_delivery_attempt_duration_seconds_count")
     total = metric_sum(m, "herald_delivery_attempt_duration_seconds_sum")
@@ -910,6 +920,7 @@ def scenario_intake(ctx: Context) -> dict:
         settle(server.port, "/api/v1/events")
         m = metrics(server.port)
         res.update(request_stats(m, "/api/v1/events"))
+        res["intake_transactions"] = group_commits(m, "intake")
         res["target_count"] = a.events
         res["bounded_by"] = "count" if res["accepted"] + sum(v for v in res["non_202"].values() if isinstance(v, int)) >= a.events else "time"
         res["channel_rate"] = extra.get("HERALD_CHANNEL_RATE", "1 (default)")
@@ -968,6 +979,7 @@ def scenario_fanout(ctx: Context) -> dict:
             "deliveries_per_s": round(delivered / elapsed, 1),
             "steady_deliveries_per_s": round(delivered / max(received[-1] - received[0], 1e-9), 1) if len(received) > 1 else None,
             "delivery_attempt_mean_ms": delivery_attempt_mean_ms(m), "events": request_stats(m, "/api/v1/events"),
+            "claim_transactions": group_commits(m, "claims"), "completion_transactions": group_commits(m, "completions"),
             "cpu": cpu_res, "peak_rss_mib": mib(server.memory().get("VmHWM")), "pg_top": ctx.pg_top(run),
         }
     finally:

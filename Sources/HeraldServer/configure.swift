@@ -28,11 +28,12 @@ public struct HeraldOverrides: Sendable {
 /// Does not migrate; `serve`, `worker` and `migrate` do (see ``DatabaseSetup/prepare(_:)``).
 public func configure(_ app: Application, configuration: HeraldConfiguration, overrides: HeraldOverrides = .init()) async throws {
     let secrets = try SecretsBox(keyData: try loadSecretKey(configuration, logger: app.logger))
+    let metrics = HeraldMetrics()
     app.herald = HeraldServices(
         configuration: configuration,
         secrets: secrets,
         credentials: CredentialFactory(randomBytes: overrides.randomBytes ?? CredentialFactory.systemRandomBytes),
-        metrics: HeraldMetrics(),
+        metrics: metrics,
         slack: SlackClient(baseURL: configuration.slackAPIURL,
                            transport: overrides.slackTransport ?? AsyncHTTPClientSlackTransport(client: app.http.client.shared)),
         sandbox: nil,
@@ -43,7 +44,7 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
         links: HeraldLinks(base: configuration.publicURL),
         routingCache: ProjectRoutingCache(),
         eventKeys: EventKeyCache(),
-        intake: IntakeBatcher(concurrentBatches: configuration.database.isPostgres ? 4 : 1),
+        intake: IntakeBatcher(concurrentBatches: configuration.database.isPostgres ? 4 : 1, metrics: metrics),
         now: overrides.now ?? { Date() },
         random: overrides.random ?? { Double.random(in: 0..<1) }
     )

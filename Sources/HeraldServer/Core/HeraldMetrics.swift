@@ -29,6 +29,24 @@ final class HeraldMetrics: Sendable {
 
     func exposition() -> String { registry.emitToString() }
 
+    /// One shared transaction (group commit) of `kind` (intake, completions): how many items it
+    /// carried and how long it took.
+    func recordGroupCommit(_ kind: String, items: Int, duration: Duration) {
+        registry.makeCounter(
+            descriptor: .init(namespace: "herald", metricName: "group_commits", unitName: "total", helpText: "Shared write transactions by kind"),
+            labels: [("kind", kind)]
+        ).increment()
+        registry.makeCounter(
+            descriptor: .init(namespace: "herald", metricName: "group_commit_items", unitName: "total", helpText: "Items written by shared transactions"),
+            labels: [("kind", kind)]
+        ).increment(by: Int64(items))
+        registry.makeDurationHistogram(
+            descriptor: .init(namespace: "herald", metricName: "group_commit_duration", unitName: "seconds", helpText: "Shared write transaction latency"),
+            labels: [("kind", kind)],
+            buckets: Self.latencyBuckets
+        ).recordNanoseconds(duration.nanoseconds)
+    }
+
     /// One delivery attempt's outcome (sent, retry, failed, dead, superseded) and how long it took.
     func recordDelivery(sink: String, state: String, duration: Duration) {
         registry.makeCounter(

@@ -28,9 +28,13 @@ final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
     /// Items per batch, at most (a larger submission travels alone).
     let maxBatch: Int
 
-    init(concurrentBatches: Int, maxBatch: Int) {
+    /// Told of each batch: how many items, and how long it took.
+    let observe: @Sendable (Int, Duration) -> Void
+
+    init(concurrentBatches: Int, maxBatch: Int, observe: @escaping @Sendable (Int, Duration) -> Void = { _, _ in }) {
         self.concurrentBatches = max(1, concurrentBatches)
         self.maxBatch = max(1, maxBatch)
+        self.observe = observe
     }
 
     /// Batches run and items applied so far.
@@ -70,7 +74,9 @@ final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
             }
             guard let first = batch.first else { return }
             let items = batch.flatMap(\.items)
+            let started = ContinuousClock.now
             let outputs = await first.apply(items)
+            observe(items.count, ContinuousClock.now - started)
             precondition(outputs.count == items.count, "a group commit must answer every item")
             var offset = 0
             for waiting in batch {

@@ -29,59 +29,71 @@ struct DeliveryQueue: Sendable {
     /// Claims never wait on a lock (every row they touch is taken with `SKIP LOCKED`, and pacing
     /// rows are created by intake, before their deliveries are due), so they cannot take part in a
     /// deadlock.
-    func claim(limit: Int, now: Date) async throws -> [Claimed] {
-        guard limit > 0 else { return [] }
-        // SQLite: look without the write lock first. Most looks find nothing (every channel busy,
-        // nothing due), and a read never waits for the writer in WAL mode.
-        if !isPostgres, try await candidates(limit: limit, now: now, on: db as! any SQLDatabase).isEmpty { return [] }
+    ///
+    /// One transaction records `completions` (see ``record(_:now:on:)``) and then claims up to
+    /// `limit` deliveries. With `probe`, SQLite first looks without the write lock when there is
+    /// nothing to record: most looks of an idle worker find nothing (every channel busy, nothing
+    /// due), and a read never waits for the writer in WAL mode.
+    func recordAndClaim(_ completions: [Completion], limit: Int, now: Date, probe: Bool) async throws -> (lost: Set<UUID>, claimed: [Claimed]) {
+        if completions.isEmpty {
+            guard limit > 0 else { return ([], []) }
+            if probe, !isPostgres, try await candidates(limit: limit, now: now, on: db as! any SQLDatabase).isEmpty { return ([], []) }
+        }
         return try await gate.transaction(db) { db in
             let sql = db as! any SQLDatabase
-            let candidates = try await self.candidates(limit: limit, now: now, on: sql)
-            guard !candidates.isEmpty else { return [] }
-            struct Row { var id: UUID; var key: String; var message: UUID; var attempts: Int }
-            let rows = try candidates.map {
-                Row(id: try $0.decode(column: "id", as: UUID.self), key: try $0.decode(column: "pacing_key", as: String.self),
-                    message: try $0.decode(column: "message_id", as: UUID.self), attempts: try $0.decode(column: "attempts", as: Int.self))
-            }
-            guard !rows.isEmpty else { return [] }
-            var available: Set<String>?
-            if pacing != nil {
-                let keys = Array(Set(rows.map(\.key))).sorted()
-                let pacingLock = isPostgres ? SQLRaw("FOR UPDATE SKIP LOCKED") : SQLRaw("")
-                let free = try await sql.raw("""
-                    SELECT pacing_key FROM channel_pacing
-                    WHERE pacing_key IN (\(binds: keys)) AND next_allowed_at <= \(bind: now) \(pacingLock)
-                    """).all()
-                available = Set(try free.map { try $0.decode(column: "pacing_key", as: String.self) })
-            }
-            var chosen: [Row] = []
-            var keys: Set<String> = []
-            var messages: Set<UUID> = []
-            for row in rows where chosen.count < limit {
-                if let available, !available.contains(row.key) || keys.contains(row.key) { continue }
-                if messages.contains(row.message) { continue }
-                chosen.append(row)
-                keys.insert(row.key)
-                messages.insert(row.message)
-            }
-            guard !chosen.isEmpty else { return [] }
-            if pacing != nil, !keys.isEmpty {
-                // The channel is busy until this send completes (or its lease expires); completion
-                // then frees it one interval later. So two messages reach Slack at least one interval
-                // apart, however long each send takes.
-                try await sql.update("channel_pacing").set("next_allowed_at", to: now.addingTimeInterval(lease))
-                    .where("pacing_key", .in, Array(keys)).run()
-            }
-            try await sql.update("deliveries")
-                .set("state", to: DeliveryState.sending.rawValue)
-                .set("lease_expires_at", to: now.addingTimeInterval(lease))
-                .set("claimed_by", to: workerID)
-                .set(SQLIdentifier("attempts"), to: SQLRaw("attempts + 1"))
-                .set("updated_at", to: now)
-                .where("id", .in, chosen.map(\.id))
-                .run()
-            return chosen.map { Claimed(id: $0.id, attempts: $0.attempts + 1, pacingKey: $0.key) }
+            let lost = try await self.record(completions, now: now, on: sql)
+            let claimed = try await self.claim(limit: limit, now: now, on: sql)
+            return (lost, claimed)
         }
+    }
+
+    private func claim(limit: Int, now: Date, on sql: any SQLDatabase) async throws -> [Claimed] {
+        guard limit > 0 else { return [] }
+        let candidates = try await self.candidates(limit: limit, now: now, on: sql)
+        guard !candidates.isEmpty else { return [] }
+        struct Row { var id: UUID; var key: String; var message: UUID; var attempts: Int }
+        let rows = try candidates.map {
+            Row(id: try $0.decode(column: "id", as: UUID.self), key: try $0.decode(column: "pacing_key", as: String.self),
+                message: try $0.decode(column: "message_id", as: UUID.self), attempts: try $0.decode(column: "attempts", as: Int.self))
+        }
+        guard !rows.isEmpty else { return [] }
+        var available: Set<String>?
+        if pacing != nil {
+            let keys = Array(Set(rows.map(\.key))).sorted()
+            let pacingLock = isPostgres ? SQLRaw("FOR UPDATE SKIP LOCKED") : SQLRaw("")
+            let free = try await sql.raw("""
+                SELECT pacing_key FROM channel_pacing
+                WHERE pacing_key IN (\(binds: keys)) AND next_allowed_at <= \(bind: now) \(pacingLock)
+                """).all()
+            available = Set(try free.map { try $0.decode(column: "pacing_key", as: String.self) })
+        }
+        var chosen: [Row] = []
+        var keys: Set<String> = []
+        var messages: Set<UUID> = []
+        for row in rows where chosen.count < limit {
+            if let available, !available.contains(row.key) || keys.contains(row.key) { continue }
+            if messages.contains(row.message) { continue }
+            chosen.append(row)
+            keys.insert(row.key)
+            messages.insert(row.message)
+        }
+        guard !chosen.isEmpty else { return [] }
+        if pacing != nil, !keys.isEmpty {
+            // The channel is busy until this send completes (or its lease expires); completion
+            // then frees it one interval later. So two messages reach Slack at least one interval
+            // apart, however long each send takes.
+            try await sql.update("channel_pacing").set("next_allowed_at", to: now.addingTimeInterval(lease))
+                .where("pacing_key", .in, Array(keys)).run()
+        }
+        try await sql.update("deliveries")
+            .set("state", to: DeliveryState.sending.rawValue)
+            .set("lease_expires_at", to: now.addingTimeInterval(lease))
+            .set("claimed_by", to: workerID)
+            .set(SQLIdentifier("attempts"), to: SQLRaw("attempts + 1"))
+            .set("updated_at", to: now)
+            .where("id", .in, chosen.map(\.id))
+            .run()
+        return chosen.map { Claimed(id: $0.id, attempts: $0.attempts + 1, pacingKey: $0.key) }
     }
 
     /// Due deliveries (locked, skipping locked ones, on PostgreSQL), up to four per free slot:
@@ -145,68 +157,72 @@ struct DeliveryQueue: Sendable {
         var delivered: (messageID: UUID, channelID: String, ts: String, version: Int)? = nil
     }
 
-    /// Records outcomes in one transaction; only the worker holding a lease may record its
+    /// Records outcomes; only the worker holding a lease may record its
     /// delivery's (a stolen lease writes nothing). Returns the ids whose lease was lost.
     ///
     /// Sends without error (nearly all of them) are one `UPDATE` for all, their messages one
     /// `UPDATE … FROM (VALUES …)`, and the channels they paced one more.
-    func record(_ completions: [Completion], now: Date) async throws -> Set<UUID> {
+    private func record(_ completions: [Completion], now: Date, on sql: any SQLDatabase) async throws -> Set<UUID> {
         guard !completions.isEmpty else { return [] }
-        return try await gate.transaction(db) { db in
-            let sql = db as! any SQLDatabase
-            var recorded: Set<UUID> = []
-            let plain = completions.filter { $0.state == .sent && $0.error == nil && $0.nextAttemptAt == nil }
-            for chunk in plain.chunked(into: 1000) {
-                let rows = try await sql.update("deliveries")
-                    .set("state", to: DeliveryState.sent.rawValue)
-                    .set("updated_at", to: now)
-                    .set("sent_at", to: now)
-                    .set("lease_expires_at", to: SQLLiteral.null)
-                    .set("last_error_code", to: SQLLiteral.null)
-                    .set("last_error", to: SQLLiteral.null)
-                    .where("id", .in, chunk.map(\.claimed.id))
-                    .where("claimed_by", .equal, workerID)
-                    .where("state", .equal, DeliveryState.sending.rawValue)
-                    .returning("id").all()
-                for row in rows { recorded.insert(try row.decode(column: "id", as: UUID.self)) }
-            }
-            let plainIDs = Set(plain.map(\.claimed.id))
-            for c in completions where !plainIDs.contains(c.claimed.id) {
-                var update = sql.update("deliveries")
-                    .set("state", to: c.state.rawValue)
-                    .set("updated_at", to: now)
-                    .set("lease_expires_at", to: SQLLiteral.null)
-                    .set("last_error_code", to: c.error?.code)
-                    .set("last_error", to: c.error.map { String($0.text.prefix(1000)) })
-                if let next = c.nextAttemptAt { update = update.set("next_attempt_at", to: next) }
-                if c.state == .sent { update = update.set("sent_at", to: now) }
-                let rows = try await update.where("id", .equal, c.claimed.id).where("claimed_by", .equal, workerID)
-                    .where("state", .equal, DeliveryState.sending.rawValue).returning("id").all()
-                if !rows.isEmpty { recorded.insert(c.claimed.id) }
-            }
-            // Where Slack shows each message now (a re-post has a new ts), for the deliveries this worker still owned.
-            let shown = completions.filter { recorded.contains($0.claimed.id) }.compactMap(\.delivered)
-            for chunk in shown.chunked(into: 500) {
-                let values = SQLList(chunk.map { d in
-                    SQLGroupExpression([SQLBind(d.messageID), SQLBind(d.channelID), SQLBind(d.ts), SQLBind(d.version)] as [any SQLExpression])
-                })
-                try await sql.raw("""
-                    UPDATE messages SET channel_id = v.column2, ts = v.column3, last_sent_at = \(bind: now),
-                      rendered_version = CASE WHEN messages.rendered_version > v.column4 THEN messages.rendered_version ELSE v.column4 END
-                    FROM (VALUES \(values)) AS v
-                    WHERE messages.id = v.column1
-                    """).run()
-            }
-            // Deliveries first, then pacing: the same order as claims, which never wait anyway.
-            if let pacing {
-                let keys = Array(Set(completions.map(\.claimed.pacingKey))).sorted()
-                for chunk in keys.chunked(into: 1000) {
-                    try await sql.update("channel_pacing").set("next_allowed_at", to: now.addingTimeInterval(pacing.seconds))
-                        .where("pacing_key", .in, Array(chunk)).run()
-                }
-            }
-            return Set(completions.map(\.claimed.id)).subtracting(recorded)
+        var recorded: Set<UUID> = []
+        let plain = completions.filter { $0.state == .sent && $0.error == nil && $0.nextAttemptAt == nil }
+        for chunk in plain.chunked(into: 1000) {
+            let rows = try await sql.update("deliveries")
+                .set("state", to: DeliveryState.sent.rawValue)
+                .set("updated_at", to: now)
+                .set("sent_at", to: now)
+                .set("lease_expires_at", to: SQLLiteral.null)
+                .set("last_error_code", to: SQLLiteral.null)
+                .set("last_error", to: SQLLiteral.null)
+                .where("id", .in, chunk.map(\.claimed.id))
+                .where("claimed_by", .equal, workerID)
+                .where("state", .equal, DeliveryState.sending.rawValue)
+                .returning("id").all()
+            for row in rows { recorded.insert(try row.decode(column: "id", as: UUID.self)) }
         }
+        let plainIDs = Set(plain.map(\.claimed.id))
+        for c in completions where !plainIDs.contains(c.claimed.id) {
+            var update = sql.update("deliveries")
+                .set("state", to: c.state.rawValue)
+                .set("updated_at", to: now)
+                .set("lease_expires_at", to: SQLLiteral.null)
+                .set("last_error_code", to: c.error?.code)
+                .set("last_error", to: c.error.map { String($0.text.prefix(1000)) })
+            if let next = c.nextAttemptAt { update = update.set("next_attempt_at", to: next) }
+            if c.state == .sent { update = update.set("sent_at", to: now) }
+            let rows = try await update.where("id", .equal, c.claimed.id).where("claimed_by", .equal, workerID)
+                .where("state", .equal, DeliveryState.sending.rawValue).returning("id").all()
+            if !rows.isEmpty { recorded.insert(c.claimed.id) }
+        }
+        // Where Slack shows each message now (a re-post has a new ts), for the deliveries this worker still owned.
+        let shown = completions.filter { recorded.contains($0.claimed.id) }.compactMap(\.delivered)
+        for chunk in shown.chunked(into: 500) {
+            let values = SQLList(chunk.map { d in
+                SQLGroupExpression([SQLBind(d.messageID), SQLBind(d.channelID), SQLBind(d.ts), SQLBind(d.version)] as [any SQLExpression])
+            })
+            try await sql.raw("""
+                UPDATE messages SET channel_id = v.column2, ts = v.column3, last_sent_at = \(bind: now),
+                  rendered_version = CASE WHEN messages.rendered_version > v.column4 THEN messages.rendered_version ELSE v.column4 END
+                FROM (VALUES \(values)) AS v
+                WHERE messages.id = v.column1
+                """).run()
+        }
+        // Deliveries first, then pacing: the same order as claims, which never wait anyway.
+        if let pacing {
+            let keys = Array(Set(completions.map(\.claimed.pacingKey))).sorted()
+            for chunk in keys.chunked(into: 1000) {
+                // Several workers free several channels at once: lock them in one order, so two
+                // recording transactions never wait for each other in a cycle.
+                if isPostgres {
+                    _ = try await sql.raw("""
+                        SELECT pacing_key FROM channel_pacing WHERE pacing_key IN (\(binds: Array(chunk))) ORDER BY pacing_key FOR UPDATE
+                        """).all()
+                }
+                try await sql.update("channel_pacing").set("next_allowed_at", to: now.addingTimeInterval(pacing.seconds))
+                    .where("pacing_key", .in, Array(chunk)).run()
+            }
+        }
+        return Set(completions.map(\.claimed.id)).subtracting(recorded)
     }
 
     /// Whether this worker still holds the delivery's lease, checked just before calling Slack so a

@@ -34,7 +34,6 @@ final class DeliveryWorker: Sendable {
         self.sender = DeliverySender(services: services, db: app.db)
         self.logger = Logger(label: "herald.delivery")
         self.concurrency = concurrency
-        self.completions = GroupCommit(concurrentBatches: isPostgres ? 2 : 1, maxBatch: 512)
     }
 
     func start() {
@@ -52,6 +51,20 @@ final class DeliveryWorker: Sendable {
         await running?.value
     }
 
+    /// A send's outcome waiting to be recorded by the loop, with what the metrics report.
+    private struct Finished: Sendable {
+        /// Nil when the send was abandoned because the lease had passed to another worker.
+        var completion: DeliveryQueue.Completion?
+        var label: String
+        var duration: Duration
+    }
+
+    private let finished = NIOLockedValueBox<[Finished]>([])
+
+    /// One loop, one write transaction per turn: it records the outcomes of the sends that finished
+    /// since the last turn and claims as many deliveries as there are free slots. Each claimed
+    /// batch is prepared (a few reads) and sent by its own task, concurrently with the loop.
+    /// After `stop()`, the loop claims nothing more and ends once every send in flight is recorded.
     private func run() async {
         do { try await queue.releaseOrphans(now: services.now()) } catch {
             logger.error("could not release orphaned deliveries: \(String(describing: error))")
@@ -59,49 +72,88 @@ final class DeliveryWorker: Sendable {
         let inFlight = NIOLockedValueBox(0)
         let clock = ContinuousClock()
         var lastEmptyClaim = clock.now - .seconds(1)
+        var probe = true
+        var failures = 0
         // A discarding group: finished sends are freed at once (a plain task group keeps every
         // finished child until the group ends, which here is never).
         await withDiscardingTaskGroup { group in
-            while !stopping.withLockedValue({ $0 }) {
-                let free = concurrency - inFlight.withLockedValue { $0 }
-                var claimed: [DeliveryQueue.Claimed] = []
-                if free > 0 {
-                    do {
-                        claimed = try await queue.claim(limit: free, now: services.now())
-                    } catch {
-                        logger.warning("claim failed: \(String(describing: error))")
-                    }
+            while true {
+                let stop = stopping.withLockedValue { $0 }
+                let done = finished.withLockedValue { f in
+                    defer { f.removeAll() }
+                    return f
                 }
+                let busy = inFlight.withLockedValue { $0 } - done.count
+                if stop, busy == 0, done.isEmpty { break }
+                let free = stop ? 0 : max(0, concurrency - busy)
+                let started = clock.now
+                let lost: Set<UUID>
+                var claimed: [DeliveryQueue.Claimed]
+                do {
+                    (lost, claimed) = try await queue.recordAndClaim(done.compactMap(\.completion), limit: free, now: services.now(), probe: probe)
+                    failures = 0
+                } catch {
+                    // Nothing was written: the outcomes wait for the next turn (their deliveries stay
+                    // leased to this worker meanwhile).
+                    failures += 1
+                    logger.warning("recording outcomes and claiming deliveries failed: \(String(describing: error))")
+                    finished.withLockedValue { $0.insert(contentsOf: done, at: 0) }
+                    if stop, failures >= 5 {
+                        logger.error("stopping with \(done.count + busy) delivery outcomes unrecorded; they are sent again after their lease")
+                        break
+                    }
+                    try? await Task.sleep(for: .milliseconds(min(100 * failures, 2000)))
+                    continue
+                }
+                inFlight.withLockedValue { $0 -= done.count }
+                for item in done {
+                    guard let completion = item.completion, !lost.contains(completion.claimed.id) else { continue }
+                    countRecorded(completion.state, sink: "slack")
+                    services.metrics.recordDelivery(sink: "slack", state: item.label, duration: item.duration)
+                }
+                for id in lost { logger.warning("lost the lease of delivery \(id) before recording its outcome; another worker owns it now") }
+                if !done.isEmpty { services.metrics.recordGroupCommit("completions", items: done.count, duration: clock.now - started) }
                 if !claimed.isEmpty {
-                    let claimedAt = clock.now
+                    services.metrics.recordGroupCommit("claims", items: claimed.count, duration: clock.now - started)
                     inFlight.withLockedValue { $0 += claimed.count }
-                    let prepared: [UUID: DeliverySender.Prepared]
-                    do {
-                        prepared = try await sender.prepare(claimed.map(\.id))
-                    } catch {
-                        // A database error: try again soon; the lease protects against double sends meanwhile.
-                        logger.warning("\(claimed.count) deliveries could not be prepared: \(String(describing: error))")
-                        prepared = Dictionary(uniqueKeysWithValues: claimed.map { ($0.id, .requeue(String(describing: error))) })
-                    }
-                    for item in claimed {
-                        let work = prepared[item.id] ?? .decided(.unsendable(code: "delivery_missing", detail: "not prepared"))
-                        group.addTask {
-                            await self.process(item, work, claimedAt: claimedAt)
-                            inFlight.withLockedValue { $0 -= 1 }
-                            self.services.deliverySignal.notify()
-                        }
-                    }
+                    let claimedAt = clock.now
+                    let batch = claimed
+                    group.addTask { await self.send(batch, claimedAt: claimedAt) }
                 }
+                // A full claim means more may be due: claim again without looking first.
+                probe = claimed.count < free
                 await updateCountsIfDue()
                 if claimed.isEmpty || claimed.count == free {
                     await services.deliverySignal.wait(timeout: .milliseconds(100))
                 }
                 // Under a storm of wake-ups (thousands of events a second), look for work at most
                 // every 20 ms once a claim came back empty, instead of once per event.
-                if claimed.isEmpty {
+                if claimed.isEmpty, !stop {
                     let since = clock.now - lastEmptyClaim
                     if since < .milliseconds(20) { try? await Task.sleep(for: .milliseconds(20) - since) }
                     lastEmptyClaim = clock.now
+                }
+            }
+        }
+    }
+
+    /// Prepares a claimed batch and sends its deliveries concurrently; each outcome goes to the loop.
+    private func send(_ claimed: [DeliveryQueue.Claimed], claimedAt: ContinuousClock.Instant) async {
+        let prepared: [UUID: DeliverySender.Prepared]
+        do {
+            prepared = try await sender.prepare(claimed.map(\.id))
+        } catch {
+            // A database error: try again soon; the lease protects against double sends meanwhile.
+            logger.warning("\(claimed.count) deliveries could not be prepared: \(String(describing: error))")
+            prepared = Dictionary(uniqueKeysWithValues: claimed.map { ($0.id, .requeue(String(describing: error))) })
+        }
+        await withDiscardingTaskGroup { group in
+            for item in claimed {
+                let work = prepared[item.id] ?? .decided(.unsendable(code: "delivery_missing", detail: "not prepared"))
+                group.addTask {
+                    let outcome = await self.process(item, work, claimedAt: claimedAt)
+                    self.finished.withLockedValue { $0.append(outcome) }
+                    self.services.deliverySignal.notify()
                 }
             }
         }
@@ -153,7 +205,7 @@ final class DeliveryWorker: Sendable {
 
     // MARK: One delivery
 
-    private func process(_ item: DeliveryQueue.Claimed, _ work: DeliverySender.Prepared, claimedAt: ContinuousClock.Instant) async {
+    private func process(_ item: DeliveryQueue.Claimed, _ work: DeliverySender.Prepared, claimedAt: ContinuousClock.Instant) async -> Finished {
         let clock = ContinuousClock()
         let started = clock.now
         let outcome: DeliverySender.Outcome
@@ -168,7 +220,7 @@ final class DeliveryWorker: Sendable {
             if clock.now - claimedAt > .seconds(Self.lease / 2) {
                 guard (try? await queue.holdsLease(item, now: services.now())) == true else {
                     logger.warning("delivery \(item.id) lease expired before it was sent; leaving it to its new owner")
-                    return
+                    return Finished(completion: nil, label: "abandoned", duration: clock.now - started)
                 }
             }
             outcome = await sender.send(send)
@@ -213,32 +265,6 @@ final class DeliveryWorker: Sendable {
                 logger.warning("delivery is dead after retrying for its maximum age", metadata: ["delivery": "\(item.id)", "error": "\(error.code)"])
             }
         }
-        let recorded = await completions.submit([completion]) { batch in await self.record(batch) }
-        if recorded[0] {
-            countRecorded(completion.state, sink: sink)
-            services.metrics.recordDelivery(sink: sink, state: label, duration: clock.now - started)
-        }
-    }
-
-    /// Outcomes are recorded in shared transactions (group commit), like events.
-    private let completions: GroupCommit<DeliveryQueue.Completion, Bool>
-
-    /// Records a batch of outcomes: all together, or (if that fails) one at a time. An outcome
-    /// that cannot be recorded leaves its delivery `sending` until its lease expires, when it is
-    /// sent again (at least once).
-    private func record(_ batch: [DeliveryQueue.Completion]) async -> [Bool] {
-        do {
-            let lost = try await queue.record(batch, now: services.now())
-            for id in lost { logger.warning("lost the lease of delivery \(id) before recording its outcome; another worker owns it now") }
-            return batch.map { !lost.contains($0.claimed.id) }
-        } catch {
-            guard batch.count > 1 else {
-                logger.error("could not record the outcome of delivery \(batch[0].claimed.id): \(String(describing: error))")
-                return [false]
-            }
-        }
-        var results: [Bool] = []
-        for completion in batch { results += await record([completion]) }
-        return results
+        return Finished(completion: completion, label: label, duration: clock.now - started)
     }
 }

@@ -17,8 +17,10 @@ struct IntakeItem: Sendable {
 final class IntakeBatcher: Sendable {
     private let group: GroupCommit<IntakeItem, Result<IntakeResult, any Error>>
 
-    init(concurrentBatches: Int, maxBatch: Int = 256) {
-        group = GroupCommit(concurrentBatches: concurrentBatches, maxBatch: maxBatch)
+    init(concurrentBatches: Int, maxBatch: Int = 256, metrics: HeraldMetrics? = nil) {
+        group = GroupCommit(concurrentBatches: concurrentBatches, maxBatch: maxBatch) { items, duration in
+            metrics?.recordGroupCommit("intake", items: items, duration: duration)
+        }
     }
 
     /// Transactions run and events applied so far.
