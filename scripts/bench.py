@@ -1051,6 +1051,8 @@ def scenario_latency(ctx: Context) -> dict:
             "intake_p50_ms": round(percentile(intake_lat, 50), 1) if intake_lat else None,
             "intake_p99_ms": round(percentile(intake_lat, 99), 1) if intake_lat else None,
             "delivery_attempt_mean_ms": delivery_attempt_mean_ms(m), "events": request_stats(m, "/api/v1/events"),
+            "intake_transactions": group_commits(m, "intake"), "claim_transactions": group_commits(m, "claims"),
+            "completion_transactions": group_commits(m, "completions"),
             "cpu": cpu_res, "pg_top": ctx.pg_top(run),
         }
     finally:

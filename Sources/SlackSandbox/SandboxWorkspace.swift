@@ -312,7 +312,26 @@ public actor SandboxWorkspace {
     }
 
     /// The text, blocks and attachments of a post, checked as Slack checks them.
+    private struct ContentKey: Hashable {
+        var text: JSONValue?
+        var blocks: JSONValue?
+        var attachments: JSONValue?
+    }
+
+    /// Validation results of recent message contents: a fan-out posts the same content to many
+    /// channels, and checking it against Block Kit means decoding it.
+    private var validated: [ContentKey: Result<Content, ContentFailureCode>] = [:]
+
     private func validatedContent(_ p: [String: JSONValue]) -> Result<Content, ContentFailureCode> {
+        let key = ContentKey(text: p["text"], blocks: p["blocks"], attachments: p["attachments"])
+        if let known = validated[key] { return known }
+        let result = validateContent(p)
+        if validated.count >= 256 { validated.removeAll(keepingCapacity: true) }
+        validated[key] = result
+        return result
+    }
+
+    private func validateContent(_ p: [String: JSONValue]) -> Result<Content, ContentFailureCode> {
         let text = p["text"]?.string ?? ""
         var blocks = p["blocks"]
         var attachments = p["attachments"]

@@ -25,6 +25,7 @@ struct ConfigurationTests {
             "HERALD_SLACK_API_URL": "ftp://slack",
             "HERALD_SLACK_CLIENT_ID": "123",
             "HERALD_PORT": "99999",
+            "HERALD_DELIVERY_CONCURRENCY": "0",
         ]
         do {
             _ = try HeraldConfiguration(environment: env)
@@ -34,8 +35,9 @@ struct ConfigurationTests {
             #expect(Set(variables) == [
                 "HERALD_SECRET_KEY", "HERALD_ADMIN_EMAIL", "HERALD_ADMIN_TOKEN", "HERALD_UPDATE_INTERVAL",
                 "HERALD_CHANNEL_RATE", "HERALD_SLACK_API_URL", "HERALD_SLACK_CLIENT_SECRET", "HERALD_PORT",
+                "HERALD_DELIVERY_CONCURRENCY",
             ])
-            #expect(error.description.contains("8 configuration problems"))
+            #expect(error.description.contains("9 configuration problems"))
             #expect(!error.description.contains("pw@"))
         }
     }

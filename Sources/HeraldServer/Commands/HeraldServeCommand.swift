@@ -35,7 +35,7 @@ struct HeraldServeCommand: AsyncCommand {
         // already consumed, so it parses an empty input and uses the configuration set above.
         var context = context
         try await app.servers.asyncCommand.run(using: &context)
-        app.startDeliveryWorker()
+        app.startDeliveryWorker(concurrency: app.herald.configuration.deliveryConcurrency)
         // Registered last, so it runs first at shutdown: stop taking requests before the workers
         // and the database go away.
         app.lifecycle.use(StopHTTPFirst())

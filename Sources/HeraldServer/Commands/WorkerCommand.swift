@@ -5,7 +5,7 @@ import Vapor
 /// `herald worker [--concurrency N]`: the delivery workers alone, until SIGINT or SIGTERM.
 struct WorkerCommand: AsyncCommand {
     struct Signature: CommandSignature {
-        @Option(name: "concurrency", help: "Sends in flight at once in this process (default 64).")
+        @Option(name: "concurrency", help: "Sends in flight at once in this process (default HERALD_DELIVERY_CONCURRENCY, 256).")
         var concurrency: Int?
 
         init() {}
@@ -16,7 +16,7 @@ struct WorkerCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         try await DatabaseSetup.prepare(app)
-        app.startDeliveryWorker(concurrency: max(1, signature.concurrency ?? 64))
+        app.startDeliveryWorker(concurrency: max(1, signature.concurrency ?? app.herald.configuration.deliveryConcurrency))
         app.logger.notice("delivery worker started")
         await Self.waitForTermination()
         app.logger.notice("stopping: finishing the sends in flight")

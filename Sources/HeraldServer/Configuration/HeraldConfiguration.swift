@@ -56,17 +56,20 @@ public struct HeraldConfiguration: Sendable {
     public var deliveryMaxAge: Int
     /// Messages per second per Slack channel; 0 turns pacing off.
     public var channelRate: Double
+    /// Sends in flight at once in each process's delivery worker.
+    public var deliveryConcurrency: Int
     public var hostname: String
     public var port: Int
 
     public static let defaultDatabaseURL = "sqlite://herald.sqlite"
+    public static let defaultDeliveryConcurrency = 256
 
     /// The variables Herald reads, for `--help` texts and the README.
     public static let variables = [
         "HERALD_DATABASE_URL", "HERALD_SECRET_KEY", "HERALD_ADMIN_EMAIL", "HERALD_ADMIN_TOKEN",
         "HERALD_PUBLIC_URL", "HERALD_SLACK_API_URL", "HERALD_SLACK_OAUTH_URL", "HERALD_SLACK_SIGNING_SECRET",
         "HERALD_SLACK_CLIENT_ID", "HERALD_SLACK_CLIENT_SECRET", "HERALD_UPDATE_INTERVAL",
-        "HERALD_DELIVERY_MAX_AGE", "HERALD_CHANNEL_RATE", "HERALD_HOSTNAME", "HERALD_PORT",
+        "HERALD_DELIVERY_MAX_AGE", "HERALD_DELIVERY_CONCURRENCY", "HERALD_CHANNEL_RATE", "HERALD_HOSTNAME", "HERALD_PORT",
     ]
 
     public init(environment env: [String: String]) throws(ConfigurationError) {
@@ -155,6 +158,7 @@ public struct HeraldConfiguration: Sendable {
         self.slackClientSecret = clientSecret
         self.updateInterval = integer("HERALD_UPDATE_INTERVAL", default: 300, range: 0...86_400)
         self.deliveryMaxAge = integer("HERALD_DELIVERY_MAX_AGE", default: 86_400, range: 1...31 * 86_400)
+        self.deliveryConcurrency = integer("HERALD_DELIVERY_CONCURRENCY", default: Self.defaultDeliveryConcurrency, range: 1...4096)
         self.channelRate = channelRate
         self.hostname = hostname
         self.port = port

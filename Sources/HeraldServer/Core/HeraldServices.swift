@@ -65,7 +65,7 @@ extension Application {
     }
 
     /// Starts the delivery loop (serve, worker, tests); stopped when the application shuts down.
-    func startDeliveryWorker(concurrency: Int = 64) {
+    func startDeliveryWorker(concurrency: Int = HeraldConfiguration.defaultDeliveryConcurrency) {
         guard deliveryWorker == nil else { return }
         let worker = DeliveryWorker(app: self, concurrency: concurrency)
         deliveryWorker = worker

@@ -21,7 +21,7 @@ final class DeliveryWorker: Sendable {
     static let lease: TimeInterval = 60
     private let stopping = NIOLockedValueBox(false)
 
-    init(app: Application, concurrency: Int = 64) {
+    init(app: Application, concurrency: Int = HeraldConfiguration.defaultDeliveryConcurrency) {
         let services = app.herald
         let isPostgres = services.configuration.database.isPostgres
         self.services = services
