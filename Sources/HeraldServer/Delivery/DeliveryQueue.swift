@@ -37,7 +37,7 @@ struct DeliveryQueue: Sendable {
     func recordAndClaim(_ completions: [Completion], limit: Int, now: Date, probe: Bool) async throws -> (lost: Set<UUID>, claimed: [Claimed]) {
         if completions.isEmpty {
             guard limit > 0 else { return ([], []) }
-            if probe, !isPostgres, try await candidates(limit: limit, now: now, on: db as! any SQLDatabase).isEmpty { return ([], []) }
+            if probe, !isPostgres, try await candidates(limit: 1, now: now, on: db as! any SQLDatabase).isEmpty { return ([], []) }
         }
         return try await gate.transaction(db) { db in
             let sql = db as! any SQLDatabase
@@ -96,37 +96,44 @@ struct DeliveryQueue: Sendable {
         return chosen.map { Claimed(id: $0.id, attempts: $0.attempts + 1, pacingKey: $0.key) }
     }
 
-    /// Due deliveries (locked, skipping locked ones, on PostgreSQL), up to four per free slot:
+    /// Due deliveries (locked, skipping locked ones, on PostgreSQL), about one per free slot:
     /// not blocked by another send of the same message and, when paced, on a channel whose slot is
     /// free. Paced claims start from the free channels, so a long backlog on a busy channel costs
     /// nothing. Deliveries whose worker died (lease expired) come first.
     private func candidates(limit: Int, now: Date, on sql: any SQLDatabase) async throws -> [any SQLRow] {
         let lock = isPostgres ? SQLRaw("FOR UPDATE OF d SKIP LOCKED") : SQLRaw("")
-        let notBlocked: SQLQueryString = """
-            NOT EXISTS (SELECT 1 FROM deliveries s WHERE s.message_id = d.message_id AND s.id <> d.id
+        func notBlocked(_ d: String) -> SQLQueryString {
+            """
+            NOT EXISTS (SELECT 1 FROM deliveries s WHERE s.message_id = \(ident: d).message_id AND s.id <> \(ident: d).id
                         AND s.state = 'sending' AND s.lease_expires_at >= \(bind: now))
             """
+        }
         var candidates = try await sql.raw("""
             SELECT d.id, d.pacing_key, d.message_id, d.attempts FROM deliveries d
-            WHERE d.state = 'sending' AND d.lease_expires_at < \(bind: now) AND \(notBlocked)
+            WHERE d.state = 'sending' AND d.lease_expires_at < \(bind: now) AND \(notBlocked("d"))
             LIMIT \(bind: limit) \(lock)
             """).all()
         if pacing != nil {
+            // The earliest due delivery of each free channel: one row per channel, an index seek each.
             candidates += try await sql.raw("""
                 SELECT d.id, d.pacing_key, d.message_id, d.attempts FROM channel_pacing p
-                JOIN deliveries d ON d.pacing_key = p.pacing_key
-                WHERE p.next_allowed_at <= \(bind: now) AND d.state = 'pending' AND d.next_attempt_at <= \(bind: now)
-                  AND \(notBlocked)
+                JOIN deliveries d ON d.id = (
+                    SELECT e.id FROM deliveries e
+                    WHERE e.pacing_key = p.pacing_key AND e.state = 'pending' AND e.next_attempt_at <= \(bind: now)
+                      AND \(notBlocked("e"))
+                    ORDER BY e.next_attempt_at LIMIT 1)
+                WHERE p.next_allowed_at <= \(bind: now)
                 ORDER BY d.next_attempt_at
-                LIMIT \(bind: limit * 4)
+                LIMIT \(bind: limit)
                 \(lock)
                 """).all()
         } else {
+            // A few more than the free slots, for those skipped as a second send of one message.
             candidates += try await sql.raw("""
                 SELECT d.id, d.pacing_key, d.message_id, d.attempts FROM deliveries d
-                WHERE d.state = 'pending' AND d.next_attempt_at <= \(bind: now) AND \(notBlocked)
+                WHERE d.state = 'pending' AND d.next_attempt_at <= \(bind: now) AND \(notBlocked("d"))
                 ORDER BY d.next_attempt_at
-                LIMIT \(bind: limit * 4)
+                LIMIT \(bind: limit + 32)
                 \(lock)
                 """).all()
         }
