@@ -45,6 +45,7 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
         routingCache: ProjectRoutingCache(),
         eventKeys: EventKeyCache(),
         intake: IntakeBatcher(concurrentBatches: configuration.database.isPostgres ? 4 : 1, metrics: metrics),
+        pacingKeys: PacingKeys(),
         now: overrides.now ?? { Date() },
         random: overrides.random ?? { Double.random(in: 0..<1) }
     )

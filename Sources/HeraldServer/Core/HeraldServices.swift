@@ -27,6 +27,8 @@ struct HeraldServices: Sendable {
     var eventKeys: EventKeyCache
     /// Applies concurrent events in shared transactions.
     var intake: IntakeBatcher
+    /// Channels whose pacing row exists.
+    var pacingKeys: PacingKeys
     /// The clock and randomness, injectable for tests.
     var now: @Sendable () -> Date
     var random: @Sendable () -> Double

@@ -34,22 +34,27 @@ struct DeliveryQueue: Sendable {
     /// `limit` deliveries. With `probe`, SQLite first looks without the write lock when there is
     /// nothing to record: most looks of an idle worker find nothing (every channel busy, nothing
     /// due), and a read never waits for the writer in WAL mode.
-    func recordAndClaim(_ completions: [Completion], limit: Int, now: Date, probe: Bool) async throws -> (lost: Set<UUID>, claimed: [Claimed]) {
+    ///
+    /// Deliveries whose lease expired (their worker died or stalled) are looked for only with
+    /// `reclaim`: the worker asks every few seconds, not on every turn.
+    func recordAndClaim(_ completions: [Completion], limit: Int, now: Date, probe: Bool,
+                        reclaim: Bool) async throws -> (lost: Set<UUID>, claimed: [Claimed]) {
         if completions.isEmpty {
             guard limit > 0 else { return ([], []) }
-            if probe, !isPostgres, try await candidates(limit: 1, now: now, on: db as! any SQLDatabase).isEmpty { return ([], []) }
+            if probe, !isPostgres,
+               try await candidates(limit: 1, now: now, reclaim: reclaim, on: db as! any SQLDatabase).isEmpty { return ([], []) }
         }
         return try await gate.transaction(db) { db in
             let sql = db as! any SQLDatabase
             let lost = try await self.record(completions, now: now, on: sql)
-            let claimed = try await self.claim(limit: limit, now: now, on: sql)
+            let claimed = try await self.claim(limit: limit, now: now, reclaim: reclaim, on: sql)
             return (lost, claimed)
         }
     }
 
-    private func claim(limit: Int, now: Date, on sql: any SQLDatabase) async throws -> [Claimed] {
+    private func claim(limit: Int, now: Date, reclaim: Bool, on sql: any SQLDatabase) async throws -> [Claimed] {
         guard limit > 0 else { return [] }
-        let candidates = try await self.candidates(limit: limit, now: now, on: sql)
+        let candidates = try await self.candidates(limit: limit, now: now, reclaim: reclaim, on: sql)
         guard !candidates.isEmpty else { return [] }
         struct Row { var id: UUID; var key: String; var message: UUID; var attempts: Int }
         let rows = try candidates.map {
@@ -100,7 +105,7 @@ struct DeliveryQueue: Sendable {
     /// not blocked by another send of the same message and, when paced, on a channel whose slot is
     /// free. Paced claims start from the free channels, so a long backlog on a busy channel costs
     /// nothing. Deliveries whose worker died (lease expired) come first.
-    private func candidates(limit: Int, now: Date, on sql: any SQLDatabase) async throws -> [any SQLRow] {
+    private func candidates(limit: Int, now: Date, reclaim: Bool, on sql: any SQLDatabase) async throws -> [any SQLRow] {
         let lock = isPostgres ? SQLRaw("FOR UPDATE OF d SKIP LOCKED") : SQLRaw("")
         func notBlocked(_ d: String) -> SQLQueryString {
             """
@@ -108,11 +113,14 @@ struct DeliveryQueue: Sendable {
                         AND s.state = 'sending' AND s.lease_expires_at >= \(bind: now))
             """
         }
-        var candidates = try await sql.raw("""
-            SELECT d.id, d.pacing_key, d.message_id, d.attempts FROM deliveries d
-            WHERE d.state = 'sending' AND d.lease_expires_at < \(bind: now) AND \(notBlocked("d"))
-            LIMIT \(bind: limit) \(lock)
-            """).all()
+        var candidates: [any SQLRow] = []
+        if reclaim {
+            candidates += try await sql.raw("""
+                SELECT d.id, d.pacing_key, d.message_id, d.attempts FROM deliveries d
+                WHERE d.state = 'sending' AND d.lease_expires_at < \(bind: now) AND \(notBlocked("d"))
+                LIMIT \(bind: limit) \(lock)
+                """).all()
+        }
         if pacing != nil {
             // The earliest due delivery of each free channel: one row per channel, an index seek each.
             candidates += try await sql.raw("""

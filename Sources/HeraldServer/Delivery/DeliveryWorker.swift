@@ -19,6 +19,8 @@ final class DeliveryWorker: Sendable {
     /// How long a claimed delivery stays this worker's: well beyond Slack's 10 s timeout, so only a
     /// worker that died (or stalled for a minute) loses its deliveries to another.
     static let lease: TimeInterval = 60
+    /// How often a worker looks for deliveries whose lease expired.
+    static let reclaimInterval: Duration = .seconds(5)
     private let stopping = NIOLockedValueBox(false)
 
     init(app: Application, concurrency: Int = HeraldConfiguration.defaultDeliveryConcurrency) {
@@ -74,6 +76,7 @@ final class DeliveryWorker: Sendable {
         var lastEmptyClaim = clock.now - .seconds(1)
         var probe = true
         var failures = 0
+        var lastReclaim = clock.now - .seconds(60)
         // A discarding group: finished sends are freed at once (a plain task group keeps every
         // finished child until the group ends, which here is never).
         await withDiscardingTaskGroup { group in
@@ -89,8 +92,12 @@ final class DeliveryWorker: Sendable {
                 let started = clock.now
                 let lost: Set<UUID>
                 var claimed: [DeliveryQueue.Claimed]
+                // Expired leases are looked for every few seconds (they are a minute long).
+                let reclaim = clock.now - lastReclaim >= Self.reclaimInterval
                 do {
-                    (lost, claimed) = try await queue.recordAndClaim(done.compactMap(\.completion), limit: free, now: services.now(), probe: probe)
+                    (lost, claimed) = try await queue.recordAndClaim(done.compactMap(\.completion), limit: free, now: services.now(),
+                                                                     probe: probe, reclaim: reclaim)
+                    if reclaim, free > 0 { lastReclaim = clock.now }
                     failures = 0
                 } catch {
                     // Nothing was written: the outcomes wait for the next turn (their deliveries stay

@@ -1,4 +1,5 @@
 import Fluent
+import NIOConcurrencyHelpers
 import Foundation
 import HeraldCore
 import SQLKit
@@ -13,7 +14,10 @@ extension EventIntake {
     /// services) follows, one at a time, each inside a savepoint: what fails is undone alone and
     /// reported to its own request. Applying the set-based ones first is a valid order: they
     /// touch no key that a later event in the batch reads before it.
-    func applyBatch(_ items: [IntakeItem], on db: any Database) async throws -> [Result<IntakeResult, any Error>] {
+    ///
+    /// Also returns the pacing keys it created rows for: once committed, later batches of this
+    /// process need not write them again (pacing rows are never deleted).
+    func applyBatch(_ items: [IntakeItem], on db: any Database) async throws -> (results: [Result<IntakeResult, any Error>], pacingKeys: Set<String>) {
         let sql = db as! any SQLDatabase
         var results = [Result<IntakeResult, any Error>?](repeating: nil, count: items.count)
 
@@ -92,12 +96,12 @@ extension EventIntake {
                 results[i] = .success(IntakeResult(eventID: eventID, incidentID: incidentID, outcome: "opened", key: key))
             }
         }
-        try await rows.insert(on: sql)
+        let created = try await rows.insert(on: sql, known: services.pacingKeys)
 
         for i in oneByOne {
             results[i] = try await applyAlone(items[i], on: sql)
         }
-        return results.map { $0 ?? .failure(IntakeError.keyRevoked) }
+        return (results.map { $0 ?? .failure(IntakeError.keyRevoked) }, created)
     }
 
     /// One event through the general path inside a savepoint; a concurrent writer that opened the
@@ -128,7 +132,23 @@ extension EventIntake {
                       on db: any Database) async throws {
         var rows = OutboxRows(now: now())
         rows.addPosts(posts, projectID: projectID, incidentID: incidentID, eventID: eventID)
-        try await rows.insert(on: db as! any SQLDatabase)
+        _ = try await rows.insert(on: db as! any SQLDatabase, known: services.pacingKeys)
+    }
+}
+
+/// Pacing keys whose `channel_pacing` row is known to be committed. Rows are never deleted, so a
+/// key learnt once needs no insert again in this process.
+final class PacingKeys: Sendable {
+    private let keys = NIOLockedValueBox<Set<String>>([])
+
+    func unknown(_ candidates: Set<String>) -> Set<String> {
+        keys.withLockedValue { candidates.subtracting($0) }
+    }
+
+    /// Call only after the transaction that wrote them committed.
+    func remember(_ committed: Set<String>) {
+        guard !committed.isEmpty else { return }
+        keys.withLockedValue { $0.formUnion(committed) }
     }
 }
 
@@ -208,16 +228,19 @@ struct OutboxRows {
         }
     }
 
-    func insert(on sql: any SQLDatabase) async throws {
+    /// Inserts the rows; pacing rows only for keys `known` does not already hold. Returns those keys.
+    func insert(on sql: any SQLDatabase, known: PacingKeys) async throws -> Set<String> {
         try await Self.insert(incidents, into: Incident.schema, columns: Self.incidentColumns, on: sql)
         try await Self.insert(events, into: Event.schema, columns: Self.eventColumns, on: sql)
         try await Self.insert(timeline, into: TimelineEntry.schema, columns: Self.timelineColumns, on: sql)
         try await Self.insert(messages, into: Message.schema, columns: Self.messageColumns, on: sql)
         try await Self.insert(deliveries, into: Delivery.schema, columns: Self.deliveryColumns, on: sql)
         // Every channel has its pacing row before its first delivery is due, so claims never create one.
-        let pacing = pacingKeys.sorted().map { [SQLBind($0), SQLBind(Date(timeIntervalSince1970: 0))] as [any SQLExpression] }
+        let missing = known.unknown(pacingKeys)
+        let pacing = missing.sorted().map { [SQLBind($0), SQLBind(Date(timeIntervalSince1970: 0))] as [any SQLExpression] }
         try await Self.insert(pacing, into: "channel_pacing", columns: ["pacing_key", "next_allowed_at"], on: sql,
                               ignoringConflictsWith: "pacing_key")
+        return missing
     }
 
     /// SQLite allows 32,766 bound values per statement, PostgreSQL 65,535: stay well under both.

@@ -34,9 +34,10 @@ final class IntakeBatcher: Sendable {
     private static func apply(_ items: [IntakeItem], intake: EventIntake) async -> [Result<IntakeResult, any Error>] {
         for attempt in 1...2 {
             do {
-                let results = try await intake.gate.transaction(intake.db) { db in try await intake.applyBatch(items, on: db) }
+                let applied = try await intake.gate.transaction(intake.db) { db in try await intake.applyBatch(items, on: db) }
+                intake.services.pacingKeys.remember(applied.pacingKeys)
                 intake.services.deliverySignal.notify()
-                return results
+                return applied.results
             } catch {
                 if items.count == 1 || attempt == 2 {
                     intake.logger.debug("a batch of \(items.count) events failed (\(String(describing: error))); applying them one at a time")
@@ -46,9 +47,10 @@ final class IntakeBatcher: Sendable {
         var results: [Result<IntakeResult, any Error>] = []
         for item in items {
             do {
-                let result = try await intake.gate.transaction(intake.db) { db in try await intake.applyBatch([item], on: db) }
+                let applied = try await intake.gate.transaction(intake.db) { db in try await intake.applyBatch([item], on: db) }
+                intake.services.pacingKeys.remember(applied.pacingKeys)
                 intake.services.deliverySignal.notify()
-                results.append(result[0])
+                results.append(applied.results[0])
             } catch {
                 results.append(.failure(error))
             }
