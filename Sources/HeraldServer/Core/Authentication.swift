@@ -52,9 +52,10 @@ struct EventKeyGrant: Sendable {
 
 /// Resolves a project event key to its project. Revoked keys resolve to nothing.
 ///
-/// Known keys are remembered for a short while (every event would otherwise read the same row);
-/// a revocation still takes effect at once, because intake checks that the key is unrevoked in
-/// the same transaction that stores the event (see ``EventIntake/applyBatch(_:on:)``).
+/// Known keys are remembered for a short while (every event would otherwise read the same row).
+/// A revocation still takes effect at once in the process that made it, and within a second in
+/// the others: intake checks that the key is unrevoked in the transaction that stores the event
+/// when it has not seen it unrevoked in the last second (see ``EventIntake/applyBatch(_:on:)``).
 enum EventKeyAuthenticator {
     static func grant(for key: String, services: HeraldServices, on db: any Database) async throws -> EventKeyGrant? {
         guard !key.isEmpty, key.count < 200 else { return nil }
@@ -77,14 +78,31 @@ enum EventKeyAuthenticator {
     }
 }
 
-/// Event keys known to be valid, by hash, for ``ttl`` seconds.
+/// Event keys known to be valid, by hash, for ``ttl`` seconds; and when the database last said
+/// each was unrevoked.
 final class EventKeyCache: Sendable {
     private let entries = NIOLockedValueBox<[String: (grant: EventKeyGrant, at: Date)]>([:])
+    private let verified = NIOLockedValueBox<[UUID: Date]>([:])
     let ttl: TimeInterval
+    /// How long a key read as unrevoked counts as unrevoked.
+    let recheck: TimeInterval
     private let capacity = 10_000
 
-    init(ttl: TimeInterval = 60) {
+    init(ttl: TimeInterval = 60, recheck: TimeInterval = 1) {
         self.ttl = ttl
+        self.recheck = recheck
+    }
+
+    /// The keys of `ids` that the database said were unrevoked less than ``recheck`` ago.
+    func recentlyVerified(_ ids: Set<UUID>, now: Date) -> Set<UUID> {
+        verified.withLockedValue { v in ids.filter { v[$0].map { now.timeIntervalSince($0) < recheck } ?? false } }
+    }
+
+    func markVerified(_ ids: Set<UUID>, at: Date) {
+        verified.withLockedValue { v in
+            if v.count >= capacity { v.removeAll() }
+            for id in ids { v[id] = at }
+        }
     }
 
     func lookup(_ hash: String, now: Date) -> EventKeyGrant? {
@@ -105,6 +123,7 @@ final class EventKeyCache: Sendable {
     /// Forgets a revoked key at once in this process.
     func forget(keyID: UUID) {
         entries.withLockedValue { entries in entries = entries.filter { $0.value.grant.keyID != keyID } }
+        verified.withLockedValue { _ = $0.removeValue(forKey: keyID) }
     }
 }
 

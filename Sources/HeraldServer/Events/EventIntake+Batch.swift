@@ -21,14 +21,17 @@ extension EventIntake {
         let sql = db as! any SQLDatabase
         var results = [Result<IntakeResult, any Error>?](repeating: nil, count: items.count)
 
-        // Keys revoked since their requests were authenticated (from the cache) are refused now.
-        let keyIDs = Array(Set(items.compactMap(\.eventKeyID)))
+        // Keys revoked since their requests were authenticated (from the cache) are refused now,
+        // unless the database said they were unrevoked within the last second.
+        let checkedAt = now()
+        let keyIDs = Set(items.compactMap(\.eventKeyID)).subtracting(services.eventKeys.recentlyVerified(Set(items.compactMap(\.eventKeyID)), now: checkedAt))
         if !keyIDs.isEmpty {
             let live = try await sql.select().column("id").from(EventKey.schema)
-                .where("id", .in, keyIDs).where("revoked_at", .is, SQLLiteral.null).all()
+                .where("id", .in, Array(keyIDs)).where("revoked_at", .is, SQLLiteral.null).all()
                 .map { try $0.decode(column: "id", as: UUID.self) }
             let liveIDs = Set(live)
-            for (i, item) in items.enumerated() where item.eventKeyID.map({ !liveIDs.contains($0) }) ?? false {
+            services.eventKeys.markVerified(liveIDs, at: checkedAt)
+            for (i, item) in items.enumerated() where item.eventKeyID.map({ keyIDs.contains($0) && !liveIDs.contains($0) }) ?? false {
                 results[i] = .failure(IntakeError.keyRevoked)
             }
         }
