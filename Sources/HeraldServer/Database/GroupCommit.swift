@@ -13,6 +13,7 @@ final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
     private struct Waiting: Sendable {
         var items: [Item]
         var apply: Apply
+        var executor: (any TaskExecutor)?
         var continuation: CheckedContinuation<[Output], Never>
     }
 
@@ -41,17 +42,18 @@ final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
     var totals: (batches: Int, items: Int) { state.withLockedValue { ($0.batches, $0.items) } }
 
     /// Applies `items` with `apply` (which must return one output per item, in order), together with
-    /// whatever else is waiting; the batch runs the `apply` of its first submission.
-    func submit(_ items: [Item], apply: @escaping Apply) async -> [Output] {
+    /// whatever else is waiting; the batch runs the `apply` of its first submission, on `executor`
+    /// when given (see ``EventLoopExecutor``).
+    func submit(_ items: [Item], executor: (any TaskExecutor)? = nil, apply: @escaping Apply) async -> [Output] {
         guard !items.isEmpty else { return [] }
         return await withCheckedContinuation { continuation in
             let start = state.withLockedValue { state -> Bool in
-                state.waiting.append(Waiting(items: items, apply: apply, continuation: continuation))
+                state.waiting.append(Waiting(items: items, apply: apply, executor: executor, continuation: continuation))
                 guard state.running < concurrentBatches else { return false }
                 state.running += 1
                 return true
             }
-            if start { Task { await self.drain() } }
+            if start { Task(executorPreference: executor) { await self.drain() } }
         }
     }
 

@@ -28,7 +28,7 @@ final class IntakeBatcher: Sendable {
 
     /// Applies `items` (in order, in one transaction) and returns each one's outcome.
     func submit(_ items: [IntakeItem], intake: EventIntake) async -> [Result<IntakeResult, any Error>] {
-        await group.submit(items) { batch in await Self.apply(batch, intake: intake) }
+        await group.submit(items, executor: EventLoopExecutor.of(intake.db.eventLoop)) { batch in await Self.apply(batch, intake: intake) }
     }
 
     private static func apply(_ items: [IntakeItem], intake: EventIntake) async -> [Result<IntakeResult, any Error>] {
