@@ -41,9 +41,7 @@ final class DeliveryWorker: Sendable {
     func start() {
         task.withLockedValue { current in
             guard current == nil else { return }
-            // The loop runs on its database connection's event loop (see ``EventLoopExecutor``);
-            // the sends themselves run on the default executor.
-            current = Task(executorPreference: EventLoopExecutor.of(queue.db.eventLoop)) { await self.run() }
+            current = Task { await self.run() }
         }
     }
 
@@ -159,7 +157,7 @@ final class DeliveryWorker: Sendable {
         await withDiscardingTaskGroup { group in
             for item in claimed {
                 let work = prepared[item.id] ?? .decided(.unsendable(code: "delivery_missing", detail: "not prepared"))
-                group.addTask(executorPreference: globalConcurrentExecutor) {
+                group.addTask {
                     let outcome = await self.process(item, work, claimedAt: claimedAt)
                     self.finished.withLockedValue { $0.append(outcome) }
                     self.services.deliverySignal.notify()
