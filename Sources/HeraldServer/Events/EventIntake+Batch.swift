@@ -1,7 +1,7 @@
 import Fluent
-import NIOConcurrencyHelpers
 import Foundation
 import HeraldCore
+import NIOConcurrencyHelpers
 import SQLKit
 
 extension EventIntake {
@@ -24,7 +24,8 @@ extension EventIntake {
         // Keys revoked since their requests were authenticated (from the cache) are refused now,
         // unless the database said they were unrevoked within the last second.
         let checkedAt = now()
-        let keyIDs = Set(items.compactMap(\.eventKeyID)).subtracting(services.eventKeys.recentlyVerified(Set(items.compactMap(\.eventKeyID)), now: checkedAt))
+        let usedKeys = Set(items.compactMap(\.eventKeyID))
+        let keyIDs = usedKeys.subtracting(services.eventKeys.recentlyVerified(usedKeys, now: checkedAt))
         if !keyIDs.isEmpty {
             let live = try await sql.select().column("id").from(EventKey.schema)
                 .where("id", .in, Array(keyIDs)).where("revoked_at", .is, SQLLiteral.null).all()
@@ -42,24 +43,18 @@ extension EventIntake {
             entries[projectID] = try await services.routingCache.entry(for: projectID, secrets: services.secrets, now: now(), on: db)
         }
 
-        // The batch's incident keys that have an open incident, one query per project.
-        var keysByProject: [UUID: Set<String>] = [:]
-        for (i, item) in items.enumerated() where results[i] == nil {
-            if case .incident = item.event.kind, let key = item.event.key { keysByProject[item.projectID, default: []].insert(key) }
+        // Classify: notifications and new-incident triggers take the set-based path.
+        struct Opening {
+            var index: Int
+            var incidentID: UUID
+            var key: String
+            var title: String
+            var service: ProjectRoutingCache.ServiceInfo?
         }
-        var open: Set<ProjectKey> = []
-        for (projectID, keys) in keysByProject {
-            for chunk in Array(keys).chunked(into: 500) {
-                let rows = try await sql.select().column("dedup_key").from(Incident.schema)
-                    .where("project_id", .equal, projectID).where("dedup_key", .in, Array(chunk))
-                    .where("status", .notEqual, IncidentStatus.resolved.rawValue).all()
-                for row in rows { open.insert(ProjectKey(project: projectID, key: try row.decode(column: "dedup_key", as: String.self))) }
-            }
-        }
-
-        // The set-based events, and the rest in order.
         let received = now()
         var rows = OutboxRows(now: received)
+        var notifications: [(index: Int, service: ProjectRoutingCache.ServiceInfo?)] = []
+        var openings: [Opening] = []
         var oneByOne: [Int] = []
         var touched: Set<ProjectKey> = []
         for (i, item) in items.enumerated() where results[i] == nil {
@@ -75,29 +70,47 @@ extension EventIntake {
                 guard let known = entry.service(ref) else { oneByOne.append(i); continue }
                 service = known
             }
-            let eventID = UUID.timeOrdered(at: received)
             switch event.kind {
             case .notification:
-                rows.addEvent(id: eventID, event, projectID: item.projectID, serviceID: service?.id, incidentID: nil,
-                              outcome: "notified", received: received)
-                rows.addPosts(destinations(entry, isIncident: false, serviceChannel: nil, rule: event.rule),
-                              projectID: item.projectID, incidentID: nil, eventID: eventID)
-                results[i] = .success(IntakeResult(eventID: eventID, incidentID: nil, outcome: "notified", key: nil))
+                notifications.append((i, service))
             case .incident(let action):
-                guard action == .trigger, firstOnKey, let key = event.key, !open.contains(ProjectKey(project: item.projectID, key: key)),
-                      let title = event.title, !title.isEmpty
-                else { oneByOne.append(i); continue }
-                let incidentID = UUID.timeOrdered(at: received)
-                let at = event.at ?? received
-                rows.addEvent(id: eventID, event, projectID: item.projectID, serviceID: service?.id, incidentID: incidentID,
-                              outcome: "opened", received: received)
-                rows.addIncident(id: incidentID, event, key: key, title: title, projectID: item.projectID, serviceID: service?.id, at: at)
-                rows.addTimeline(incidentID: incidentID, eventID: eventID, kind: "trigger", summary: "Triggered: \(title)",
-                                 actor: event.actor ?? event.source, at: at, seq: 1)
-                rows.addPosts(destinations(entry, isIncident: true, serviceChannel: service?.slackChannel, rule: event.rule),
-                              projectID: item.projectID, incidentID: incidentID, eventID: eventID)
-                results[i] = .success(IntakeResult(eventID: eventID, incidentID: incidentID, outcome: "opened", key: key))
+                guard action == .trigger, firstOnKey, let key = event.key, let title = event.title, !title.isEmpty else {
+                    oneByOne.append(i)
+                    continue
+                }
+                openings.append(Opening(index: i, incidentID: UUID.timeOrdered(at: received), key: key, title: title, service: service))
             }
+        }
+
+        // New incidents, unless one is open with the key: the open-key index decides, and a trigger
+        // that found an open incident appends to it on the general path.
+        for opening in openings {
+            let event = items[opening.index].event
+            rows.addIncident(id: opening.incidentID, event, key: opening.key, title: opening.title,
+                             projectID: items[opening.index].projectID, serviceID: opening.service?.id, at: event.at ?? received)
+        }
+        let opened = try await rows.insertIncidentsUnlessOpen(on: sql)
+        for opening in openings where !opened.contains(opening.incidentID) { oneByOne.append(opening.index) }
+        oneByOne.sort()
+
+        for (i, service) in notifications {
+            let item = items[i], event = item.event, eventID = UUID.timeOrdered(at: received)
+            rows.addEvent(id: eventID, event, projectID: item.projectID, serviceID: service?.id, incidentID: nil,
+                          outcome: "notified", received: received)
+            rows.addPosts(destinations(entries[item.projectID]!, isIncident: false, serviceChannel: nil, rule: event.rule),
+                          projectID: item.projectID, incidentID: nil, eventID: eventID)
+            results[i] = .success(IntakeResult(eventID: eventID, incidentID: nil, outcome: "notified", key: nil))
+        }
+        for opening in openings where opened.contains(opening.incidentID) {
+            let item = items[opening.index], event = item.event, eventID = UUID.timeOrdered(at: received)
+            let at = event.at ?? received
+            rows.addEvent(id: eventID, event, projectID: item.projectID, serviceID: opening.service?.id, incidentID: opening.incidentID,
+                          outcome: "opened", received: received)
+            rows.addTimeline(incidentID: opening.incidentID, eventID: eventID, kind: "trigger", summary: "Triggered: \(opening.title)",
+                             actor: event.actor ?? event.source, at: at, seq: 1)
+            rows.addPosts(destinations(entries[item.projectID]!, isIncident: true, serviceChannel: opening.service?.slackChannel, rule: event.rule),
+                          projectID: item.projectID, incidentID: opening.incidentID, eventID: eventID)
+            results[opening.index] = .success(IntakeResult(eventID: eventID, incidentID: opening.incidentID, outcome: "opened", key: opening.key))
         }
         let created = try await rows.insert(on: sql, known: services.pacingKeys)
 
@@ -165,6 +178,7 @@ struct ProjectKey: Hashable, Sendable {
 struct OutboxRows {
     let now: Date
     private(set) var events: [[any SQLExpression]] = []
+    /// Written by ``insertIncidentsUnlessOpen(on:)``, before the rest.
     private(set) var incidents: [[any SQLExpression]] = []
     private(set) var timeline: [[any SQLExpression]] = []
     private(set) var messages: [[any SQLExpression]] = []
@@ -233,7 +247,6 @@ struct OutboxRows {
 
     /// Inserts the rows; pacing rows only for keys `known` does not already hold. Returns those keys.
     func insert(on sql: any SQLDatabase, known: PacingKeys) async throws -> Set<String> {
-        try await Self.insert(incidents, into: Incident.schema, columns: Self.incidentColumns, on: sql)
         try await Self.insert(events, into: Event.schema, columns: Self.eventColumns, on: sql)
         try await Self.insert(timeline, into: TimelineEntry.schema, columns: Self.timelineColumns, on: sql)
         try await Self.insert(messages, into: Message.schema, columns: Self.messageColumns, on: sql)
@@ -244,6 +257,24 @@ struct OutboxRows {
         try await Self.insert(pacing, into: "channel_pacing", columns: ["pacing_key", "next_allowed_at"], on: sql,
                               ignoringConflictsWith: "pacing_key")
         return missing
+    }
+
+    /// Inserts the incidents added so far, skipping any whose key already has an open incident
+    /// (the partial unique index on open keys), and returns the ids of those inserted.
+    mutating func insertIncidentsUnlessOpen(on sql: any SQLDatabase) async throws -> Set<UUID> {
+        defer { incidents = [] }
+        var inserted: Set<UUID> = []
+        let columns = SQLList(Self.incidentColumns.map { SQLIdentifier($0) })
+        for chunk in incidents.chunked(into: max(1, Self.maxBindsPerStatement / Self.incidentColumns.count)) {
+            let values = SQLList(chunk.map { SQLGroupExpression($0) })
+            let rows = try await sql.raw("""
+                INSERT INTO \(ident: Incident.schema) (\(columns)) VALUES \(values)
+                ON CONFLICT (project_id, dedup_key) WHERE status <> 'resolved' DO NOTHING
+                RETURNING id
+                """).all()
+            for row in rows { inserted.insert(try row.decode(column: "id", as: UUID.self)) }
+        }
+        return inserted
     }
 
     /// SQLite allows 32,766 bound values per statement, PostgreSQL 65,535: stay well under both.

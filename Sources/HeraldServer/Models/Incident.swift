@@ -33,10 +33,15 @@ final class Incident: Model, @unchecked Sendable {
     }
 
     static func encodeTags(_ tags: [String: String]) -> String {
+        guard !tags.isEmpty else { return "{}" }
+        return String(decoding: (try? tagEncoder.encode(tags)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+
+    private static let tagEncoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        return String(decoding: (try? encoder.encode(tags)) ?? Data("{}".utf8), as: UTF8.self)
-    }
+        return encoder
+    }()
 }
 
 /// One entry of an incident's timeline.
