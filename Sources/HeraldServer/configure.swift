@@ -44,7 +44,7 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
         links: HeraldLinks(base: configuration.publicURL),
         routingCache: ProjectRoutingCache(),
         eventKeys: EventKeyCache(),
-        intake: IntakeBatcher(concurrentBatches: configuration.database.isPostgres ? 4 : 1, metrics: metrics),
+        intake: IntakeBatcher(concurrentBatches: configuration.database.isPostgres ? 2 : 1, metrics: metrics),
         pacingKeys: PacingKeys(),
         now: overrides.now ?? { Date() },
         random: overrides.random ?? { Double.random(in: 0..<1) }
