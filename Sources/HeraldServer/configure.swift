@@ -46,6 +46,7 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
         eventKeys: EventKeyCache(),
         intake: IntakeBatcher(concurrentBatches: configuration.database.isPostgres ? 2 : 1, metrics: metrics),
         pacingKeys: PacingKeys(),
+        sqliteWriter: nil,
         now: overrides.now ?? { Date() },
         random: overrides.random ?? { Double.random(in: 0..<1) }
     )
@@ -59,6 +60,11 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
     _ = installJSONCoders
 
     try DatabaseSetup.register(configuration.database, on: app)
+    if case .sqlite(let path) = configuration.database {
+        let writer = SQLiteWriter(path: path, threadPool: app.threadPool)
+        app.herald.sqliteWriter = writer
+        app.lifecycle.use(SQLiteWriterLifecycle(writer: writer))
+    }
     app.registerMigrations()
     try await DatabaseSetup.tuneSQLite(app)
 

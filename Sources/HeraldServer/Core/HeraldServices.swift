@@ -29,6 +29,8 @@ struct HeraldServices: Sendable {
     var intake: IntakeBatcher
     /// Channels whose pacing row exists.
     var pacingKeys: PacingKeys
+    /// SQLite: intake's own connection for set-based writes.
+    var sqliteWriter: SQLiteWriter?
     /// The clock and randomness, injectable for tests.
     var now: @Sendable () -> Date
     var random: @Sendable () -> Double

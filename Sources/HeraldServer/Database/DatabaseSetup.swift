@@ -31,6 +31,12 @@ enum DatabaseSetup {
         }
     }
 
+    /// Set on every SQLite connection: a 5 s busy timeout (replacing SQLiteNIO's retry-forever
+    /// handler); `synchronous = NORMAL`, durable across a crash of Herald (not of the machine's
+    /// power) in WAL mode, and much faster; 16 MiB of page cache (SQLite's default is 2 MiB), so
+    /// the outbox's indexes stay in memory.
+    static let sqliteConnectionPragmas = ["PRAGMA busy_timeout = 5000", "PRAGMA synchronous = NORMAL", "PRAGMA cache_size = -16384"]
+
     /// SQLite: write-ahead logging (persists in the file) and a 5 s busy timeout on each
     /// event loop's connection (replacing SQLiteNIO's retry-forever busy handler).
     static func tuneSQLite(_ app: Application) async throws {
@@ -39,11 +45,7 @@ enum DatabaseSetup {
         try await sql.raw("PRAGMA journal_mode = WAL").run()
         for eventLoop in app.eventLoopGroup.makeIterator() {
             let db = app.databases.database(logger: app.logger, on: eventLoop)
-            try await (db as? any SQLDatabase)?.raw("PRAGMA busy_timeout = 5000").run()
-            // Durable across a crash of Herald (not of the machine's power) in WAL mode, and much faster.
-            try await (db as? any SQLDatabase)?.raw("PRAGMA synchronous = NORMAL").run()
-            // 16 MiB of page cache per connection (SQLite's default is 2 MiB): the outbox's indexes stay in memory.
-            try await (db as? any SQLDatabase)?.raw("PRAGMA cache_size = -16384").run()
+            for pragma in sqliteConnectionPragmas { try await (db as? any SQLDatabase)?.raw("\(unsafeRaw: pragma)").run() }
         }
     }
 

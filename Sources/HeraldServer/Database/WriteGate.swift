@@ -37,18 +37,43 @@ actor AsyncMutex {
 /// mutex rather than spinning in SQLite's busy handler. PostgreSQL runs them concurrently and
 /// relies on row locks.
 struct WriteGate: Sendable {
+    /// A write transaction on a connection of its own (SQLite's ``SQLiteWriter``), serialised with
+    /// all the others.
+    func transaction<T: Sendable>(on sql: any SQLDatabase, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        if let mutex { await mutex.lock() }
+        do {
+            try await sql.raw("BEGIN IMMEDIATE").run()
+            let result: T
+            do {
+                result = try await body(sql)
+                try await sql.raw("COMMIT").run()
+            } catch {
+                try? await sql.raw("ROLLBACK").run()
+                throw error
+            }
+            if let mutex { await mutex.unlock() }
+            return result
+        } catch {
+            if let mutex { await mutex.unlock() }
+            throw error
+        }
+    }
+
     let mutex: AsyncMutex?
 
     init(serialize: Bool) {
         mutex = serialize ? AsyncMutex() : nil
     }
 
+    /// `HERALD_DEBUG_GATE` set: each transaction prints how long it waited for the gate.
+    private static let debug = ProcessInfo.processInfo.environment["HERALD_DEBUG_GATE"] != nil
+
     func transaction<T: Sendable>(_ db: any Database, file: String = #fileID, line: Int = #line,
                                   _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         guard let mutex else { return try await db.transaction(body) }
         let started = ContinuousClock.now
         await mutex.lock()
-        if ProcessInfo.processInfo.environment["HERALD_DEBUG_GATE"] != nil {
+        if Self.debug {
             FileHandle.standardError.write(Data("gate \(file):\(line) waited \(ContinuousClock.now - started)\n".utf8))
         }
         do {

@@ -18,7 +18,43 @@ extension EventIntake {
     /// Also returns the pacing keys it created rows for: once committed, later batches of this
     /// process need not write them again (pacing rows are never deleted).
     func applyBatch(_ items: [IntakeItem], on db: any Database) async throws -> (results: [Result<IntakeResult, any Error>], pacingKeys: Set<String>) {
-        let sql = db as! any SQLDatabase
+        let prepared = try await prepareBatch(items, on: db)
+        let (applied, created) = try await applySetBased(prepared, items, on: db as! any SQLDatabase)
+        var results = applied.results
+        for i in applied.oneByOne {
+            results[i] = try await applyAlone(items[i], on: db as! any SQLDatabase)
+        }
+        return (results.map { $0 ?? .failure(IntakeError.keyRevoked) }, created)
+    }
+
+    /// A batch read and sorted, before anything is written: what each event will take.
+    struct PreparedBatch: Sendable {
+        struct Notification: Sendable {
+            var index: Int
+            var service: ProjectRoutingCache.ServiceInfo?
+        }
+
+        struct Opening: Sendable {
+            var index: Int
+            var incidentID: UUID
+            var key: String
+            var title: String
+            var service: ProjectRoutingCache.ServiceInfo?
+        }
+
+        /// Answers decided so far (revoked keys, then the set-based events once written).
+        var results: [Result<IntakeResult, any Error>?]
+        var entries: [UUID: ProjectRoutingCache.Entry]
+        var received: Date
+        var notifications: [Notification]
+        var openings: [Opening]
+        /// Events for the general path, in batch order.
+        var oneByOne: [Int]
+    }
+
+    /// Reads what a batch needs (key revocations, projects) and sorts its events; writes nothing,
+    /// so it may run outside the write transaction.
+    func prepareBatch(_ items: [IntakeItem], on db: any Database) async throws -> PreparedBatch {
         var results = [Result<IntakeResult, any Error>?](repeating: nil, count: items.count)
 
         // Keys revoked since their requests were authenticated (from the cache) are refused now,
@@ -27,7 +63,7 @@ extension EventIntake {
         let usedKeys = Set(items.compactMap(\.eventKeyID))
         let keyIDs = usedKeys.subtracting(services.eventKeys.recentlyVerified(usedKeys, now: checkedAt))
         if !keyIDs.isEmpty {
-            let live = try await sql.select().column("id").from(EventKey.schema)
+            let live = try await (db as! any SQLDatabase).select().column("id").from(EventKey.schema)
                 .where("id", .in, Array(keyIDs)).where("revoked_at", .is, SQLLiteral.null).all()
                 .map { try $0.decode(column: "id", as: UUID.self) }
             let liveIDs = Set(live)
@@ -43,18 +79,10 @@ extension EventIntake {
             entries[projectID] = try await services.routingCache.entry(for: projectID, secrets: services.secrets, now: now(), on: db)
         }
 
-        // Classify: notifications and new-incident triggers take the set-based path.
-        struct Opening {
-            var index: Int
-            var incidentID: UUID
-            var key: String
-            var title: String
-            var service: ProjectRoutingCache.ServiceInfo?
-        }
+        // Notifications and new-incident triggers take the set-based path.
         let received = now()
-        var rows = OutboxRows(now: received)
-        var notifications: [(index: Int, service: ProjectRoutingCache.ServiceInfo?)] = []
-        var openings: [Opening] = []
+        var notifications: [PreparedBatch.Notification] = []
+        var openings: [PreparedBatch.Opening] = []
         var oneByOne: [Int] = []
         var touched: Set<ProjectKey> = []
         for (i, item) in items.enumerated() where results[i] == nil {
@@ -72,15 +100,30 @@ extension EventIntake {
             }
             switch event.kind {
             case .notification:
-                notifications.append((i, service))
+                notifications.append(.init(index: i, service: service))
             case .incident(let action):
                 guard action == .trigger, firstOnKey, let key = event.key, let title = event.title, !title.isEmpty else {
                     oneByOne.append(i)
                     continue
                 }
-                openings.append(Opening(index: i, incidentID: UUID.timeOrdered(at: received), key: key, title: title, service: service))
+                openings.append(.init(index: i, incidentID: UUID.timeOrdered(at: received), key: key, title: title, service: service))
             }
         }
+        return PreparedBatch(results: results, entries: entries, received: received, notifications: notifications,
+                             openings: openings, oneByOne: oneByOne)
+    }
+
+    /// Writes the set-based events of a prepared batch (one statement per table) on `sql`, inside
+    /// the caller's transaction. A trigger whose key turns out to have an open incident moves to
+    /// the general path. Returns the batch with their answers, and the pacing keys it created.
+    func applySetBased(_ batch: PreparedBatch, _ items: [IntakeItem], on sql: any SQLDatabase) async throws -> (PreparedBatch, Set<String>) {
+        var batch = batch
+        let received = batch.received
+        let entries = batch.entries
+        var results = batch.results
+        var oneByOne = batch.oneByOne
+        let notifications = batch.notifications, openings = batch.openings
+        var rows = OutboxRows(now: received)
 
         // New incidents, unless one is open with the key: the open-key index decides, and a trigger
         // that found an open incident appends to it on the general path.
@@ -93,7 +136,8 @@ extension EventIntake {
         for opening in openings where !opened.contains(opening.incidentID) { oneByOne.append(opening.index) }
         oneByOne.sort()
 
-        for (i, service) in notifications {
+        for notification in notifications {
+            let i = notification.index, service = notification.service
             let item = items[i], event = item.event, eventID = UUID.timeOrdered(at: received)
             rows.addEvent(id: eventID, event, projectID: item.projectID, serviceID: service?.id, incidentID: nil,
                           outcome: "notified", received: received)
@@ -113,11 +157,9 @@ extension EventIntake {
             results[opening.index] = .success(IntakeResult(eventID: eventID, incidentID: opening.incidentID, outcome: "opened", key: opening.key))
         }
         let created = try await rows.insert(on: sql, known: services.pacingKeys)
-
-        for i in oneByOne {
-            results[i] = try await applyAlone(items[i], on: sql)
-        }
-        return (results.map { $0 ?? .failure(IntakeError.keyRevoked) }, created)
+        batch.results = results
+        batch.oneByOne = oneByOne
+        return (batch, created)
     }
 
     /// One event through the general path inside a savepoint; a concurrent writer that opened the

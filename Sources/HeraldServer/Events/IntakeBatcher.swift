@@ -28,10 +28,19 @@ final class IntakeBatcher: Sendable {
 
     /// Applies `items` (in order, in one transaction) and returns each one's outcome.
     func submit(_ items: [IntakeItem], intake: EventIntake) async -> [Result<IntakeResult, any Error>] {
-        await group.submit(items, executor: EventLoopExecutor.of(intake.db.eventLoop)) { batch in await Self.apply(batch, intake: intake) }
+        let loop = intake.services.sqliteWriter?.eventLoop ?? intake.db.eventLoop
+        return await group.submit(items, executor: EventLoopExecutor.of(loop)) { batch in await Self.apply(batch, intake: intake) }
     }
 
     private static func apply(_ items: [IntakeItem], intake: EventIntake) async -> [Result<IntakeResult, any Error>] {
+        if let writer = intake.services.sqliteWriter {
+            do {
+                return try await applyOnWriter(items, writer: writer, intake: intake)
+            } catch {
+                // Nothing of it was written: the general path below tries again.
+                intake.logger.warning("a batch of \(items.count) events failed on the intake connection (\(String(describing: error))); trying again")
+            }
+        }
         for attempt in 1...2 {
             do {
                 let applied = try await intake.gate.transaction(intake.db) { db in try await intake.applyBatch(items, on: db) }
@@ -44,6 +53,36 @@ final class IntakeBatcher: Sendable {
                 }
             }
         }
+        return await applyOneByOne(items, intake: intake)
+    }
+
+    /// SQLite: the set-based events on the writer's connection (prepared before taking the write
+    /// lock), then, if any, the others on the general path in a second transaction: the same
+    /// order as in one transaction, each event still whole in one of them.
+    private static func applyOnWriter(_ items: [IntakeItem], writer: SQLiteWriter, intake: EventIntake) async throws -> [Result<IntakeResult, any Error>] {
+        let prepared = try await intake.prepareBatch(items, on: intake.db)
+        let sql = try await writer.database(logger: intake.logger)
+        let (applied, created) = try await intake.gate.transaction(on: sql) { sql in try await intake.applySetBased(prepared, items, on: sql) }
+        intake.services.pacingKeys.remember(created)
+        intake.services.deliverySignal.notify()
+        var results = applied.results
+        if !applied.oneByOne.isEmpty {
+            let rest = applied.oneByOne.map { items[$0] }
+            let others: [Result<IntakeResult, any Error>]
+            do {
+                let done = try await intake.gate.transaction(intake.db) { db in try await intake.applyBatch(rest, on: db) }
+                intake.services.pacingKeys.remember(done.pacingKeys)
+                intake.services.deliverySignal.notify()
+                others = done.results
+            } catch {
+                others = await applyOneByOne(rest, intake: intake)
+            }
+            for (i, result) in zip(applied.oneByOne, others) { results[i] = result }
+        }
+        return results.map { $0 ?? .failure(IntakeError.keyRevoked) }
+    }
+
+    private static func applyOneByOne(_ items: [IntakeItem], intake: EventIntake) async -> [Result<IntakeResult, any Error>] {
         var results: [Result<IntakeResult, any Error>] = []
         for item in items {
             do {
