@@ -46,6 +46,12 @@ final class SQLiteWriter: Sendable {
         }
     }
 
+    /// Closes the connection after a failure (it may be left inside a transaction); the next use
+    /// opens a fresh one.
+    func reset() async {
+        if let open = connection.withLockedValue({ c in defer { c = nil }; return c }) { try? await open.close() }
+    }
+
     func shutdown() async {
         if let open = connection.withLockedValue({ c in defer { c = nil }; return c }) { try? await open.close() }
         try? await group.shutdownGracefully()

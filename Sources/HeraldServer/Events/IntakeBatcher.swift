@@ -37,8 +37,10 @@ final class IntakeBatcher: Sendable {
             do {
                 return try await applyOnWriter(items, writer: writer, intake: intake)
             } catch {
-                // Nothing of it was written: the general path below tries again.
+                // Nothing of it was written: the general path below tries again, and the intake
+                // connection starts afresh.
                 intake.logger.warning("a batch of \(items.count) events failed on the intake connection (\(String(describing: error))); trying again")
+                await writer.reset()
             }
         }
         for attempt in 1...2 {
