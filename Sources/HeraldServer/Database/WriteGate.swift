@@ -37,28 +37,6 @@ actor AsyncMutex {
 /// mutex rather than spinning in SQLite's busy handler. PostgreSQL runs them concurrently and
 /// relies on row locks.
 struct WriteGate: Sendable {
-    /// A write transaction on a connection of its own (SQLite's ``SQLiteWriter``), serialised with
-    /// all the others.
-    func transaction<T: Sendable>(on sql: any SQLDatabase, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        if let mutex { await mutex.lock() }
-        do {
-            try await sql.raw("BEGIN IMMEDIATE").run()
-            let result: T
-            do {
-                result = try await body(sql)
-                try await sql.raw("COMMIT").run()
-            } catch {
-                try? await sql.raw("ROLLBACK").run()
-                throw error
-            }
-            if let mutex { await mutex.unlock() }
-            return result
-        } catch {
-            if let mutex { await mutex.unlock() }
-            throw error
-        }
-    }
-
     let mutex: AsyncMutex?
 
     init(serialize: Bool) {
@@ -70,29 +48,46 @@ struct WriteGate: Sendable {
 
     func transaction<T: Sendable>(_ db: any Database, file: String = #fileID, line: Int = #line,
                                   _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
-        guard let mutex else { return try await db.transaction(body) }
+        guard mutex != nil else { return try await db.transaction(body) }
+        return try await serialized(file: file, line: line) {
+            try await db.withConnection { conn in try await Self.immediate(conn as! any SQLDatabase) { try await body(conn) } }
+        }
+    }
+
+    /// A write transaction on a connection of its own (SQLite's ``SQLiteWriter``), serialised with
+    /// all the others.
+    func transaction<T: Sendable>(on sql: any SQLDatabase, file: String = #fileID, line: Int = #line,
+                                  _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await serialized(file: file, line: line) { try await Self.immediate(sql) { try await body(sql) } }
+    }
+
+    /// Runs `body` holding the mutex (when there is one), released however `body` ends.
+    private func serialized<T>(file: String, line: Int, _ body: () async throws -> T) async throws -> T {
+        guard let mutex else { return try await body() }
         let started = ContinuousClock.now
         await mutex.lock()
         if Self.debug {
             FileHandle.standardError.write(Data("gate \(file):\(line) waited \(ContinuousClock.now - started)\n".utf8))
         }
         do {
-            let result = try await db.withConnection { conn in
-                let sql = conn as! any SQLDatabase
-                try await sql.raw("BEGIN IMMEDIATE").run()
-                do {
-                    let result = try await body(conn)
-                    try await sql.raw("COMMIT").run()
-                    return result
-                } catch {
-                    try? await sql.raw("ROLLBACK").run()
-                    throw error
-                }
-            }
+            let result = try await body()
             await mutex.unlock()
             return result
         } catch {
             await mutex.unlock()
+            throw error
+        }
+    }
+
+    /// `BEGIN IMMEDIATE`, `body`, `COMMIT` on one connection; `ROLLBACK` if `body` or the commit fails.
+    private static func immediate<T>(_ sql: any SQLDatabase, _ body: () async throws -> T) async throws -> T {
+        try await sql.raw("BEGIN IMMEDIATE").run()
+        do {
+            let result = try await body()
+            try await sql.raw("COMMIT").run()
+            return result
+        } catch {
+            try? await sql.raw("ROLLBACK").run()
             throw error
         }
     }
