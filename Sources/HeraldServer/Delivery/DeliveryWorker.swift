@@ -71,7 +71,8 @@ final class DeliveryWorker: Sendable {
         do { try await queue.releaseOrphans(now: services.now()) } catch {
             logger.error("could not release orphaned deliveries: \(String(describing: error))")
         }
-        let inFlight = NIOLockedValueBox(0)
+        // Claimed and not yet recorded; only this loop changes it (sends report through `finished`).
+        var inFlight = 0
         let clock = ContinuousClock()
         var lastEmptyClaim = clock.now - .seconds(1)
         var probe = true
@@ -86,7 +87,7 @@ final class DeliveryWorker: Sendable {
                     defer { f.removeAll() }
                     return f
                 }
-                let busy = inFlight.withLockedValue { $0 } - done.count
+                let busy = inFlight - done.count
                 if stop, busy == 0, done.isEmpty { break }
                 let free = stop ? 0 : max(0, concurrency - busy)
                 let started = clock.now
@@ -112,7 +113,7 @@ final class DeliveryWorker: Sendable {
                     try? await Task.sleep(for: .milliseconds(min(100 * failures, 2000)))
                     continue
                 }
-                inFlight.withLockedValue { $0 -= done.count }
+                inFlight -= done.count
                 for item in done {
                     guard let completion = item.completion, !lost.contains(completion.claimed.id) else { continue }
                     countRecorded(completion.state, sink: "slack")
@@ -122,7 +123,7 @@ final class DeliveryWorker: Sendable {
                 if !done.isEmpty { services.metrics.recordGroupCommit("completions", items: done.count, duration: clock.now - started) }
                 if !claimed.isEmpty {
                     services.metrics.recordGroupCommit("claims", items: claimed.count, duration: clock.now - started)
-                    inFlight.withLockedValue { $0 += claimed.count }
+                    inFlight += claimed.count
                     let claimedAt = clock.now
                     let batch = claimed
                     group.addTask { await self.send(batch, claimedAt: claimedAt) }

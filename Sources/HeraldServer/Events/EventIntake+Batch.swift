@@ -18,12 +18,12 @@ extension EventIntake {
     /// Also returns the pacing keys it created rows for: once committed, later batches of this
     /// process need not write them again (pacing rows are never deleted).
     func applyBatch(_ items: [IntakeItem], on db: any Database) async throws -> (results: [Result<IntakeResult, any Error>], pacingKeys: Set<String>) {
+        let sql = db as! any SQLDatabase
         let prepared = try await prepareBatch(items, on: db)
-        let (applied, created) = try await applySetBased(prepared, items, on: db as! any SQLDatabase)
+        let (applied, created) = try await applySetBased(prepared, items, on: sql)
         var results = applied.results
-        for i in applied.oneByOne {
-            results[i] = try await applyAlone(items[i], on: db as! any SQLDatabase)
-        }
+        let general = try await applyGeneral(applied.oneByOne.map { items[$0] }, on: sql)
+        for (i, result) in zip(applied.oneByOne, general) { results[i] = result }
         return (results.map { $0 ?? .failure(IntakeError.keyRevoked) }, created)
     }
 
@@ -160,6 +160,14 @@ extension EventIntake {
         batch.results = results
         batch.oneByOne = oneByOne
         return (batch, created)
+    }
+
+    /// Events on the general path, in order, inside the caller's transaction: each in a savepoint,
+    /// so one that fails is undone and answered alone.
+    func applyGeneral(_ items: [IntakeItem], on sql: any SQLDatabase) async throws -> [Result<IntakeResult, any Error>] {
+        var results: [Result<IntakeResult, any Error>] = []
+        for item in items { results.append(try await applyAlone(item, on: sql)) }
+        return results
     }
 
     /// One event through the general path inside a savepoint; a concurrent writer that opened the

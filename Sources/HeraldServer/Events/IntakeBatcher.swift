@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 
 /// An event waiting to be applied, with the key that authenticated it (`nil` for people acting
 /// through Herald's own API).
@@ -72,10 +73,9 @@ final class IntakeBatcher: Sendable {
             let rest = applied.oneByOne.map { items[$0] }
             let others: [Result<IntakeResult, any Error>]
             do {
-                let done = try await intake.gate.transaction(intake.db) { db in try await intake.applyBatch(rest, on: db) }
-                intake.services.pacingKeys.remember(done.pacingKeys)
+                // Already sorted and checked: straight to the general path.
+                others = try await intake.gate.transaction(intake.db) { db in try await intake.applyGeneral(rest, on: db as! any SQLDatabase) }
                 intake.services.deliverySignal.notify()
-                others = done.results
             } catch {
                 others = await applyOneByOne(rest, intake: intake)
             }
