@@ -106,8 +106,7 @@ struct BadInputTests {
             var headers = HTTPHeaders()
             headers.bearerAuthorization = .init(token: t.owner)
             headers.contentType = .json
-            let port = Int.random(in: 20_000..<60_000)
-            let response = try await app.testing(method: .running(hostname: "127.0.0.1", port: port))
+            let response = try await app.testing(method: .running(hostname: "127.0.0.1", port: try freeLoopbackPort()))
                 .sendRequest(.POST, "/api/v1/orgs/\(t.orgID)/projects", headers: headers, body: ByteBuffer(string: big))
             #expect(response.status == .payloadTooLarge)
             #expect(response.headers.contentType?.description.hasPrefix("application/problem+json") == true)
@@ -115,7 +114,7 @@ struct BadInputTests {
             #expect(try await snapshotCounts(app) == before)
             // Just under the limit is read (and refused only for the name's length).
             let fits = #"{"name": "\#(String(repeating: "x", count: 1_000_000))"}"#
-            let small = try await app.testing(method: .running(hostname: "127.0.0.1", port: port + 1))
+            let small = try await app.testing(method: .running(hostname: "127.0.0.1", port: try freeLoopbackPort()))
                 .sendRequest(.POST, "/api/v1/orgs/\(t.orgID)/projects", headers: headers, body: ByteBuffer(string: fits))
             #expect(small.status == .unprocessableEntity)
         }
