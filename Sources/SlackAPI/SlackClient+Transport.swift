@@ -57,7 +57,7 @@ extension SlackClient {
     ) async throws(SlackError) -> Answer {
         let response = try await send(request, method: method, secrets: secrets)
         if response.status == 429 {
-            throw .rateLimited(retryAfter: Self.retryAfter(response), method: method)
+            throw .rateLimited(retryAfter: retryAfter(response), method: method)
         }
         guard (200..<300).contains(response.status) else {
             throw httpError(response, method: method, secrets: secrets)
@@ -103,15 +103,9 @@ extension SlackClient {
         .http(status: response.status, method: method, body: Self.redact(Self.snippet(response.body, limit: 500), secrets: secrets))
     }
 
-    /// `Retry-After` in seconds (fractions allowed); nil when absent or not a number.
-    static func retryAfter(_ response: SlackHTTPResponse) -> Duration? {
-        guard let header = response.headers["retry-after"]?.trimmingCharacters(in: .whitespaces),
-            let seconds = Double(header), seconds.isFinite, seconds >= 0
-        else { return nil }
-        if seconds == seconds.rounded() {
-            return .seconds(Int64(seconds))
-        }
-        return .milliseconds(Int64((seconds * 1000).rounded(.up)))
+    /// The wait a 429's `Retry-After` asks for (RFC 9110: seconds or an HTTP-date, see ``RetryAfter``).
+    func retryAfter(_ response: SlackHTTPResponse) -> Duration? {
+        RetryAfter.parse(response.headers["retry-after"], now: now())
     }
 
     /// A webhook's plain-text error: one snake_case word such as `no_service`.

@@ -7,11 +7,15 @@ public struct SlackClient: Sendable {
     public let baseURL: URL
     public let transport: any SlackHTTPTransport
     public let timeout: Duration
+    /// The clock an HTTP-date `Retry-After` is measured against (injectable for tests).
+    public let now: @Sendable () -> Date
 
-    public init(baseURL: URL, transport: any SlackHTTPTransport, timeout: Duration = .seconds(10)) {
+    public init(baseURL: URL, transport: any SlackHTTPTransport, timeout: Duration = .seconds(10),
+                now: @escaping @Sendable () -> Date = { Date() }) {
         self.baseURL = baseURL
         self.transport = transport
         self.timeout = timeout
+        self.now = now
     }
 
     /// `chat.postMessage`: posts `message` as the bot.
@@ -108,7 +112,7 @@ public struct SlackClient: Sendable {
         case 200..<300:
             return
         case 429:
-            throw .rateLimited(retryAfter: Self.retryAfter(response), method: method)
+            throw .rateLimited(retryAfter: retryAfter(response), method: method)
         case 400..<500:
             let word = String(decoding: response.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             if Self.isErrorWord(word) {

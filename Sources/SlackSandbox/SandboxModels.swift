@@ -73,6 +73,9 @@ public struct SandboxFault: Sendable, Equatable, Codable {
         case http
         /// HTTP 200 `{"ok":false,"error":error}`.
         case error
+        /// No answer at all, as a Slack that hangs: the request waits until the client gives up
+        /// (or ``SandboxWorkspace/hangLimit`` passes).
+        case hang
     }
 
     public var kind: Kind
@@ -85,9 +88,11 @@ public struct SandboxFault: Sendable, Equatable, Codable {
     public var status: Int?
     public var error: String?
     public var retryAfter: Int?
+    /// The `Retry-After` header exactly as written, instead of `retryAfter` (for a huge or broken value).
+    public var retryAfterHeader: String?
 
     public init(kind: Kind, method: String? = nil, channel: String? = nil, count: Int = 1, status: Int? = nil,
-                error: String? = nil, retryAfter: Int? = nil) {
+                error: String? = nil, retryAfter: Int? = nil, retryAfterHeader: String? = nil) {
         self.kind = kind
         self.method = method
         self.channel = channel
@@ -95,6 +100,7 @@ public struct SandboxFault: Sendable, Equatable, Codable {
         self.status = status
         self.error = error
         self.retryAfter = retryAfter
+        self.retryAfterHeader = retryAfterHeader
     }
 }
 
@@ -128,4 +134,9 @@ public struct SandboxResult: Sendable, Equatable {
     }
 
     public var json: JSONValue? { JSONValue.parse(body) }
+
+    /// The ``SandboxFault/Kind/hang`` fault: the HTTP layer waits instead of answering.
+    static let hang = SandboxResult(status: 0, headers: [:], body: Data())
+
+    var isHang: Bool { status == 0 }
 }

@@ -51,8 +51,11 @@ struct RetryPolicyTests {
         Row(name: "Retry-After below the jittered backoff", attempts: 5, retryAfter: .seconds(2), random: 0, delay: 12.8),
         Row(name: "Retry-After with fractions", attempts: 1, retryAfter: .milliseconds(1_500), random: 0.5, delay: 1.5),
         Row(name: "just within max age", attempts: 10, age: 86_400 - 300, delay: 300),
-        Row(name: "next attempt would pass max age", attempts: 10, age: 86_400 - 299, decision: .dead),
-        Row(name: "Retry-After past max age", retryAfter: .seconds(3_600), age: 86_400 - 60, decision: .dead),
+        // A wait that would end past the max age is cut to one last attempt at the deadline.
+        Row(name: "next attempt would pass max age: a last one at the deadline", attempts: 10, age: 86_400 - 299, delay: 299),
+        Row(name: "Retry-After past max age: a last attempt at the deadline", retryAfter: .seconds(3_600), age: 86_400 - 60, delay: 60),
+        Row(name: "a huge Retry-After is clamped to the deadline", retryAfter: .seconds(Int64.max), age: 10, delay: 86_390),
+        Row(name: "a negative Retry-After is no Retry-After", attempts: 2, retryAfter: .seconds(-50), delay: 2),
         Row(name: "already at max age", age: 86_400, decision: .dead),
         Row(name: "long past max age", age: 1_000_000, decision: .dead),
         Row(name: "out-of-range random is clamped", attempts: 2, random: 7, delay: 2.4),
@@ -95,8 +98,11 @@ struct RetryPolicyTests {
                 }
                 // `Date` holds a Double: about 1e-7 s of rounding at today's timestamps.
                 let delay = at.timeIntervalSince(now)
-                #expect(delay >= seconds * 0.8 - 1e-6)
-                #expect(delay <= max(seconds * 1.2, 45) + 1e-6)
+                let jittered = seconds * (0.8 + 0.4 * random)
+                #expect(delay >= seconds * 0.8 - 1e-6 && delay <= seconds * 1.2 + 1e-6 || retryAfter != nil)
+                // Exactly the jittered backoff, or exactly Retry-After when that is longer (never sooner).
+                let expected = retryAfter == nil ? jittered : max(jittered, 45)
+                #expect(abs(delay - expected) < 1e-6, "attempt \(attempts), random \(random): \(delay) s, expected \(expected) s")
                 if retryAfter != nil {
                     #expect(delay >= 45)
                 }

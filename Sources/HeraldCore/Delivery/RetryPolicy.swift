@@ -1,8 +1,8 @@
 import Foundation
 
 /// When to try a failed delivery again (SPEC §5): exponential backoff with jitter for transient
-/// errors, never sooner than a 429's `Retry-After`, `dead` after the maximum age; permanent errors
-/// fail at once.
+/// errors, never sooner than a 429's `Retry-After` (one that asks to wait past the maximum age gets
+/// a last attempt at that deadline), `dead` after the maximum age; permanent errors fail at once.
 public struct RetryPolicy: Sendable {
     /// The first retry's base delay; doubles each attempt.
     public var base: Duration
@@ -32,23 +32,30 @@ public struct RetryPolicy: Sendable {
     ///   - permanent: the error is permanent (SlackError.isPermanent).
     ///   - retryAfter: the 429's Retry-After, if any.
     ///   - random: a number in 0..<1 (injectable for tests).
+    ///
+    /// The wait is at least the Retry-After, but never reaches past the delivery's max age: a wait
+    /// (backoff or Retry-After) that would end beyond it is cut to one last attempt at the
+    /// deadline, and a failure at or after the deadline is `dead`.
     public func decide(attempts: Int, permanent: Bool, retryAfter: Duration?, createdAt: Date, now: Date,
                        random: Double) -> Decision {
         if permanent { return .failed }
         let maxAge = maxAge.timeInterval
-        if now.timeIntervalSince(createdAt) >= maxAge { return .dead }
+        let age = now.timeIntervalSince(createdAt)
+        guard age.isFinite, age < maxAge else { return .dead }
+        let remaining = maxAge - age
         // Out-of-range inputs fall back to something safe rather than trap: no jitter beyond ±100 %.
         let jitter = jitter.isFinite ? min(max(jitter, 0), 1) : 0
         let random = random.isFinite ? min(max(random, 0), 1) : 0.5
-        let floor = retryAfter?.timeInterval ?? 0
+        let floor = retryAfter.map { max($0.timeInterval, 0) } ?? 0
         // A 429 is retried no sooner than its Retry-After (SPEC §5), whatever the jitter says.
         let delay = max(backoff(attempts: attempts).timeInterval * (1 - jitter + 2 * jitter * random), floor)
+        guard delay < remaining else { return .retry(at: createdAt.addingTimeInterval(maxAge)) }
         var next = now.addingTimeInterval(delay)
         // `Date` is a Double: rounding must not land even a microsecond before Retry-After.
         while next.timeIntervalSince(now) < floor {
             next = Date(timeIntervalSinceReferenceDate: next.timeIntervalSinceReferenceDate.nextUp)
         }
-        return next.timeIntervalSince(createdAt) > maxAge ? .dead : .retry(at: next)
+        return .retry(at: next)
     }
 
     /// The delay before attempt `attempts + 1`, before jitter: base·2^(attempts-1), capped.
