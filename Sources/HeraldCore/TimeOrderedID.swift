@@ -10,7 +10,9 @@ extension UUID {
     }
 
     public static func timeOrdered(at date: Date, using rng: inout some RandomNumberGenerator) -> UUID {
-        let millis = UInt64(max(0, date.timeIntervalSince1970 * 1000))
+        // 48 bits of milliseconds; a date outside them (or NaN) is clamped rather than trapping.
+        let raw = date.timeIntervalSince1970 * 1000
+        let millis = raw.isFinite ? UInt64(min(max(raw, 0), Double(1 << 48 - 1))) : 0
         let a = rng.next() as UInt64, b = rng.next() as UInt64
         var bytes = [UInt8](repeating: 0, count: 16)
         for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: millis >> (8 * (5 - i))) }

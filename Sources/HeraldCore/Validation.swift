@@ -11,34 +11,40 @@ public struct FieldError: Error, Sendable, Equatable, Codable {
     }
 }
 
-/// Checks for the values users type: names and emails.
+/// Checks for the values users type: names and emails. Lengths are Unicode scalars (code points)
+/// of the value as sent, so combining marks count and no name holds more than its limit's worth of bytes.
 public enum Validate {
     public static let maxNameLength = 200
+    public static let maxEmailLength = 254
 
-    /// A trimmed, non-empty name of at most 200 characters without control characters.
+    /// A name of 1 to 200 characters as sent, not blank, without control characters; returned trimmed.
     public static func name(_ value: String, field: String = "name") throws(FieldError) -> String {
-        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty else { throw FieldError(field: field, detail: "must not be empty") }
-        guard trimmed.count <= maxNameLength else {
+        guard value.unicodeScalars.count <= maxNameLength else {
             throw FieldError(field: field, detail: "must be at most \(maxNameLength) characters")
         }
-        guard !trimmed.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) }) else {
+        guard !value.unicodeScalars.contains(where: isControl) else {
             throw FieldError(field: field, detail: "must not contain control characters")
         }
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw FieldError(field: field, detail: "must not be empty") }
         return trimmed
     }
 
-    /// A lower-cased email address of the form `local@domain.tld`.
+    /// A lower-cased email address of the form `local@domain.tld`, at most 254 characters, without
+    /// spaces or control characters.
     public static func email(_ value: String, field: String = "email") throws(FieldError) -> String {
-        let email = value.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let email = value.lowercased()
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard email.count <= 254,
+        guard value.unicodeScalars.count <= maxEmailLength,
               parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
-              !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
-              !email.unicodeScalars.contains(where: {
-                  CharacterSet.whitespacesAndNewlines.contains($0) || CharacterSet.controlCharacters.contains($0)
-              })
+              !parts[1].hasPrefix("."), !parts[1].hasSuffix("."), !parts[1].contains(".."),
+              !email.unicodeScalars.contains(where: { isControl($0) || CharacterSet.whitespacesAndNewlines.contains($0) })
         else { throw FieldError(field: field, detail: "must be an email address like name@example.com") }
         return email
+    }
+
+    /// C0 and C1 control characters (U+0000–U+001F, U+007F–U+009F).
+    public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7f...0x9f).contains(scalar.value)
     }
 }

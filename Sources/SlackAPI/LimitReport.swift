@@ -14,9 +14,9 @@ struct LimitReport {
         }
     }
 
-    /// Cuts `text` to `max` characters with an ellipsis.
+    /// Cuts `text` to `max` Unicode scalars with an ellipsis.
     mutating func limit(_ text: inout String, to max: Int, at path: String) {
-        let count = text.count
+        let count = text.unicodeScalars.count
         if count > max {
             record(path, "\(count) characters, more than \(max)")
             text = SlackLimits.truncated(text, to: max)

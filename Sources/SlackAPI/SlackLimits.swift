@@ -1,5 +1,7 @@
 /// Slack's documented size limits for messages, blocks and modals, and the one way Herald meets them:
-/// cut with an ellipsis (``truncated(_:to:)``), never fail. Lengths are counted in Swift `Character`s.
+/// cut with an ellipsis (``truncated(_:to:)``), never fail. Lengths are counted in Unicode scalars (code
+/// points), never in grapheme clusters: one "character" of a letter and 100,000 combining marks is
+/// 100,001 long here, as it is for Slack.
 public enum SlackLimits {
     /// Blocks in a message (and in each attachment).
     public static let maxBlocks = 50
@@ -41,11 +43,20 @@ public enum SlackLimits {
     /// What replaces cut text (U+2026), and stands in for text Slack requires but the caller left empty.
     public static let ellipsis = "…"
 
-    /// `s` cut on `Character` boundaries to at most `max` characters, ending in "…" when anything was cut.
+    /// `s` cut to at most `max` Unicode scalars, on a `Character` boundary (so no combining mark is
+    /// separated from its letter), ending in "…" when anything was cut.
     public static func truncated(_ s: String, to max: Int) -> String {
-        guard s.count > max else { return s }
+        guard s.unicodeScalars.count > max else { return s }
         guard max > 0 else { return "" }
-        var kept = s.prefix(max - 1)
+        var end = s.startIndex
+        var used = 0
+        for index in s.indices {
+            let size = s[index].unicodeScalars.count
+            guard used + size <= max - 1 else { break }
+            used += size
+            end = s.index(after: index)
+        }
+        var kept = s[..<end]
         while let last = kept.last, last.isWhitespace {
             kept = kept.dropLast()
         }

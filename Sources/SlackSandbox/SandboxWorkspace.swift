@@ -384,12 +384,31 @@ public actor SandboxWorkspace {
         if fault.count <= 1 { faults.remove(at: index) } else { faults[index].count -= 1 }
         switch fault.kind {
         case .rateLimited:
-            return .error("ratelimited", status: 429, headers: ["retry-after": String(fault.retryAfter ?? 1)])
+            return .error("ratelimited", status: 429, headers: ["retry-after": fault.retryAfterHeader ?? String(fault.retryAfter ?? 1)])
         case .http:
             return SandboxResult(status: fault.status ?? 500, headers: ["content-type": "text/html"], body: Data("<html>Internal error</html>".utf8))
         case .error:
             return .error(fault.error ?? "internal_error")
+        case .hang:
+            return .hang
         }
+    }
+
+    // MARK: - Hanging requests
+
+    /// The longest a hanging request waits before the sandbox answers it with a 504.
+    public static let hangLimit: Duration = .seconds(60)
+    private var hanging = 0
+    /// The most requests that hung at the same time, for tests of concurrency.
+    public private(set) var peakHanging = 0
+
+    func hangStarted() {
+        hanging += 1
+        peakHanging = max(peakHanging, hanging)
+    }
+
+    func hangEnded() {
+        hanging -= 1
     }
 
     /// Message timestamps: unique and increasing, like Slack's `seconds.sequence`.
@@ -409,7 +428,8 @@ public actor SandboxWorkspace {
 
     static func int(_ v: JSONValue) -> Int? {
         switch v {
-        case .number(let n): n.rounded() == n ? Int(n) : nil
+        // `Int(exactly:)`: 1e300, NaN and fractions are not integers (`Int(n)` would trap on the first).
+        case .number(let n): Int(exactly: n)
         case .string(let s): Int(s)
         default: nil
         }

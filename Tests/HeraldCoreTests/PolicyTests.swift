@@ -43,13 +43,18 @@ struct PolicyTests {
     @Test("names", arguments: [
         ("  Acme ", "Acme"), ("", nil), ("   ", nil), (String(repeating: "a", count: 200), String(repeating: "a", count: 200)),
         (String(repeating: "a", count: 201), nil), ("tab\there", nil), ("Ünïcode ✓", "Ünïcode ✓"),
+        // Lengths are Unicode scalars of the value as sent: combining marks count, spaces too.
+        ("Z" + String(repeating: "\u{301}", count: 100_000), nil), ("e\u{301}" + String(repeating: "a", count: 198), "e\u{301}" + String(repeating: "a", count: 198)),
+        ("e\u{301}" + String(repeating: "a", count: 199), nil), (" " + String(repeating: "a", count: 200), nil),
+        ("line\nbreak", nil), ("c1\u{85}control", nil), ("\u{7f}", nil),
     ] as [(String, String?)])
     func names(_ input: String, _ expected: String?) {
         #expect((try? Validate.name(input)) == expected)
     }
 
     @Test("emails", arguments: [
-        (" Ann@Example.COM ", "ann@example.com"), ("ann@example", nil), ("@example.com", nil), ("ann@@example.com", nil),
+        ("Ann@Example.COM", "ann@example.com"), (" ann@example.com", nil), ("ann@example.com\n", nil), ("ann@example", nil),
+        ("ann@example..com", nil), (String(repeating: "a", count: 243) + "@example.com", nil), ("@example.com", nil), ("ann@@example.com", nil),
         ("a nn@example.com", nil), ("ann@.example.com", nil), ("ann@example.com.", nil), ("a.b+c@mail.example.co", "a.b+c@mail.example.co"),
     ] as [(String, String?)])
     func emails(_ input: String, _ expected: String?) {

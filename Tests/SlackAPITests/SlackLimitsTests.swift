@@ -28,7 +28,7 @@ import Testing
         for max in 1...12 {
             let text = String(repeating: "a", count: 4) + family + flag + skin + "e\u{301}" + family + "tail"
             let cut = SlackLimits.truncated(text, to: max)
-            #expect(cut.count <= max)
+            #expect(cut.unicodeScalars.count <= max)
             #expect(cut.hasSuffix("…"))
             let kept = cut.dropLast()
             #expect(text.hasPrefix(kept), "cut \(max) kept \(kept) which is not a whole-character prefix")
@@ -36,7 +36,12 @@ import Testing
                 #expect(text.contains(character))
             }
         }
-        #expect(SlackLimits.truncated("ab" + family + "cd", to: 4) == "ab" + family + "…")
+        // Limits count Unicode scalars: the family is seven, so it fits in 10 but not in 4 (and is never cut in half).
+        #expect(SlackLimits.truncated("ab" + family + "cd", to: 10) == "ab" + family + "…")
+        #expect(SlackLimits.truncated("ab" + family + "cd", to: 4) == "ab…")
+        // One Character of a letter and 100,000 combining marks is 100,001 scalars: dropped whole.
+        let zalgo = "Z" + String(repeating: "\u{301}", count: 100_000)
+        #expect(SlackLimits.truncated(zalgo, to: 200) == "…")
     }
 
     // MARK: clamping
@@ -102,8 +107,9 @@ import Testing
             Issue.record("no text")
             return
         }
-        #expect(cut.count == 3000)
-        #expect(cut == String(repeating: "a", count: 2998) + "👩‍💻…")
+        // 👩‍💻 is three scalars: 2998 + 3 would pass 2999, so the cut comes before it.
+        #expect(cut.unicodeScalars.count == 2999)
+        #expect(cut == String(repeating: "a", count: 2998) + "…")
         #expect(cut.unicodeScalars.allSatisfy { $0.properties.generalCategory != .unassigned })
     }
 

@@ -210,7 +210,7 @@ public enum MessageRenderer {
     /// A field over user text, escaped and cut to fit; blank shows `empty`.
     static func field(_ label: String, _ raw: String?, empty: String = dash) -> TextObject {
         guard let raw, !raw.isBlank else { return field(label, mrkdwn: empty) }
-        return field(label, mrkdwn: Mrkdwn.escaped(raw, fitting: SlackLimits.sectionField - label.count - 3))
+        return field(label, mrkdwn: Mrkdwn.escaped(raw, fitting: SlackLimits.sectionField - label.unicodeScalars.count - 3))
     }
 
     /// `k=v` pairs sorted by key, so the message does not change when a sender reorders its tags.
@@ -227,14 +227,14 @@ public enum MessageRenderer {
             let at = view.resolvedAt ?? event?.at ?? view.latest?.at
             var text = "*Resolved*" + by + (at.map { " at " + slackDate($0) } ?? "")
             if let summary = event?.summary, !summary.isBlank {
-                text += "\n" + Mrkdwn.escaped(summary, fitting: SlackLimits.sectionText - text.count - 1)
+                text += "\n" + Mrkdwn.escaped(summary, fitting: SlackLimits.sectionText - text.unicodeScalars.count - 1)
             }
             return text
         }
         guard let latest = view.latest else { return nil }
         let by = latest.actor.flatMap { $0.isBlank ? nil : " — " + Mrkdwn.escaped($0, fitting: 200) } ?? ""
         let tail = by + " at " + slackDate(latest.at)
-        let room = SlackLimits.sectionText - "*Latest:* ".count - tail.count
+        let room = SlackLimits.sectionText - "*Latest:* ".unicodeScalars.count - tail.unicodeScalars.count
         let summary = latest.summary.isBlank ? label(forKind: latest.kind) : Mrkdwn.escaped(latest.summary, fitting: room)
         return "*Latest:* " + summary + tail
     }
@@ -247,13 +247,14 @@ public enum MessageRenderer {
     /// context element each so that no cut can split a link or a date.
     static func footer(link: URL, extra: [String]) -> [TextObject] {
         let url = Mrkdwn.escape(link.absoluteString).replacingOccurrences(of: "|", with: "%7C")
-        let view = url.count <= SlackLimits.contextText - 20 ? ["<\(url)|View in Herald>"] : []
+        let view = url.unicodeScalars.count <= SlackLimits.contextText - 20 ? ["<\(url)|View in Herald>"] : []
         return (view + extra).map(TextObject.mrkdwn)
     }
 
     /// Slack shows the date in the reader's time zone; the ISO text is the fallback for old clients.
     static func slackDate(_ date: Date) -> String {
-        let unix = Int(date.timeIntervalSince1970.rounded(.down))
+        let seconds = date.timeIntervalSince1970.rounded(.down)
+        let unix = Int(exactly: seconds) ?? 0
         return "<!date^\(unix)^{date_short_pretty} {time}|\(date.formatted(.iso8601))>"
     }
 
@@ -265,7 +266,7 @@ public enum MessageRenderer {
         elements.append(.button(ButtonElement(text: .plain("Resolve"), actionID: "incident.resolve", value: view.id, style: .primary)))
         // Emails over Slack's option value limit could not come back intact, so they are not offered.
         var seen: Set<String> = []
-        let emails = view.assignees.filter { !$0.isEmpty && $0.count <= SlackLimits.optionValue && seen.insert($0).inserted }
+        let emails = view.assignees.filter { !$0.isEmpty && $0.unicodeScalars.count <= SlackLimits.optionValue && seen.insert($0).inserted }
         let options = emails.prefix(SlackLimits.maxSelectOptions).map { OptionObject($0, value: $0) }
         if !options.isEmpty {
             let initial = options.first { $0.value == view.assignee }
@@ -286,19 +287,20 @@ extension MessageRenderer {
                 .replacingOccurrences(of: ">", with: "&gt;")
         }
 
-        /// Escaped and, if longer than `max` characters, cut with an ellipsis between characters of the
-        /// original, so an entity is never split (the final clamp would cut `&amp;` to `&am…`).
+        /// Escaped and, if longer than `max` Unicode scalars, cut with an ellipsis between characters of
+        /// the original, so an entity is never split (the final clamp would cut `&amp;` to `&am…`).
         static func escaped(_ raw: String, fitting max: Int) -> String {
             let whole = escape(raw)
-            guard whole.count > max else { return whole }
+            guard whole.unicodeScalars.count > max else { return whole }
             guard max > 1 else { return SlackLimits.truncated(whole, to: max) }
             var kept = ""
             var count = 0
             for character in raw {
                 let piece = escape(String(character))
-                guard count + piece.count <= max - 1 else { break }
+                let size = piece.unicodeScalars.count
+                guard count + size <= max - 1 else { break }
                 kept += piece
-                count += piece.count
+                count += size
             }
             while let last = kept.last, last.isWhitespace { kept.removeLast() }
             return kept + SlackLimits.ellipsis

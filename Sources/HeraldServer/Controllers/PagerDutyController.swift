@@ -55,20 +55,25 @@ struct PagerDutyController: RouteCollection {
             return try await invalid(req, [problem.field.map { "\($0): \(problem.detail)" } ?? problem.detail], status: problem.status == .payloadTooLarge ? .payloadTooLarge : .badRequest)
         }
         var errors: [String] = []
-        let action = body.event_action.flatMap { ["trigger", "acknowledge", "resolve"].contains($0) ? $0 : nil }
+        let action = body.event_action.flatMap { IncidentAction(rawValue: $0) }.flatMap { $0 == .update ? nil : $0 }
         if action == nil { errors.append("'event_action' must be one of trigger, acknowledge, resolve") }
         if (body.routing_key ?? "").isEmpty { errors.append("'routing_key' is missing or blank") }
-        if let key = body.dedup_key, key.count > 255 { errors.append("'dedup_key' must be at most 255 characters") }
-        if action != "trigger", (body.dedup_key ?? "").isEmpty { errors.append("'dedup_key' is required for acknowledge and resolve") }
+        var keyErrors: [FieldError] = []
+        let dedupKey = EventValidation.key(body.dedup_key.flatMap { $0.isEmpty ? nil : $0 }, field: "dedup_key", errors: &keyErrors)
+        errors += keyErrors.map { "'\($0.field)' \($0.detail)" }
+        if action != .trigger, dedupKey == nil { errors.append("'dedup_key' is required for acknowledge and resolve") }
         var severity: Severity?
         var at: Date?
-        if action == "trigger" {
-            guard let payload = body.payload else {
+        let payload = body.payload
+        if action == .trigger {
+            guard let payload else {
                 errors.append("'payload' is missing")
                 return try await invalid(req, errors)
             }
             if (payload.summary ?? "").trimmingCharacters(in: .whitespaces).isEmpty { errors.append("'payload.summary' is missing or blank") }
-            if (payload.summary ?? "").count > 1024 { errors.append("'payload.summary' must be at most 1024 characters") }
+            if EventValidation.scalars(payload.summary ?? "") > Self.maxSummary {
+                errors.append("'payload.summary' must be at most \(Self.maxSummary) characters")
+            }
             if (payload.source ?? "").trimmingCharacters(in: .whitespaces).isEmpty { errors.append("'payload.source' is missing or blank") }
             if let raw = payload.severity, ["critical", "error", "warning", "info"].contains(raw) { severity = Severity(rawValue: raw) } else {
                 errors.append("'payload.severity' must be one of critical, error, warning, info")
@@ -78,30 +83,36 @@ struct PagerDutyController: RouteCollection {
                 if at == nil { errors.append("'payload.timestamp' must be an ISO 8601 time") }
             }
         }
+        // source, component, group and class become tags: held to the tag limits, refused beyond them.
+        let tagFields: [(String, String?)] = [("source", payload?.source), ("component", payload?.component),
+                                               ("group", payload?.group), ("class", payload?.class)]
+        var tags: [String: String] = [:]
+        for (name, value) in tagFields {
+            guard let value else { continue }
+            if EventValidation.scalars(value) > EventValidation.maxTagValue {
+                errors.append("'payload.\(name)' must be at most \(EventValidation.maxTagValue) characters")
+            }
+            tags[name] = value
+        }
         guard errors.isEmpty, let action else { return try await invalid(req, errors) }
         guard let routingKey = body.routing_key,
               let grant = try await EventKeyAuthenticator.grant(for: routingKey, services: req.herald, on: req.db)
         else { return try await invalid(req, ["Invalid routing key"]) }
 
-        let dedupKey = body.dedup_key.flatMap { $0.isEmpty ? nil : $0 } ?? UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        let payload = body.payload
-        var tags: [String: String] = [:]
-        if let s = payload?.source { tags["source"] = s }
-        if let c = payload?.component { tags["component"] = c }
-        if let g = payload?.group { tags["group"] = g }
-        if let c = payload?.class { tags["class"] = c }
+        let key = dedupKey ?? UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         var ignored: [FieldError] = []
         let event = IncomingEvent(
-            kind: .incident(IncidentAction(rawValue: action)!),
-            key: dedupKey,
-            title: payload?.summary.map { String($0.prefix(EventValidation.maxTitle)) },
-            text: payload?.custom_details.map { String($0.describedAsLines.prefix(EventValidation.maxText)) },
+            kind: .incident(action),
+            key: key,
+            title: payload?.summary.map { EventValidation.cut($0, max: EventValidation.maxTitle) },
+            // custom_details is display text: any size up to the body limit, shown cut with an ellipsis.
+            text: payload?.custom_details.map { EventValidation.cut($0.describedAsLines, max: EventValidation.maxText) },
             severity: severity,
             tags: tags,
             link: EventValidation.link(body.links?.first?.href, errors: &ignored),
             at: at,
             source: "pagerduty",
-            actor: payload?.source ?? "pagerduty"
+            actor: payload?.source.map { EventValidation.cut($0, max: 200) } ?? "pagerduty"
         )
         do {
             _ = try await EventIntake(req: req).accept(event, grant: grant)
@@ -111,8 +122,11 @@ struct PagerDutyController: RouteCollection {
             // PagerDuty accepts acknowledge/resolve for unknown or resolved keys; Herald records
             // refusals on the incident and otherwise ignores them.
         }
-        return try await Success(dedup_key: dedupKey).encodeResponse(status: .accepted, for: req)
+        return try await Success(dedup_key: key).encodeResponse(status: .accepted, for: req)
     }
+
+    /// PagerDuty's own limit on `payload.summary`.
+    static let maxSummary = 1024
 
     private func invalid(_ req: Request, _ errors: [String], status: HTTPStatus = .badRequest) async throws -> Response {
         try await Invalid(errors: errors).encodeResponse(status: status, for: req)

@@ -150,8 +150,12 @@ extension EventIntake {
             let at = event.at ?? received
             rows.addEvent(id: eventID, event, projectID: item.projectID, serviceID: opening.service?.id, incidentID: opening.incidentID,
                           outcome: "opened", received: received)
+            for (offset, run) in event.collapsed.enumerated() {
+                rows.addTimeline(incidentID: opening.incidentID, eventID: eventID, kind: "collapsed", summary: run.summary,
+                                 actor: event.actor ?? event.source, at: at, seq: 1 + offset)
+            }
             rows.addTimeline(incidentID: opening.incidentID, eventID: eventID, kind: "trigger", summary: "Triggered: \(opening.title)",
-                             actor: event.actor ?? event.source, at: at, seq: 1)
+                             actor: event.actor ?? event.source, at: at, seq: 1 + event.collapsed.count)
             rows.addPosts(destinations(entries[item.projectID]!, isIncident: true, serviceChannel: opening.service?.slackChannel, rule: event.rule),
                           projectID: item.projectID, incidentID: opening.incidentID, eventID: eventID)
             results[opening.index] = .success(IntakeResult(eventID: eventID, incidentID: opening.incidentID, outcome: "opened", key: opening.key))
@@ -273,7 +277,8 @@ struct OutboxRows {
 
     mutating func addTimeline(incidentID: UUID, eventID: UUID?, kind: String, summary: String, actor: String?, at: Date, seq: Int) {
         timeline.append([
-            SQLBind(UUID.timeOrdered(at: now)), SQLBind(incidentID), SQLBind(eventID), SQLBind(kind), SQLBind(String(summary.prefix(4000))),
+            SQLBind(UUID.timeOrdered(at: now)), SQLBind(incidentID), SQLBind(eventID), SQLBind(kind),
+            SQLBind(EventValidation.cut(summary, max: TimelineEntry.maxSummary)),
             SQLBind(actor), SQLBind(at), SQLBind(seq),
         ])
     }

@@ -35,11 +35,21 @@ struct EventIntake: Sendable {
         try await accept([event], grant: grant)[0].get()
     }
 
-    /// Accepts events sent together (an Alertmanager payload): applied in order, in one transaction.
-    /// Refusals come back as failures, after they were recorded.
+    /// Events sent together (an Alertmanager payload) go to intake in chunks of this many, one
+    /// after another, so a huge payload never holds the writer for long: other requests' events
+    /// are applied between its chunks.
+    static let chunkSize = 64
+
+    /// Accepts events sent together (an Alertmanager payload): applied in order, in chunks of
+    /// ``chunkSize`` (each chunk in one transaction). Refusals come back as failures, after they were recorded.
     func accept(_ events: [IncomingEvent], grant: EventKeyGrant) async throws -> [Result<IntakeResult, any Error>] {
-        let items = events.map { IntakeItem(event: $0, projectID: grant.projectID, eventKeyID: grant.keyID) }
-        return await services.intake.submit(items, intake: self).map { $0.flatMap { r in Result { try r.throwIfRefused() } } }
+        var results: [Result<IntakeResult, any Error>] = []
+        results.reserveCapacity(events.count)
+        for chunk in events.chunked(into: Self.chunkSize) {
+            let items = chunk.map { IntakeItem(event: $0, projectID: grant.projectID, eventKeyID: grant.keyID) }
+            results += await services.intake.submit(items, intake: self).map { $0.flatMap { r in Result { try r.throwIfRefused() } } }
+        }
+        return results
     }
 
     /// Accepts an event from a person acting through Herald (the incident API).
@@ -104,13 +114,15 @@ struct EventIntake: Sendable {
             return IntakeResult(eventID: eventID, incidentID: incident?.id, outcome: outcome, key: event.key, reason: reason)
         }
 
-        // Reassign is not an event action, only an API/Slack one.
+        // Reassign is not an event action, only an API/Slack one. Refused on a resolved incident,
+        // and the refusal is recorded (committed) like a late acknowledge.
         if let assignee {
-            guard let incident, incident.incidentStatus.isOpen else {
-                throw IntakeError.refused(incidentID: incident?.id ?? UUID(), reason: "the incident is already resolved")
-            }
-            guard try await bump(incident, on: db, { $0.assignee = assignee }) else {
-                throw IntakeError.refused(incidentID: try incident.requireID(), reason: "the incident is already resolved")
+            guard let incident else { throw IntakeError.noOpenIncident(key: event.key ?? "") }
+            guard incident.incidentStatus.isOpen, try await bump(incident, on: db, { $0.assignee = assignee }) else {
+                let reason = "the incident is already resolved"
+                try await addTimeline(incident, eventID: eventID, kind: "refused",
+                                      summary: "Reassign to \(assignee) by \(actor) refused: \(reason)", actor: actor, at: at, on: db)
+                return try await finish(incident, "refused", reason: reason)
             }
             try await addTimeline(incident, eventID: eventID, kind: "reassign", summary: "Reassigned to \(assignee)", actor: actor, at: at, on: db)
             try await enqueueUpdates(incident, immediate: true, on: db)
@@ -139,7 +151,7 @@ struct EventIntake: Sendable {
             created.lastEventAt = at
             try await created.create(on: db)
             try await addTimeline(created, eventID: eventID, kind: "trigger", summary: "Triggered: \(title)", actor: actor, at: at,
-                                  first: true, on: db)
+                                  collapsed: event.collapsed, first: true, on: db)
             let destinations = try await route(projectID: projectID, isIncident: true, serviceID: serviceID, rule: event.rule, on: db)
             try await enqueuePosts(destinations, projectID: projectID, incidentID: created.requireID(), eventID: eventID, on: db)
             return try await finish(created, "opened")
@@ -161,7 +173,8 @@ struct EventIntake: Sendable {
                 return try await applyIncident(event, stored: stored, incident: fresh, serviceID: serviceID, on: db)
             }
             let summary = event.text.flatMap { $0.isEmpty ? nil : $0 } ?? event.title ?? (action == .trigger ? "Triggered again" : "Updated")
-            try await addTimeline(incident, eventID: eventID, kind: action.rawValue, summary: summary, actor: actor, at: at, on: db)
+            try await addTimeline(incident, eventID: eventID, kind: action.rawValue, summary: summary, actor: actor, at: at,
+                                  collapsed: event.collapsed, on: db)
             try await enqueueUpdates(incident, immediate: false, on: db)
             return try await finish(incident, "appended")
 
@@ -181,20 +194,23 @@ struct EventIntake: Sendable {
             }
             let verb = status == .acknowledged ? "Acknowledged" : "Resolved"
             let summary = [verb + " by \(actor)", event.text].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
-            try await addTimeline(incident, eventID: eventID, kind: action.rawValue, summary: summary, actor: actor, at: at, on: db)
+            try await addTimeline(incident, eventID: eventID, kind: action.rawValue, summary: summary, actor: actor, at: at,
+                                  collapsed: event.collapsed, on: db)
             try await enqueueUpdates(incident, immediate: true, on: db)
             return try await finish(incident, status.rawValue)
 
         case .unchanged:
             guard let incident else { throw IntakeError.noOpenIncident(key: event.key ?? "") }
             try await addTimeline(incident, eventID: eventID, kind: action.rawValue,
-                                  summary: "\(action.rawValue.capitalized) by \(actor): already \(incident.status)", actor: actor, at: at, on: db)
+                                  summary: "\(action.rawValue.capitalized) by \(actor): already \(incident.status)", actor: actor, at: at,
+                                  collapsed: event.collapsed, on: db)
             return try await finish(incident, "unchanged")
 
         case .refused(let reason):
             guard let incident else { throw IntakeError.noOpenIncident(key: event.key ?? "") }
             try await addTimeline(incident, eventID: eventID, kind: "refused",
-                                  summary: "\(action.rawValue.capitalized) by \(actor) refused: \(reason)", actor: actor, at: at, on: db)
+                                  summary: "\(action.rawValue.capitalized) by \(actor) refused: \(reason)", actor: actor, at: at,
+                                  collapsed: event.collapsed, on: db)
             return try await finish(incident, "refused", reason: reason)
 
         case .noOpenIncident:
@@ -232,12 +248,26 @@ struct EventIntake: Sendable {
         return true
     }
 
+    /// Adds an entry to the timeline, after one entry per run of `collapsed` alerts. Sequence
+    /// numbers are read-then-written, so the incident's row is locked first (PostgreSQL; SQLite has
+    /// one writer): concurrent writers to one incident take numbers one after another, without gaps,
+    /// and the unique index on (incident, seq) catches anything that would not.
     private func addTimeline(_ incident: Incident, eventID: UUID?, kind: String, summary: String, actor: String?, at: Date,
-                             first: Bool = false, on db: any Database) async throws {
+                             collapsed: [CollapsedRun] = [], first: Bool = false, on db: any Database) async throws {
         let id = try incident.requireID()
-        let last = first ? 0 : try await TimelineEntry.query(on: db).filter(\.$incident.$id == id).max(\.$seq) ?? 0
-        try await TimelineEntry(incidentID: id, eventID: eventID, kind: kind, summary: String(summary.prefix(4000)),
-                                actor: actor, at: at, seq: last + 1).create(on: db)
+        var last = 0
+        if !first {
+            if services.configuration.database.isPostgres {
+                _ = try await (db as! any SQLDatabase).raw("SELECT id FROM incidents WHERE id = \(bind: id) FOR UPDATE").all()
+            }
+            last = try await TimelineEntry.query(on: db).filter(\.$incident.$id == id).max(\.$seq) ?? 0
+        }
+        var entries = collapsed.enumerated().map { offset, run in
+            TimelineEntry(incidentID: id, eventID: eventID, kind: "collapsed", summary: run.summary, actor: actor, at: at, seq: last + 1 + offset)
+        }
+        entries.append(TimelineEntry(incidentID: id, eventID: eventID, kind: kind, summary: EventValidation.cut(summary, max: TimelineEntry.maxSummary),
+                                     actor: actor, at: at, seq: last + 1 + collapsed.count))
+        try await entries.create(on: db)
     }
 
     private func storeEvent(_ event: IncomingEvent, projectID: UUID, serviceID: UUID? = nil, outcome: String? = nil,

@@ -1,17 +1,33 @@
 import Foundation
 import HeraldCore
+import SlackAPI
 
-/// Checks shared by every intake: lengths, links, times, tags.
+/// The limits of every intake (Herald's API, PagerDuty, Alertmanager, the incident API), and the
+/// checks that hold events to them. Lengths are Unicode scalars (code points), never grapheme
+/// clusters, so a letter followed by 100,000 combining marks is 100,001 long; keys also have a
+/// byte bound. So no stored string is longer than its limit's worth of bytes.
+///
+/// Strict checks (`text`, `key`, `reference`, `tags`) refuse a value over its limit; the lenient
+/// ones (`cut`, `cutTags`) are for compatibility formats that must not fail a whole batch, and cut
+/// display text with an ellipsis.
 enum EventValidation {
     static let maxTitle = 1_000
     static let maxText = 40_000
-    static let maxKey = 255
+    /// Dedup keys, in UTF-8 bytes.
+    static let maxKeyBytes = 255
     static let maxTags = 50
+    static let maxTagKey = 100
+    static let maxTagValue = 500
+    /// A service or rule named by id or name.
+    static let maxReference = 200
+    static let maxLink = 2_000
+
+    static func scalars(_ value: String) -> Int { value.unicodeScalars.count }
 
     static func text(_ value: String?, field: String, max: Int, errors: inout [FieldError]) -> String? {
         guard let value else { return nil }
+        if scalars(value) > max { errors.append(FieldError(field: field, detail: "must be at most \(max) characters")) }
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.count > max { errors.append(FieldError(field: field, detail: "must be at most \(max) characters")) }
         return trimmed.isEmpty ? nil : trimmed
     }
 
@@ -19,8 +35,16 @@ enum EventValidation {
         guard let value else { return nil }
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty { errors.append(FieldError(field: field, detail: "must not be empty")) }
-        if trimmed.count > maxKey { errors.append(FieldError(field: field, detail: "must be at most \(maxKey) characters")) }
+        if value.utf8.count > maxKeyBytes { errors.append(FieldError(field: field, detail: "must be at most \(maxKeyBytes) bytes")) }
+        if trimmed.unicodeScalars.contains(where: Validate.isControl) {
+            errors.append(FieldError(field: field, detail: "must not contain control characters"))
+        }
         return trimmed
+    }
+
+    /// A service or rule, by id or name: at most ``maxReference`` characters.
+    static func reference(_ value: String?, field: String, errors: inout [FieldError]) -> String? {
+        text(value, field: field, max: maxReference, errors: &errors)
     }
 
     static func severity(_ value: String?, field: String = "severity", errors: inout [FieldError]) -> Severity? {
@@ -34,10 +58,10 @@ enum EventValidation {
 
     static func link(_ value: String?, field: String = "link", errors: inout [FieldError]) -> String? {
         guard let value, !value.isEmpty else { return nil }
-        guard value.count <= 2000, let url = URL(string: value), let scheme = url.scheme?.lowercased(),
+        guard value.utf8.count <= maxLink, let url = URL(string: value), let scheme = url.scheme?.lowercased(),
               ["http", "https"].contains(scheme), url.host != nil
         else {
-            errors.append(FieldError(field: field, detail: "must be an http(s) URL"))
+            errors.append(FieldError(field: field, detail: "must be an http(s) URL of at most \(maxLink) bytes"))
             return nil
         }
         return value
@@ -51,6 +75,7 @@ enum EventValidation {
     }
 
     static func parseTime(_ value: String) -> Date? {
+        guard value.utf8.count <= 64 else { return nil }
         let plain = ISO8601DateFormatter()
         let fractional = ISO8601DateFormatter()
         fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
@@ -66,11 +91,38 @@ enum EventValidation {
     static func tags(_ value: [String: String]?, field: String = "tags", errors: inout [FieldError]) -> [String: String] {
         guard let value else { return [:] }
         if value.count > maxTags { errors.append(FieldError(field: field, detail: "must have at most \(maxTags) entries")) }
-        for (k, v) in value where k.isEmpty || k.count > 100 || v.count > 500 {
-            errors.append(FieldError(field: "\(field).\(k.prefix(50))", detail: "keys must be 1–100 characters and values at most 500"))
+        for (k, v) in value.sorted(by: { $0.key < $1.key }) where k.isEmpty || scalars(k) > maxTagKey || scalars(v) > maxTagValue {
+            errors.append(FieldError(field: "\(field).\(cut(k, max: 50))",
+                                     detail: "keys must be 1–\(maxTagKey) characters and values at most \(maxTagValue)"))
             break
         }
         return value
+    }
+
+    // MARK: Lenient: compatibility formats
+
+    /// `value` cut to `max` Unicode scalars with an ellipsis (on a character boundary).
+    static func cut(_ value: String, max: Int) -> String {
+        SlackLimits.truncated(value, to: max)
+    }
+
+    /// Tags held to the limits without refusing: the first ``maxTags`` keys in sorted order are kept,
+    /// over-long keys and values are cut with an ellipsis, empty keys dropped.
+    static func cutTags(_ value: [String: String]) -> [String: String] {
+        var kept: [String: String] = [:]
+        for (k, v) in value.sorted(by: { $0.key < $1.key }) where !k.isEmpty {
+            guard kept.count < maxTags else { break }
+            kept[cut(k, max: maxTagKey)] = cut(v, max: maxTagValue)
+        }
+        return kept
+    }
+
+    /// A key that fits ``maxKeyBytes``: `prefix + raw` when it fits, else `prefix + "sha256:" +` the
+    /// first 32 hex digits of the SHA-256 of `raw` (stable, so every later alert finds the incident).
+    static func fittedKey(prefix: String, _ raw: String) -> String {
+        let whole = prefix + raw
+        if whole.utf8.count <= maxKeyBytes, !whole.unicodeScalars.contains(where: Validate.isControl) { return whole }
+        return prefix + "sha256:" + String(CredentialFactory.hash(raw).prefix(32))
     }
 }
 

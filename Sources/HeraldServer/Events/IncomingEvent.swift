@@ -26,6 +26,32 @@ struct IncomingEvent: Sendable {
     var source: String
     /// Who did it, for the timeline (a person's email, or the sender).
     var actor: String?
+    /// Earlier alerts with the same key in the same payload, collapsed into this one (Alertmanager):
+    /// not applied, but recorded on the timeline before this event's own entry.
+    var collapsed: [CollapsedRun] = []
+}
+
+/// A run of alerts with one key and one state that a payload sent before its last alert with that key.
+struct CollapsedRun: Sendable, Equatable {
+    /// `trigger` (firing) or `resolve` (resolved).
+    var action: IncidentAction
+    var count: Int
+
+    /// The timeline entry that records the run.
+    var summary: String {
+        let state = action == .resolve ? "resolved" : "firing"
+        let alerts = count == 1 ? "1 \(state) alert" : "\(count) \(state) alerts"
+        return "\(alerts) with this key earlier in the same payload (collapsed: the last alert with the key applies)"
+    }
+
+    /// Runs of equal actions, in order: [trigger, trigger, resolve] → [trigger ×2, resolve ×1].
+    static func runs(_ actions: some Sequence<IncidentAction>) -> [CollapsedRun] {
+        var runs: [CollapsedRun] = []
+        for action in actions {
+            if runs.last?.action == action { runs[runs.count - 1].count += 1 } else { runs.append(CollapsedRun(action: action, count: 1)) }
+        }
+        return runs
+    }
 }
 
 /// What an accepted event did.

@@ -17,20 +17,32 @@ struct IntakeItem: Sendable {
 /// again, then its events are applied one at a time, so one bad event never fails others.
 final class IntakeBatcher: Sendable {
     private let group: GroupCommit<IntakeItem, Result<IntakeResult, any Error>>
+    /// Runs before each batch is applied, with its events (tests hold batches here to see what
+    /// queues behind them, and in what batches events travel).
+    private let beforeBatch: (@Sendable ([IntakeItem]) async -> Void)?
 
-    init(concurrentBatches: Int, maxBatch: Int = 256, metrics: HeraldMetrics? = nil) {
+    init(concurrentBatches: Int, maxBatch: Int = 256, metrics: HeraldMetrics? = nil,
+         beforeBatch: (@Sendable ([IntakeItem]) async -> Void)? = nil) {
         group = GroupCommit(concurrentBatches: concurrentBatches, maxBatch: maxBatch) { items, duration in
             metrics?.recordGroupCommit("intake", items: items, duration: duration)
         }
+        self.beforeBatch = beforeBatch
     }
 
     /// Transactions run and events applied so far.
     var totals: (batches: Int, events: Int) { let t = group.totals; return (t.batches, t.items) }
 
+    /// Events waiting for a batch.
+    var waitingEvents: Int { group.waiting.items }
+
     /// Applies `items` (in order, in one transaction) and returns each one's outcome.
     func submit(_ items: [IntakeItem], intake: EventIntake) async -> [Result<IntakeResult, any Error>] {
         let loop = intake.services.sqliteWriter?.eventLoop ?? intake.db.eventLoop
-        return await group.submit(items, executor: EventLoopExecutor.of(loop)) { batch in await Self.apply(batch, intake: intake) }
+        let beforeBatch = self.beforeBatch
+        return await group.submit(items, executor: EventLoopExecutor.of(loop)) { batch in
+            await beforeBatch?(batch)
+            return await Self.apply(batch, intake: intake)
+        }
     }
 
     private static func apply(_ items: [IntakeItem], intake: EventIntake) async -> [Result<IntakeResult, any Error>] {

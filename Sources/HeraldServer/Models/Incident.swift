@@ -58,6 +58,9 @@ final class TimelineEntry: Model, @unchecked Sendable {
     /// Order within the incident (timestamps can tie).
     @Field(key: "seq") var seq: Int
 
+    /// The longest summary kept, in Unicode scalars (longer ones are cut with an ellipsis).
+    static let maxSummary = 4_000
+
     init() {}
 
     init(incidentID: UUID, eventID: UUID?, kind: String, summary: String, actor: String?, at: Date, seq: Int) {

@@ -75,10 +75,10 @@ struct EventsController: RouteCollection {
             text: EventValidation.text(body.text ?? body.description, field: body.text != nil ? "text" : "description",
                                        max: EventValidation.maxText, errors: &errors),
             severity: EventValidation.severity(body.severity, errors: &errors),
-            service: EventValidation.text(body.service, field: "service", max: 200, errors: &errors),
+            service: EventValidation.reference(body.service, field: "service", errors: &errors),
             tags: EventValidation.tags(body.tags?.values, errors: &errors),
             link: EventValidation.link(body.link, errors: &errors),
-            rule: EventValidation.text(body.rule, field: "rule", max: 200, errors: &errors),
+            rule: EventValidation.reference(body.rule, field: "rule", errors: &errors),
             at: EventValidation.time(body.at, errors: &errors),
             source: "api",
             actor: "api"
@@ -134,57 +134,98 @@ struct EventsController: RouteCollection {
         if let version = payload.version, version != "4" {
             throw Problem(.unprocessableEntity, "Only Alertmanager webhook payload version 4 is supported", field: "version")
         }
-        var events: [IncomingEvent] = []
         var errors: [FieldError] = []
-        for (i, alert) in payload.alerts.enumerated() {
-            guard ["firing", "resolved"].contains(alert.status) else {
-                errors.append(FieldError(field: "alerts[\(i)].status", detail: "must be firing or resolved"))
-                continue
-            }
-            events.append(Self.event(from: alert, index: i, errors: &errors))
+        for (i, alert) in payload.alerts.enumerated() where !["firing", "resolved"].contains(alert.status) {
+            errors.append(FieldError(field: "alerts[\(i)].status", detail: "must be firing or resolved"))
+            if errors.count == 20 { break }
         }
         try Problem.throwIfInvalid(errors)
+        var events = payload.alerts.map(Self.event(from:))
         // A service label names a service only if the project has it.
         let known = Set(try await Service.query(on: req.db).filter(\.$project.$id == projectID).all().map(\.nameKey))
         for i in events.indices where events[i].service.map({ !known.contains($0.lowercased()) }) ?? false {
             events[i].service = nil
         }
-        // All alerts of the payload are applied together, in order.
-        var results: [Accepted] = []
-        for outcome in try await EventIntake(req: req).accept(events, grant: grant) {
+        let (applied, origins) = Self.collapse(events)
+        // Applied in order, in chunks, so other requests go on meanwhile.
+        var answers: [Accepted] = []
+        for outcome in try await EventIntake(req: req).accept(applied, grant: grant) {
             switch outcome {
             case .success(let r):
-                results.append(Accepted(id: r.eventID.apiString, incidentId: r.incidentID?.apiString, outcome: r.outcome))
+                answers.append(Accepted(id: r.eventID.apiString, incidentId: r.incidentID?.apiString, outcome: r.outcome))
             case .failure(IntakeError.noOpenIncident):
-                results.append(Accepted(id: "", incidentId: nil, outcome: "ignored"))
+                answers.append(Accepted(id: "", incidentId: nil, outcome: "ignored"))
             case .failure(IntakeError.refused(let id, _)):
-                results.append(Accepted(id: "", incidentId: id.apiString, outcome: "refused"))
+                answers.append(Accepted(id: "", incidentId: id.apiString, outcome: "refused"))
             case .failure(IntakeError.keyRevoked):
                 throw Self.unauthorized
+            case .failure(is FieldError):
+                answers.append(Accepted(id: "", incidentId: nil, outcome: "invalid"))
             case .failure(let error):
                 throw error
             }
         }
+        let results = origins.map { origin in
+            var answer = answers[origin.applied]
+            if origin.collapsed { answer.outcome = "collapsed" }
+            return answer
+        }
         return try await AlertmanagerResult(status: "success", alerts: events.count, results: results).encodeResponse(status: .ok, for: req)
     }
 
-    static func event(from alert: AlertmanagerPayload.Alert, index i: Int, errors: inout [FieldError]) -> IncomingEvent {
+    /// Alerts of one payload that share a key collapse to the last of them: only it is applied
+    /// (Alertmanager sends each alert once per notification, so a repeat is a stale copy), and the
+    /// earlier ones are recorded on its timeline, one entry per run of equal states. `origins[i]`
+    /// says which applied event alert `i` went into, and whether it was collapsed.
+    static func collapse(_ events: [IncomingEvent]) -> (applied: [IncomingEvent], origins: [(applied: Int, collapsed: Bool)]) {
+        var last: [String: Int] = [:]
+        for (i, event) in events.enumerated() { last[event.key ?? ""] = i }
+        var earlier: [String: [IncidentAction]] = [:]
+        var appliedIndex: [Int: Int] = [:]
+        var applied: [IncomingEvent] = []
+        for (i, event) in events.enumerated() {
+            let key = event.key ?? ""
+            guard last[key] == i else {
+                if case .incident(let action) = event.kind { earlier[key, default: []].append(action) }
+                continue
+            }
+            var kept = event
+            kept.collapsed = CollapsedRun.runs(earlier[key] ?? [])
+            appliedIndex[i] = applied.count
+            applied.append(kept)
+        }
+        let origins = events.enumerated().map { i, event in
+            (applied: appliedIndex[last[event.key ?? ""] ?? i] ?? 0, collapsed: last[event.key ?? ""] != i)
+        }
+        return (applied, origins)
+    }
+
+    /// One alert as an incident event, held to intake's limits without failing the payload (see
+    /// the README): the key is `alertmanager:` + the fingerprint (or a hash of the labels when it has
+    /// none), or a hash-derived key when that is over the limit; display text and tags are cut with
+    /// an ellipsis; over-long service and rule labels are ignored (no service or rule has such a name).
+    static func event(from alert: AlertmanagerPayload.Alert) -> IncomingEvent {
         let annotations = alert.annotations ?? [:]
         let firing = alert.status == "firing"
-        let key = "alertmanager:" + (alert.fingerprint.flatMap { $0.isEmpty ? nil : $0 }
-            ?? CredentialFactory.hash(alert.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")).prefix(16).description)
-        let title = annotations["summary"] ?? annotations["title"] ?? alert.labels["alertname"] ?? "Alert"
+        let labels = alert.labels
+        let fingerprint = alert.fingerprint.flatMap { $0.isEmpty ? nil : $0 }
+            ?? String(CredentialFactory.hash(labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")).prefix(16))
+        let title = [annotations["summary"], annotations["title"], labels["alertname"]]
+            .compactMap { $0 }.first { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty } ?? "Alert"
+        func reference(_ label: String) -> String? {
+            labels[label].flatMap { EventValidation.scalars($0) <= EventValidation.maxReference ? $0 : nil }
+        }
         var ignored: [FieldError] = []
         return IncomingEvent(
             kind: .incident(firing ? .trigger : .resolve),
-            key: key,
-            title: String(title.prefix(EventValidation.maxTitle)),
-            text: (annotations["description"] ?? annotations["message"]).map { String($0.prefix(EventValidation.maxText)) },
-            severity: Severity(parsing: alert.labels["severity"]),
-            service: alert.labels["service"],
-            tags: alert.labels,
-            link: EventValidation.link(alert.generatorURL, field: "alerts[\(i)].generatorURL", errors: &ignored),
-            rule: alert.labels["herald_rule"],
+            key: EventValidation.fittedKey(prefix: "alertmanager:", fingerprint),
+            title: EventValidation.cut(title, max: EventValidation.maxTitle),
+            text: (annotations["description"] ?? annotations["message"]).map { EventValidation.cut($0, max: EventValidation.maxText) },
+            severity: labels["severity"].flatMap { $0.utf8.count <= 32 ? Severity(parsing: $0) : nil },
+            service: reference("service"),
+            tags: EventValidation.cutTags(labels),
+            link: EventValidation.link(alert.generatorURL, errors: &ignored),
+            rule: reference("herald_rule"),
             at: (firing ? alert.startsAt : alert.endsAt).flatMap(EventValidation.parseTime),
             source: "alertmanager",
             actor: "alertmanager"

@@ -54,7 +54,7 @@ struct IncidentsController: RouteCollection {
             title: title,
             text: EventValidation.text(body.description, field: "description", max: EventValidation.maxText, errors: &errors),
             severity: EventValidation.severity(body.severity, errors: &errors),
-            service: EventValidation.text(body.service, field: "service", max: 200, errors: &errors),
+            service: EventValidation.reference(body.service, field: "service", errors: &errors),
             tags: EventValidation.tags(body.tags?.values, errors: &errors),
             source: "herald",
             actor: try req.caller.user.email
