@@ -104,8 +104,15 @@ struct CreateUserCommand: AsyncCommand {
         context.console.output(token, style: .plain, newLine: true)
     }
 
+    /// The organization with id `ref`, else the one named `ref` (any case). Names are not unique
+    /// across tenants: when several organizations have the name, the id is required.
     static func findOrg(_ ref: String, on db: any Database) async throws -> Organization? {
         if let id = UUID(uuidString: ref), let org = try await Organization.find(id, on: db) { return org }
-        return try await Organization.query(on: db).filter(\.$nameKey == ref.trimmingCharacters(in: .whitespaces).lowercased()).first()
+        let named = try await Organization.query(on: db).filter(\.$nameKey == ref.trimmingCharacters(in: .whitespaces).lowercased())
+            .limit(2).all()
+        guard named.count <= 1 else {
+            throw Failure(description: "--org: several organizations are named \(ref); pass the organization's id instead")
+        }
+        return named.first
     }
 }

@@ -26,5 +26,10 @@ extension Application {
             migrations.add(CreateDeliveries())
             migrations.add(CreateChannelPacing())
         }
+        do { // Migration 004 - organization names unique per owner only, member names per organization, unique timeline order
+            migrations.add(OrganizationNamesNotUnique())
+            migrations.add(AddMembershipName())
+            migrations.add(UniqueTimelineSequence())
+        }
     }
 }

@@ -10,14 +10,17 @@ final class Membership: Model, @unchecked Sendable {
     @Parent(key: "organization_id") var organization: Organization
     @Parent(key: "user_id") var user: User
     @Field(key: "role") var role: String
+    /// What this organization calls the member (nil: the user's own name). Never shown to other organizations.
+    @OptionalField(key: "name") var name: String?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
 
     init() {}
 
-    init(organizationID: UUID, userID: UUID, role: OrgRole) {
+    init(organizationID: UUID, userID: UUID, role: OrgRole, name: String? = nil) {
         self.$organization.id = organizationID
         self.$user.id = userID
         self.role = role.rawValue
+        self.name = name
     }
 
     /// Unknown stored roles (never written by Herald) read as the least powerful one.

@@ -13,18 +13,21 @@ enum SandboxMode {
     @discardableResult
     static func enable(_ app: Application, apiBaseURL: URL?) throws -> SandboxWorkspace {
         let config = app.herald.configuration
+        // The workspace keeps Herald's clock, so tests that drive time drive both.
         let workspace = SandboxWorkspace(
             clientID: config.slackClientID ?? "0000000000.0000000000",
-            clientSecret: config.slackClientSecret ?? "sandbox-client-secret"
+            clientSecret: config.slackClientSecret ?? "sandbox-client-secret",
+            now: app.herald.now
         )
         try app.register(collection: SandboxRoutes(workspace: workspace))
         var services = app.herald
         services.sandbox = workspace
         if let apiBaseURL {
-            services.slack = SlackClient(baseURL: apiBaseURL, transport: AsyncHTTPClientSlackTransport(client: app.http.client.shared))
+            services.slack = SlackClient(baseURL: apiBaseURL, transport: AsyncHTTPClientSlackTransport(client: app.http.client.shared),
+                                         now: services.now)
         } else {
             services.slack = SlackClient(baseURL: URL(string: "http://sandbox.local/sandbox/api")!,
-                                         transport: SandboxTransport(handler: SandboxHTTPHandler(workspace: workspace)))
+                                         transport: SandboxTransport(handler: SandboxHTTPHandler(workspace: workspace)), now: services.now)
         }
         app.herald = services
         return workspace
@@ -54,7 +57,10 @@ enum SandboxMode {
         return try await app.herald.writeGate.transaction(app.db) { db in
             let user = try await User.findOrCreate(email: demoEmail, name: "Demo Operator", on: db)
             let userID = try user.requireID()
-            var org: Organization! = try await Organization.query(on: db).filter(\.$nameKey == "demo").first()
+            // The demo user's own "Demo" organization (other tenants may have one of that name too).
+            var org: Organization! = try await Membership.query(on: db).filter(\.$user.$id == userID)
+                .filter(\.$role == OrgRole.owner.rawValue).with(\.$organization).all()
+                .first { $0.organization.nameKey == "demo" }?.organization
             if org == nil {
                 org = Organization(name: "Demo")
                 try await org.create(on: db)
@@ -78,7 +84,7 @@ enum SandboxMode {
                 settings.tokenFingerprint = secrets.fingerprint(botToken)
                 try await settings.create(on: db)
             }
-            let now = Date()
+            let now = app.herald.now()
             try await APIToken.query(on: db).filter(\.$user.$id == userID).filter(\.$name == demoCredentialName)
                 .filter(\.$revokedAt == nil).set(\.$revokedAt, to: now).update()
             let (_, apiToken) = try await APIToken.issue(for: userID, name: demoCredentialName, factory: factory, on: db)

@@ -27,6 +27,8 @@ struct NameBody: Decodable {
     var name: String
 }
 
+/// A member as their organization sees them: the name is the organization's own for them
+/// (``Membership/name``), else the user's own.
 struct MemberDTO: Content {
     var userId: String
     var email: String
@@ -34,12 +36,14 @@ struct MemberDTO: Content {
     var role: String
     var createdAt: Date?
 
-    init(_ user: User, role: String, createdAt: Date?) throws {
+    /// `membership` with its user loaded.
+    init(_ membership: Membership) throws {
+        let user = membership.user
         self.userId = try user.requireID().apiString
         self.email = user.email
-        self.name = user.name
-        self.role = role
-        self.createdAt = createdAt
+        self.name = membership.name ?? user.name
+        self.role = membership.role
+        self.createdAt = membership.createdAt
     }
 }
 

@@ -1,5 +1,6 @@
 import Fluent
 import HeraldCore
+import SQLKit
 import Vapor
 
 /// `/orgs` and `/orgs/{org}/members` (SPEC §8).
@@ -14,14 +15,24 @@ struct OrganizationsController: RouteCollection {
         routes.delete("orgs", ":org", "members", ":email", use: removeMember)
     }
 
-    /// Any user may create an organization and becomes its owner.
+    /// Any user may create an organization and becomes its owner. Names are unique per owner only:
+    /// another tenant's organization of the same name is none of the caller's business.
     func create(req: Request) async throws -> Response {
         let caller = try req.caller
         let body = try await req.decodeJSON(NameBody.self)
         let name = try Validate.name(body.name)
+        let isPostgres = req.herald.configuration.database.isPostgres
         let org = try await req.herald.writeGate.transaction(req.db) { db in
-            if try await Organization.query(on: db).filter(\.$nameKey == name.lowercased()).first() != nil {
-                throw Problem.conflict("An organization named \"\(name)\" already exists", field: "name")
+            // One creation at a time per user (PostgreSQL; SQLite has one writer), so the check holds.
+            if isPostgres {
+                _ = try await (db as! any SQLDatabase).raw("SELECT id FROM users WHERE id = \(bind: caller.userID) FOR UPDATE").all()
+            }
+            if try await Membership.query(on: db)
+                .filter(\.$user.$id == caller.userID).filter(\.$role == OrgRole.owner.rawValue)
+                .join(Organization.self, on: \Membership.$organization.$id == \Organization.$id)
+                .filter(Organization.self, \.$nameKey == name.lowercased()).first() != nil
+            {
+                throw Problem.conflict("You already own an organization named \"\(name)\"", field: "name")
             }
             let org = Organization(name: name)
             try await org.create(on: db)
@@ -55,30 +66,32 @@ struct OrganizationsController: RouteCollection {
             .with(\.$user)
             .all()
         return try rows.sorted { $0.user.email < $1.user.email }
-            .map { try MemberDTO($0.user, role: $0.role, createdAt: $0.createdAt) }
+            .map { try MemberDTO($0) }
     }
 
-    /// Adds a user (created if new) to the organization with a role.
+    /// Adds a user (created if new) to the organization with a role. The name given is this
+    /// organization's name for the member; the user's own name, or what other organizations call
+    /// them, is never read or changed.
     func addMember(req: Request) async throws -> Response {
         let (org, standing) = try await req.organization(.manageOrg)
         let body = try await req.decodeJSON(AddMemberBody.self)
         let (email, name, role) = try Self.validate(body)
         try req.enforce(.grantOrgRole(role), standing, notFound: "Organization")
         let orgID = try org.requireID()
-        let (user, membership) = try await req.herald.writeGate.transaction(req.db) { db in
-            let user = try await User.findOrCreate(email: email, name: name, on: db)
+        let membership = try await req.herald.writeGate.transaction(req.db) { db in
+            let user = try await User.findOrCreate(email: email, on: db)
             let userID = try user.requireID()
             if try await Membership.query(on: db).filter(\.$organization.$id == orgID)
                 .filter(\.$user.$id == userID).first() != nil
             {
                 throw Problem.conflict("\(email) is already a member of this organization", field: "email")
             }
-            let membership = Membership(organizationID: orgID, userID: userID, role: role)
+            let membership = Membership(organizationID: orgID, userID: userID, role: role, name: name)
             try await membership.create(on: db)
-            return (user, membership)
+            membership.$user.value = user
+            return membership
         }
-        return try await MemberDTO(user, role: membership.role, createdAt: membership.createdAt)
-            .encodeResponse(status: .created, for: req)
+        return try await MemberDTO(membership).encodeResponse(status: .created, for: req)
     }
 
     /// Changes a member's role. Admins cannot touch owners; the last owner cannot be demoted.
@@ -86,26 +99,37 @@ struct OrganizationsController: RouteCollection {
         let (org, standing) = try await req.organization(.manageOrg)
         let body = try await req.decodeJSON(RoleBody.self)
         let role = try Self.role(body.role)
-        let membership = try await Self.membership(req, org: org)
         try req.enforce(.grantOrgRole(role), standing, notFound: "Organization")
-        try req.enforce(.grantOrgRole(membership.orgRole), standing, notFound: "Organization")
-        try await req.herald.writeGate.transaction(req.db) { db in
+        let email = try Self.memberEmail(req)
+        let orgID = try org.requireID()
+        let isPostgres = req.herald.configuration.database.isPostgres
+        let callerID = try req.caller.userID
+        return try await req.herald.writeGate.transaction(req.db) { db in
+            // Read and decide under the organization's lock, the caller's own role included: two
+            // owners demoting each other at once leave one owner.
+            let (membership, standing) = try await Self.lockedMembership(email, orgID: orgID, caller: callerID, isPostgres: isPostgres, on: db)
+            try req.enforce(.grantOrgRole(role), standing, notFound: "Organization")
+            try req.enforce(.grantOrgRole(membership.orgRole), standing, notFound: "Organization")
             if membership.orgRole == .owner, role != .owner {
-                try await Self.requireAnotherOwner(org: org, on: db)
+                try await Self.requireAnotherOwner(orgID: orgID, on: db)
             }
             membership.role = role.rawValue
             try await membership.save(on: db)
+            return try MemberDTO(membership)
         }
-        return try MemberDTO(membership.user, role: membership.role, createdAt: membership.createdAt)
     }
 
     func removeMember(req: Request) async throws -> HTTPStatus {
-        let (org, standing) = try await req.organization(.manageOrg)
-        let membership = try await Self.membership(req, org: org)
-        try req.enforce(.grantOrgRole(membership.orgRole), standing, notFound: "Organization")
+        let (org, _) = try await req.organization(.manageOrg)
+        let email = try Self.memberEmail(req)
+        let orgID = try org.requireID()
+        let isPostgres = req.herald.configuration.database.isPostgres
+        let callerID = try req.caller.userID
         try await req.herald.writeGate.transaction(req.db) { db in
-            if membership.orgRole == .owner { try await Self.requireAnotherOwner(org: org, on: db) }
-            let orgID = try org.requireID()
+            let (membership, standing) = try await Self.lockedMembership(email, orgID: orgID, caller: callerID, isPostgres: isPostgres, on: db)
+            try req.enforce(.manageOrg, standing, notFound: "Organization")
+            try req.enforce(.grantOrgRole(membership.orgRole), standing, notFound: "Organization")
+            if membership.orgRole == .owner { try await Self.requireAnotherOwner(orgID: orgID, on: db) }
             let projectIDs = try await Project.query(on: db).filter(\.$organization.$id == orgID).all(\.$id)
             try await ProjectMember.query(on: db)
                 .filter(\.$user.$id == membership.$user.id)
@@ -116,21 +140,33 @@ struct OrganizationsController: RouteCollection {
         return .noContent
     }
 
-    private static func membership(_ req: Request, org: Organization) async throws -> Membership {
-        let email = (req.parameters.get("email") ?? "").lowercased()
-        guard let membership = try await Membership.query(on: req.db)
-            .filter(\.$organization.$id == org.requireID())
+    /// The `{email}` path parameter, lower-cased.
+    private static func memberEmail(_ req: Request) throws -> String {
+        (req.parameters.get("email") ?? "").lowercased()
+    }
+
+    /// The member with `email`, and the caller's standing, read inside the caller's transaction
+    /// after locking the organization's row (PostgreSQL; SQLite has one writer), so role changes of
+    /// one organization happen one at a time, each deciding on what the others left.
+    private static func lockedMembership(_ email: String, orgID: UUID, caller: UUID, isPostgres: Bool,
+                                         on db: any Database) async throws -> (Membership, Standing) {
+        if isPostgres {
+            _ = try await (db as! any SQLDatabase).raw("SELECT id FROM organizations WHERE id = \(bind: orgID) FOR UPDATE").all()
+        }
+        let own = try await Membership.query(on: db).filter(\.$organization.$id == orgID).filter(\.$user.$id == caller).first()
+        guard let membership = try await Membership.query(on: db)
+            .filter(\.$organization.$id == orgID)
             .join(User.self, on: \Membership.$user.$id == \User.$id)
             .filter(User.self, \.$email == email)
             .with(\.$user)
             .first()
         else { throw Problem.notFound("Member") }
-        return membership
+        return (membership, Standing(orgRole: own?.orgRole))
     }
 
-    private static func requireAnotherOwner(org: Organization, on db: any Database) async throws {
+    private static func requireAnotherOwner(orgID: UUID, on db: any Database) async throws {
         let owners = try await Membership.query(on: db)
-            .filter(\.$organization.$id == org.requireID())
+            .filter(\.$organization.$id == orgID)
             .filter(\.$role == OrgRole.owner.rawValue)
             .count()
         if owners <= 1 {
@@ -157,11 +193,16 @@ struct OrganizationsController: RouteCollection {
 }
 
 extension User {
-    /// The user with this email, created (named after the email when no name is given) if new.
-    static func findOrCreate(email: String, name: String?, on db: any Database) async throws -> User {
+    /// The user with this email, created if new with `name`, or (by default) the part of the email
+    /// before `@`: a neutral name, since an organization adding a member names them for itself only.
+    static func findOrCreate(email: String, name: String? = nil, on db: any Database) async throws -> User {
         if let user = try await User.query(on: db).filter(\.$email == email).first() { return user }
-        let user = User(email: email, name: name ?? String(email.split(separator: "@")[0]))
+        let user = User(email: email, name: name ?? defaultName(for: email))
         try await user.create(on: db)
         return user
+    }
+
+    static func defaultName(for email: String) -> String {
+        String(email.split(separator: "@").first ?? Substring(email))
     }
 }

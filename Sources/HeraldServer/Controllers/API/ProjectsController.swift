@@ -50,14 +50,23 @@ struct ProjectsController: RouteCollection {
         var role: String
     }
 
+    /// Project admins, named as their organization names them (see ``MemberDTO``).
     func members(req: Request) async throws -> [ProjectMemberDTO] {
         let (project, _) = try await req.project(.readProject)
-        return try await ProjectMember.query(on: req.db)
+        let rows = try await ProjectMember.query(on: req.db)
             .filter(\.$project.$id == project.requireID())
             .with(\.$user)
             .all()
-            .sorted { $0.user.email < $1.user.email }
-            .map { ProjectMemberDTO(userId: try $0.user.requireID().apiString, email: $0.user.email, name: $0.user.name, role: $0.role) }
+        var names: [UUID: String] = [:]
+        for membership in try await Membership.query(on: req.db).filter(\.$organization.$id == project.$organization.id)
+            .filter(\.$user.$id ~~ rows.map(\.$user.id)).all()
+        {
+            if let name = membership.name { names[membership.$user.id] = name }
+        }
+        return try rows.sorted { $0.user.email < $1.user.email }.map { row in
+            ProjectMemberDTO(userId: try row.user.requireID().apiString, email: row.user.email,
+                             name: names[row.$user.id] ?? row.user.name, role: row.role)
+        }
     }
 
     /// Makes an organization member an admin of this project.
@@ -67,19 +76,19 @@ struct ProjectsController: RouteCollection {
         guard let role = ProjectRole(rawValue: body.role.lowercased()) else {
             throw FieldError(field: "role", detail: "must be \"admin\"")
         }
-        let user = try await Self.orgMember(req, project: project)
+        let (user, membership) = try await Self.orgMember(req, project: project)
         let projectID = try project.requireID(), userID = try user.requireID()
         let row = try await ProjectMember.query(on: req.db)
             .filter(\.$project.$id == projectID).filter(\.$user.$id == userID).first()
             ?? ProjectMember(projectID: projectID, userID: userID, role: role.rawValue)
         row.role = role.rawValue
         try await req.write { db in try await row.save(on: db) }
-        return ProjectMemberDTO(userId: userID.apiString, email: user.email, name: user.name, role: row.role)
+        return ProjectMemberDTO(userId: userID.apiString, email: user.email, name: membership.name ?? user.name, role: row.role)
     }
 
     func removeMember(req: Request) async throws -> HTTPStatus {
         let (project, _) = try await req.project(.manageProject)
-        let user = try await Self.orgMember(req, project: project)
+        let (user, _) = try await Self.orgMember(req, project: project)
         let deleted = try await ProjectMember.query(on: req.db)
             .filter(\.$project.$id == project.requireID())
             .filter(\.$user.$id == user.requireID())
@@ -89,16 +98,16 @@ struct ProjectsController: RouteCollection {
         return .noContent
     }
 
-    /// The user named by `{email}`, who must be a member of the project's organization.
-    private static func orgMember(_ req: Request, project: Project) async throws -> User {
+    /// The user named by `{email}`, who must be a member of the project's organization, and that membership.
+    private static func orgMember(_ req: Request, project: Project) async throws -> (User, Membership) {
         let email = (req.parameters.get("email") ?? "").lowercased()
         guard let user = try await User.query(on: req.db).filter(\.$email == email).first(),
-              try await Membership.query(on: req.db)
+              let membership = try await Membership.query(on: req.db)
                 .filter(\.$organization.$id == project.$organization.id)
                 .filter(\.$user.$id == user.requireID())
-                .first() != nil
+                .first()
         else { throw Problem(.notFound, "No member of this organization has the email \(email)", field: "email") }
-        return user
+        return (user, membership)
     }
 
     func createService(req: Request) async throws -> Response {
