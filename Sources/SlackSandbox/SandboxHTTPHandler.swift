@@ -19,8 +19,7 @@ public struct SandboxHTTPHandler: Sendable {
         if let i = parts.lastIndex(of: "services"), i + 3 < parts.count {
             let path = parts[(i + 1)...(i + 3)].joined(separator: "/")
             let params = Self.webhookParams(request)
-            let result = await workspace.webhook(path: path, params: params)
-            return SlackHTTPResponse(status: result.status, headers: result.headers, body: result.body)
+            return await answer(await workspace.webhook(path: path, params: params))
         }
         return SlackHTTPResponse(status: 404, headers: ["content-type": "text/plain"], body: Data("not found".utf8))
     }
@@ -54,12 +53,21 @@ public struct SandboxHTTPHandler: Sendable {
         // JSON bodies must carry the token in the header, as with Slack; forms and queries may carry it as a field.
         if token == nil, !contentType.hasPrefix("application/json") { token = params["token"]?.string }
         params["token"] = nil
-        let result = await workspace.call(method: method, params: params, token: token, basicAuth: basic)
-        return Self.respond(result)
+        return await answer(await workspace.call(method: method, params: params, token: token, basicAuth: basic))
     }
 
     static func respond(_ result: SandboxResult) -> SlackHTTPResponse {
         SlackHTTPResponse(status: result.status, headers: result.headers, body: result.body)
+    }
+
+    /// Waits out a hang fault outside the workspace actor (which goes on serving others), until
+    /// the caller is cancelled or the hang limit passes.
+    private func answer(_ result: SandboxResult) async -> SlackHTTPResponse {
+        guard result.isHang else { return Self.respond(result) }
+        await workspace.hangStarted()
+        try? await Task.sleep(for: SandboxWorkspace.hangLimit)
+        await workspace.hangEnded()
+        return SlackHTTPResponse(status: 504, headers: ["content-type": "text/plain"], body: Data("gateway timeout".utf8))
     }
 
     static func webhookParams(_ request: SlackHTTPRequest) -> [String: JSONValue]? {

@@ -19,24 +19,24 @@ struct DeliveryEngineTests {
         ["type": "incident", "action": "trigger", "key": key, "title": title, "severity": "critical"]
     }
 
-    @Test("trigger → one red post; ten updates in the interval → exactly one update with the latest text; resolve → green at once")
+    @Test("trigger → one red post; ten updates in the interval → exactly one update with the latest text, one interval later; resolve → green at once")
     func livingMessage() async throws {
-        let interval = 4.0
+        let clock = ManualClock()
         try await withApp(environment: ["HERALD_UPDATE_INTERVAL": "4", "HERALD_CHANNEL_RATE": "0"], sandbox: true, workers: true,
-                          overrides: Self.overrides) { app in
+                          overrides: Self.overrides, clock: clock) { app in
             // setup
             let p = try await SlackProject.make(app)
             // MUT: trigger
             let opened = try await p.send(app, trigger("disk-1"))
             #expect(opened.status == .accepted, "\(opened.body)")
             #expect(opened.string("outcome") == "opened")
-            #expect(try await eventually(timeout: .seconds(20)) {
-                try await app.api(.GET, "/api/v1/deliveries?state=sent", token: p.tenancy.owner).array.count == 1
-            })
+            try await app.deliveriesIdle()
+            #expect(try await app.api(.GET, "/api/v1/deliveries?state=sent", token: p.tenancy.owner).array.count == 1)
             let post = try #require(await p.messages().first)
             #expect(post.attachments?.array?.first?["color"]?.string == MessageRenderer.red)
             #expect(post.text.contains("Disk full on db-1"))
-            // ten updates inside the interval, sent together
+            #expect(post.receivedAt == clock.start)
+            // ten updates inside the interval, sent together, then one more
             try await withThrowingTaskGroup(of: String?.self) { group in
                 for i in 1...10 {
                     group.addTask {
@@ -47,67 +47,88 @@ struct DeliveryEngineTests {
             }
             let last = try await p.send(app, ["type": "incident", "action": "update", "key": "disk-1", "text": "usage 100%"])
             #expect(last.string("outcome") == "appended")
-            #expect(try await eventually(timeout: .seconds(20)) { await p.messages().first?.edits == 1 })
+            // Not before the interval has passed since the post…
+            try await app.deliveriesIdle()
+            clock.set(3.5)
+            try await app.deliveriesIdle()
+            #expect(await p.messages().first?.edits == 0, "updated before the interval")
+            // …and then once, with the latest event.
+            clock.set(4)
+            try await app.deliveriesIdle()
             let updated = try #require(await p.messages().first)
+            #expect(updated.edits == 1)
             #expect(updated.attachments?.encoded().range(of: Data("usage 100%".utf8)) != nil, "the update shows the latest event")
-            // At most one update per interval: the update came no sooner than one interval after the post.
-            let gap = try #require(updated.updatedAt.first).timeIntervalSince(updated.receivedAt)
-            #expect(gap >= interval - 0.05, "updated \(gap) s after the post")
-            try await Task.sleep(for: .seconds(interval + 0.5))
-            #expect(await p.messages().first?.edits == 1, "exactly one update for the ten events")
-            // resolve: immediate, green, showing the resolution
-            let started = Date()
+            #expect(updated.updatedAt == [clock.start.addingTimeInterval(4)], "updated exactly one interval after the post")
+            clock.set(8.5)
+            try await app.deliveriesIdle()
+            #expect(await p.messages().first?.edits == 1, "exactly one update for the eleven events")
+            // resolve: immediate (the clock does not move), green, showing the resolution
             let resolved = try await p.send(app, ["type": "incident", "action": "resolve", "key": "disk-1", "text": "cleaned up"])
             #expect(resolved.string("outcome") == "resolved")
-            #expect(try await eventually(timeout: .seconds(10)) { await p.messages().first?.edits == 2 })
-            #expect(Date().timeIntervalSince(started) < interval - 1, "a status change does not wait for the interval")
+            try await app.deliveriesIdle()
             let green = try #require(await p.messages().first)
+            #expect(green.edits == 2, "a status change does not wait for the interval")
+            #expect(green.updatedAt.last == clock.now)
             #expect(green.attachments?.array?.first?["color"]?.string == MessageRenderer.green)
             #expect(green.attachments?.encoded().range(of: Data("Resolved".utf8)) != nil)
             #expect(await p.messages().count == 1, "one message per incident per destination")
             // The delivery log: one post, two updates, all sent.
             let log = try await app.api(.GET, "/api/v1/deliveries?project=\(p.tenancy.projectID)", token: p.tenancy.owner)
-            #expect(log.array.allSatisfy { $0["state"] as? String == "sent" })
-            #expect(log.array.filter { $0["kind"] as? String == "post" }.count == 1)
+            #expect(log.array.map { $0["state"] as? String } == ["sent", "sent", "sent"])
+            #expect(log.array.compactMap { $0["kind"] as? String }.sorted() == ["post", "update", "update"])
         }
     }
 
-    @Test("a 429 with Retry-After: 2 is retried no sooner than 2 s and delivered once")
+    @Test("a 429 with Retry-After: 2 is retried 2 s later, not sooner, and delivered once")
     func rateLimited() async throws {
-        try await withApp(environment: Self.env, sandbox: true, workers: true, overrides: Self.overrides) { app in
+        let clock = ManualClock()
+        try await withApp(environment: Self.env, sandbox: true, workers: true, overrides: Self.overrides, clock: clock) { app in
             let p = try await SlackProject.make(app)
             await p.sandbox.injectFault(SandboxFault(kind: .rateLimited, method: "chat.postMessage", count: 1, retryAfter: 2))
-            let started = Date()
             _ = try await p.send(app, trigger("rl-1"))
-            #expect(try await eventually(timeout: .seconds(20)) { await p.messages().count == 1 })
-            let arrived = try #require(await p.messages().first).receivedAt
-            #expect(arrived.timeIntervalSince(started) >= 2.0, "retried after \(arrived.timeIntervalSince(started)) s")
-            #expect(try await eventually(timeout: .seconds(5)) {
-                try await app.api(.GET, "/api/v1/deliveries", token: p.tenancy.owner).array.first?["state"] as? String == "sent"
-            })
-            let log = try await app.api(.GET, "/api/v1/deliveries", token: p.tenancy.owner)
+            try await app.deliveriesIdle()
+            #expect(await p.messages().isEmpty)
+            var log = try await app.api(.GET, "/api/v1/deliveries", token: p.tenancy.owner)
+            #expect(log.array.first?["state"] as? String == "pending")
+            #expect(log.array.first?["lastErrorCode"] as? String == "ratelimited")
+            // Backoff alone would retry after 1 s; Retry-After says 2.
+            clock.set(1.5)
+            try await app.deliveriesIdle()
+            #expect(await p.messages().isEmpty, "retried before Retry-After")
+            clock.set(2)
+            try await app.deliveriesIdle()
+            #expect(await p.messages().map(\.receivedAt) == [clock.start.addingTimeInterval(2)])
+            log = try await app.api(.GET, "/api/v1/deliveries", token: p.tenancy.owner)
             #expect(log.array.count == 1)
             #expect(log.array.first?["attempts"] as? Int == 2)
             #expect(log.array.first?["state"] as? String == "sent")
-            try await Task.sleep(for: .milliseconds(500))
+            // Nothing is left to send: it stays delivered exactly once.
+            clock.set(600)
+            try await app.deliveriesIdle()
             #expect(await p.messages().count == 1, "delivered exactly once")
         }
     }
 
-    @Test("5xx answers are retried with backoff and delivered once")
+    @Test("5xx answers are retried with backoff (1 s, then 2 s) and delivered once")
     func serverErrors() async throws {
-        try await withApp(environment: Self.env, sandbox: true, workers: true, overrides: Self.overrides) { app in
+        let clock = ManualClock()
+        try await withApp(environment: Self.env, sandbox: true, workers: true, overrides: Self.overrides, clock: clock) { app in
             let p = try await SlackProject.make(app)
             await p.sandbox.injectFault(SandboxFault(kind: .http, method: "chat.postMessage", count: 2, status: 500))
             _ = try await p.send(app, trigger("5xx-1"))
-            #expect(try await eventually(timeout: .seconds(20)) { await p.messages().count == 1 })
-            #expect(try await eventually(timeout: .seconds(5)) {
-                try await app.api(.GET, "/api/v1/deliveries", token: p.tenancy.owner).array.first?["state"] as? String == "sent"
-            })
+            try await app.deliveriesIdle()
+            clock.set(1)
+            try await app.deliveriesIdle()
+            #expect(await p.messages().isEmpty, "the second attempt failed too")
+            clock.set(2.5)
+            try await app.deliveriesIdle()
+            #expect(await p.messages().isEmpty, "the third attempt waits 2 s after the second")
+            clock.set(3)
+            try await app.deliveriesIdle()
             let log = try await app.api(.GET, "/api/v1/deliveries", token: p.tenancy.owner)
             #expect(log.array.first?["attempts"] as? Int == 3)
             #expect(log.array.first?["state"] as? String == "sent")
-            #expect(await p.messages().count == 1)
+            #expect(await p.messages().map(\.receivedAt) == [clock.start.addingTimeInterval(3)])
         }
     }
 
@@ -116,17 +137,14 @@ struct DeliveryEngineTests {
         try await withApp(environment: Self.env, sandbox: true, workers: true, overrides: Self.overrides) { app in
             let p = try await SlackProject.make(app, channels: "#does-not-exist #alerts")
             _ = try await p.send(app, trigger("perm-1"))
-            var failed: [String: Any]?
-            #expect(try await eventually {
-                let log = try await app.api(.GET, "/api/v1/deliveries?state=failed", token: p.tenancy.owner)
-                failed = log.array.first
-                return failed != nil
-            })
-            #expect(failed?["lastErrorCode"] as? String == "channel_not_found")
-            #expect(failed?["attempts"] as? Int == 1)
-            #expect(failed?["target"] as? String == "#does-not-exist")
+            try await app.deliveriesIdle()
+            let failed = try await app.api(.GET, "/api/v1/deliveries?state=failed", token: p.tenancy.owner).array
+            #expect(failed.count == 1)
+            #expect(failed.first?["lastErrorCode"] as? String == "channel_not_found")
+            #expect(failed.first?["attempts"] as? Int == 1)
+            #expect(failed.first?["target"] as? String == "#does-not-exist")
             // The other destination is unaffected.
-            #expect(try await eventually(timeout: .seconds(20)) { await p.messages().count == 1 })
+            #expect(await p.messages().count == 1)
         }
     }
 
@@ -136,65 +154,68 @@ struct DeliveryEngineTests {
             let p = try await SlackProject.make(app)
             let opened = try await p.send(app, trigger("gone-1"))
             let incidentID = try #require(opened.string("incidentId"))
-            #expect(try await eventually(timeout: .seconds(20)) { await p.messages().count == 1 })
+            try await app.deliveriesIdle()
             let first = try #require(await p.messages().first)
             #expect(await p.sandbox.deleteMessage(channel: first.channel, ts: first.ts))
             _ = try await p.send(app, ["type": "incident", "action": "acknowledge", "key": "gone-1"])
-            #expect(try await eventually(timeout: .seconds(20)) { await p.messages().count == 1 })
+            try await app.deliveriesIdle()
+            #expect(await p.messages().count == 1)
             let second = try #require(await p.messages().first)
             #expect(second.ts != first.ts)
             #expect(second.attachments?.array?.first?["color"]?.string == MessageRenderer.amber)
-            // The new message is remembered (once the worker has recorded the outcome).
-            #expect(try await eventually(timeout: .seconds(10)) {
-                let detail = try await app.api(.GET, "/api/v1/incidents/\(incidentID)", token: p.tenancy.owner)
-                return (detail["messages"] as? [[String: Any]])?.first?["ts"] as? String == second.ts
-            })
+            // The new message is remembered.
+            let detail = try await app.api(.GET, "/api/v1/incidents/\(incidentID)", token: p.tenancy.owner)
+            #expect((detail["messages"] as? [[String: Any]])?.first?["ts"] as? String == second.ts)
             // Later updates go to the new message.
             _ = try await p.send(app, ["type": "incident", "action": "resolve", "key": "gone-1"])
-            #expect(try await eventually { await p.messages().first?.edits == 1 })
+            try await app.deliveriesIdle()
+            #expect(await p.messages().first?.edits == 1)
             #expect(await p.messages().count == 1)
         }
     }
 
     @Test("notifications: one message per destination, never updated")
     func notifications() async throws {
-        try await withApp(environment: Self.env, sandbox: true, workers: true, overrides: Self.overrides) { app in
+        let clock = ManualClock()
+        try await withApp(environment: Self.env, sandbox: true, workers: true, overrides: Self.overrides, clock: clock) { app in
             let p = try await SlackProject.make(app, channels: "#alerts #ops")
             let r = try await p.send(app, ["type": "notification", "title": "Deploy finished", "text": "v1.2.3 is live", "severity": "info"])
             #expect(r.status == .accepted)
             #expect(r.string("outcome") == "notified")
-            #expect(try await eventually {
-                let (a, o) = (await p.messages("#alerts").count, await p.messages("#ops").count)
-                return a == 1 && o == 1
-            })
+            try await app.deliveriesIdle()
+            #expect(await p.messages("#alerts").count == 1)
+            #expect(await p.messages("#ops").count == 1)
             #expect(await p.messages("#ops").first?.text.contains("Deploy finished") == true)
-            // Metrics: attempts by outcome, deliveries by state, queue depth.
-            #expect(try await eventually(timeout: .seconds(5)) {
-                let text = try await app.api(.GET, "/metrics").body
-                return text.contains(#"herald_delivery_attempts_total{sink="slack",state="sent"} 2"#)
-                    && text.contains(#"herald_deliveries{sink="slack",state="sent"} 2"#)
-                    && text.contains("herald_delivery_queue_depth 0")
-                    && text.contains("herald_delivery_attempt_duration_seconds_bucket")
-            })
+            // Metrics: attempts by outcome, deliveries by state, queue depth (sampled once a second).
+            clock.set(1)
+            try await app.deliveriesIdle()
+            let text = try await app.api(.GET, "/metrics").body
+            #expect(text.contains(#"herald_delivery_attempts_total{sink="slack",state="sent"} 2"#))
+            #expect(text.contains(#"herald_deliveries{sink="slack",state="sent"} 2"#))
+            #expect(text.contains("herald_delivery_queue_depth 0"))
+            #expect(text.contains("herald_delivery_attempt_duration_seconds_bucket"))
         }
     }
 
-    @Test("pacing: at most one message per second per channel")
+    @Test("pacing: at most HERALD_CHANNEL_RATE messages per second per channel, each channel on its own")
     func pacing() async throws {
-        try await withApp(environment: ["HERALD_UPDATE_INTERVAL": "2", "HERALD_CHANNEL_RATE": "2"], sandbox: true, workers: true) { app in
+        let clock = ManualClock()
+        try await withApp(environment: ["HERALD_UPDATE_INTERVAL": "2", "HERALD_CHANNEL_RATE": "2"], sandbox: true, workers: true,
+                          clock: clock) { app in
             let p = try await SlackProject.make(app, channels: "#alerts #ops")
             for i in 0..<4 {
                 _ = try await p.send(app, ["type": "notification", "title": "n\(i)"])
             }
-            #expect(try await eventually(timeout: .seconds(8)) {
-                let (a, o) = (await p.messages("#alerts").count, await p.messages("#ops").count)
-                return a == 4 && o == 4
-            })
+            // At 2 messages per second, one message per channel every 0.5 s, and no sooner.
+            for (elapsed, expected) in [(0.0, 1), (0.25, 1), (0.5, 2), (0.75, 2), (1.0, 3), (1.5, 4), (5.0, 4)] {
+                clock.set(elapsed)
+                try await app.deliveriesIdle()
+                #expect(await p.messages("#alerts").count == expected, "#alerts at \(elapsed) s")
+                #expect(await p.messages("#ops").count == expected, "#ops at \(elapsed) s")
+            }
             for channel in ["#alerts", "#ops"] {
-                let times = await p.messages(channel).map(\.receivedAt).sorted()
-                for (a, b) in zip(times, times.dropFirst()) {
-                    #expect(b.timeIntervalSince(a) >= 0.5, "\(channel): two messages \(b.timeIntervalSince(a)) s apart at 2/s")
-                }
+                let times = await p.messages(channel).map { $0.receivedAt.timeIntervalSince(clock.start) }
+                #expect(times == [0, 0.5, 1.0, 1.5], "\(channel)")
             }
         }
     }
@@ -208,7 +229,8 @@ struct DeliveryEngineTests {
             let second = try await p.send(app, trigger("re-1"))
             #expect(second.string("outcome") == "opened")
             #expect(second.string("incidentId") != first.string("incidentId"))
-            #expect(try await eventually { await p.messages().count == 2 })
+            try await app.deliveriesIdle()
+            #expect(await p.messages().count == 2)
         }
     }
 }
@@ -350,13 +372,18 @@ struct IncidentTests {
 
     @Test("a key revoked by another process is refused within a second, though this process remembers it")
     func keyRevokedElsewhere() async throws {
-        try await withApp(sandbox: true) { app in
+        let clock = ManualClock()
+        try await withApp(sandbox: true, clock: clock) { app in
             let p = try await SlackProject.make(app)
             let body: [String: Any] = ["type": "incident", "action": "trigger", "key": "k1", "title": "x"]
             #expect(try await app.api(.POST, "/api/v1/events", token: p.eventKey, json: body).status == .accepted)
             // Another process revokes it: the row changes, this process's key cache does not.
-            try await (app.db as! any SQLDatabase).raw("UPDATE event_keys SET revoked_at = \(bind: Date())").run()
-            try await Task.sleep(for: .seconds(app.herald.eventKeys.recheck + 0.1))
+            try await (app.db as! any SQLDatabase).raw("UPDATE event_keys SET revoked_at = \(bind: clock.now)").run()
+            // Within the second after the database last said it was valid, this process still takes it…
+            clock.set(app.herald.eventKeys.recheck / 2)
+            #expect(try await app.api(.POST, "/api/v1/events", token: p.eventKey, json: ["type": "notification", "title": "w"]).status == .accepted)
+            // …and from then on, never.
+            clock.set(app.herald.eventKeys.recheck)
             for b in [body, ["type": "notification", "title": "y"] as [String: Any]] {
                 let r = try await app.api(.POST, "/api/v1/events", token: p.eventKey, json: b)
                 #expect(r.status == .unauthorized)
@@ -366,7 +393,7 @@ struct IncidentTests {
                 "routing_key": p.eventKey, "event_action": "trigger", "payload": ["summary": "s", "source": "x", "severity": "info"],
             ])
             #expect(pd.status == .badRequest)
-            #expect(try await rowCount(app, "events") == 1)
+            #expect(try await rowCount(app, "events") == 2)
             #expect(try await rowCount(app, "incidents") == 1)
         }
     }

@@ -3,60 +3,116 @@ import Foundation
 import NIOConcurrencyHelpers
 import Testing
 
+/// A gate a test opens: `wait()` suspends until `open()`; counts who arrived.
+final class TestGate: Sendable {
+    private struct State {
+        var open = false
+        var arrived = 0
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = NIOLockedValueBox(State())
+
+    var arrived: Int { state.withLockedValue { $0.arrived } }
+
+    func wait() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let go = state.withLockedValue { s -> Bool in
+                s.arrived += 1
+                if s.open { return true }
+                s.waiters.append(continuation)
+                return false
+            }
+            if go { continuation.resume() }
+        }
+    }
+
+    func open() {
+        let waiters = state.withLockedValue { s -> [CheckedContinuation<Void, Never>] in
+            s.open = true
+            defer { s.waiters = [] }
+            return s.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+}
+
+/// Polls `condition` (a state of the code under test, not a time) until it holds; fails the test
+/// after many tries. The condition is driven by the test itself, so it is reached in a few yields.
+func until(_ what: String, _ condition: () -> Bool) async throws {
+    for _ in 0..<100_000 {
+        if condition() { return }
+        await Task.yield()
+        try await Task.sleep(for: .microseconds(100))
+    }
+    Issue.record("never reached: \(what)")
+    throw TestFailure("never reached: \(what)")
+}
+
 /// Group commit: every submitter gets exactly its own outputs, in order; batches respect their size.
 @Suite("Group commit")
 struct GroupCommitTests {
-    @Test("concurrent submissions: each gets its own outputs in order; a submission is never split; batches stay within maxBatch")
-    func outputsAndBatches() async {
+    @Test("submissions that wait for a running batch are taken together, in order, never split, up to maxBatch")
+    func outputsAndBatches() async throws {
+        // setup: the first batch holds until the gate opens, while six submissions queue behind it.
         let batches = NIOLockedValueBox<[[Int]]>([])
+        let gate = TestGate()
         let group = GroupCommit<Int, String>(concurrentBatches: 1, maxBatch: 8)
         let apply: GroupCommit<Int, String>.Apply = { items in
             batches.withLockedValue { $0.append(items) }
-            try? await Task.sleep(for: .milliseconds(2))  // a transaction takes a while: others queue
+            if items == [0] { await gate.wait() }
             return items.map { "out-\($0)" }
         }
-        // 40 submitters of 1 to 3 items each, plus one of 20 (larger than maxBatch: it travels alone).
-        let answers = await withTaskGroup(of: (Int, [Int], [String]).self) { tasks in
-            for s in 0..<41 {
-                let items = s == 40 ? Array(1000..<1020) : Array(0..<(s % 3 + 1)).map { s * 10 + $0 }
-                tasks.addTask { (s, items, await group.submit(items, apply: apply)) }
-            }
-            return await tasks.reduce(into: []) { $0.append($1) }
+        let first = Task { await group.submit([0], apply: apply) }
+        try await until("the first batch runs") { gate.arrived == 1 }
+        // Sizes 3, 3, 3, 1, 20 (more than maxBatch: it travels alone) and 2, queued in this order.
+        let submissions = [[10, 11, 12], [20, 21, 22], [30, 31, 32], [40], Array(100..<120), [50, 51]]
+        var tasks: [Task<[String], Never>] = []
+        for (n, items) in submissions.enumerated() {
+            tasks.append(Task { await group.submit(items, apply: apply) })
+            try await until("submission \(n) queued") { group.waiting.submissions == n + 1 }
         }
-        #expect(answers.count == 41)
-        for (s, items, outputs) in answers {
-            #expect(outputs == items.map { "out-\($0)" }, "submitter \(s)")
-        }
-        let seen = batches.withLockedValue { $0 }
-        // Every item applied exactly once.
-        #expect(seen.flatMap { $0 }.sorted() == answers.flatMap(\.1).sorted())
-        // Within maxBatch, except the oversized submission, which is alone in its batch.
-        for batch in seen where batch.count > 8 { #expect(batch == Array(1000..<1020)) }
-        // Each submission's items are contiguous and in order within one batch.
-        for (_, items, _) in answers where items.count > 1 {
-            let holder = seen.first { $0.contains(items[0]) }!
-            let start = holder.firstIndex(of: items[0])!
-            #expect(Array(holder[start..<start + items.count]) == items)
-        }
-        // Queued submissions were batched together: fewer batches than submitters.
-        #expect(seen.count < 41)
-        #expect(group.totals.items == seen.flatMap { $0 }.count)
+        #expect(group.waiting.items == 32)
+        // MUT
+        gate.open()
+        let firstAnswer = await first.value
+        var answers: [[String]] = []
+        for task in tasks { answers.append(await task.value) }
+        // validate: each gets exactly its own outputs, in order…
+        #expect(firstAnswer == ["out-0"])
+        #expect(answers == submissions.map { $0.map { "out-\($0)" } })
+        // …and the queue was taken greedily in order: 3+3 (a third 3 would pass 8), 3+1 (20 would),
+        // 20 alone, then 2.
+        #expect(batches.withLockedValue { $0 } == [[0], [10, 11, 12, 20, 21, 22], [30, 31, 32, 40], Array(100..<120), [50, 51]])
+        #expect(group.totals == (batches: 5, items: 33))
+        #expect(group.waiting.submissions == 0)
     }
 
-    @Test("at most concurrentBatches run at once")
-    func concurrency() async {
+    @Test("at most concurrentBatches run at once; the next starts when one ends")
+    func concurrency() async throws {
         let running = NIOLockedValueBox((now: 0, peak: 0))
-        let group = GroupCommit<Int, Int>(concurrentBatches: 2, maxBatch: 4)
+        let gates = (0..<3).map { _ in TestGate() }
+        let group = GroupCommit<Int, Int>(concurrentBatches: 2, maxBatch: 1)
         let apply: GroupCommit<Int, Int>.Apply = { items in
             running.withLockedValue { $0.now += 1; $0.peak = max($0.peak, $0.now) }
-            try? await Task.sleep(for: .milliseconds(3))
+            await gates[items[0]].wait()
             running.withLockedValue { $0.now -= 1 }
             return items
         }
-        await withTaskGroup(of: Void.self) { tasks in
-            for i in 0..<30 { tasks.addTask { _ = await group.submit([i], apply: apply) } }
-        }
-        #expect(running.withLockedValue { $0.peak } <= 2)
+        let a = Task { await group.submit([0], apply: apply) }
+        let b = Task { await group.submit([1], apply: apply) }
+        try await until("two batches run") { gates[0].arrived == 1 && gates[1].arrived == 1 }
+        let c = Task { await group.submit([2], apply: apply) }
+        try await until("the third waits") { group.waiting.submissions == 1 }
+        #expect(gates[2].arrived == 0, "a third batch started while two ran")
+        gates[0].open()
+        #expect(await a.value == [0])
+        try await until("the third starts") { gates[2].arrived == 1 }
+        gates[1].open()
+        gates[2].open()
+        #expect(await b.value == [1])
+        #expect(await c.value == [2])
+        #expect(running.withLockedValue { $0.peak } == 2)
         #expect(running.withLockedValue { $0.now } == 0)
     }
 }

@@ -113,21 +113,17 @@ struct SlackSettingsTests {
             #expect(fingerprint.count == 8)
             #expect(put["tokenConfigured"] as? Bool == true)
             for body in bodies { #expect(!body.contains(token), "response leaked the token: \(body.prefix(300))") }
-            let sql = app.db as! any SQLDatabase
-            var stored = ""
-            for row in try await sql.raw("SELECT * FROM slack_settings").all() {
-                for column in row.allColumns { stored += ((try? row.decode(column: column, as: String?.self)) ?? nil) ?? "" }
-            }
+            let stored = try await databaseText(app, tables: ["slack_settings"])
             #expect(stored.contains("v1:"), "tokens are sealed")
             #expect(!stored.contains(token))
             #expect(logs.count > 10, "the log capture saw the requests")
             #expect(!logs.text.contains(token), "the log leaked the token")
             // The SQLite file itself (and its write-ahead log) never holds the token.
+            // Both files exist while the database is open in WAL mode: a missing one fails the test.
             if case .sqlite(let path) = app.herald.configuration.database {
                 for file in [path, path + "-wal"] {
-                    if let data = FileManager.default.contents(atPath: file) {
-                        #expect(data.range(of: Data(token.utf8)) == nil, "\(file) holds the token")
-                    }
+                    let data = try #require(FileManager.default.contents(atPath: file), "\(file) is missing")
+                    #expect(data.range(of: Data(token.utf8)) == nil, "\(file) holds the token")
                 }
             }
         }

@@ -41,6 +41,11 @@ final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
     /// Batches run and items applied so far.
     var totals: (batches: Int, items: Int) { state.withLockedValue { ($0.batches, $0.items) } }
 
+    /// Submissions (and their items) waiting for a batch to take them.
+    var waiting: (submissions: Int, items: Int) {
+        state.withLockedValue { ($0.waiting.count, $0.waiting.reduce(0) { $0 + $1.items.count }) }
+    }
+
     /// Applies `items` with `apply` (which must return one output per item, in order), together with
     /// whatever else is waiting; the batch runs the `apply` of its first submission, on `executor`
     /// when given (see ``EventLoopExecutor``).

@@ -24,6 +24,8 @@ struct DeliveryQueue: Sendable {
         var id: UUID
         var attempts: Int
         var pacingKey: String
+        /// When the delivery was created: its max age counts from here.
+        var createdAt: Date
     }
 
     /// Claims never wait on a lock (every row they touch is taken with `SKIP LOCKED`, and pacing
@@ -56,10 +58,12 @@ struct DeliveryQueue: Sendable {
         guard limit > 0 else { return [] }
         let candidates = try await self.candidates(limit: limit, now: now, reclaim: reclaim, on: sql)
         guard !candidates.isEmpty else { return [] }
-        struct Row { var id: UUID; var key: String; var message: UUID; var attempts: Int }
+        struct Row { var id: UUID; var key: String; var message: UUID; var attempts: Int; var createdAt: Date }
         let rows = try candidates.map {
             Row(id: try $0.decode(column: "id", as: UUID.self), key: try $0.decode(column: "pacing_key", as: String.self),
-                message: try $0.decode(column: "message_id", as: UUID.self), attempts: try $0.decode(column: "attempts", as: Int.self))
+                message: try $0.decode(column: "message_id", as: UUID.self), attempts: try $0.decode(column: "attempts", as: Int.self),
+                // An unreadable creation time counts as long past: the next failure makes the delivery dead.
+                createdAt: (try? $0.decode(column: "created_at", as: Date.self)) ?? .distantPast)
         }
         guard !rows.isEmpty else { return [] }
         var available: Set<String>?
@@ -98,7 +102,7 @@ struct DeliveryQueue: Sendable {
             .set("updated_at", to: now)
             .where("id", .in, chosen.map(\.id))
             .run()
-        return chosen.map { Claimed(id: $0.id, attempts: $0.attempts + 1, pacingKey: $0.key) }
+        return chosen.map { Claimed(id: $0.id, attempts: $0.attempts + 1, pacingKey: $0.key, createdAt: $0.createdAt) }
     }
 
     /// Due deliveries (locked, skipping locked ones, on PostgreSQL), about one per free slot:
@@ -116,7 +120,7 @@ struct DeliveryQueue: Sendable {
         var candidates: [any SQLRow] = []
         if reclaim {
             candidates += try await sql.raw("""
-                SELECT d.id, d.pacing_key, d.message_id, d.attempts FROM deliveries d
+                SELECT d.id, d.pacing_key, d.message_id, d.attempts, d.created_at FROM deliveries d
                 WHERE d.state = 'sending' AND d.lease_expires_at < \(bind: now) AND \(notBlocked("d"))
                 LIMIT \(bind: limit) \(lock)
                 """).all()
@@ -124,7 +128,7 @@ struct DeliveryQueue: Sendable {
         if pacing != nil {
             // The earliest due delivery of each free channel: one row per channel, an index seek each.
             candidates += try await sql.raw("""
-                SELECT d.id, d.pacing_key, d.message_id, d.attempts FROM channel_pacing p
+                SELECT d.id, d.pacing_key, d.message_id, d.attempts, d.created_at FROM channel_pacing p
                 JOIN deliveries d ON d.id = (
                     SELECT e.id FROM deliveries e
                     WHERE e.pacing_key = p.pacing_key AND e.state = 'pending' AND e.next_attempt_at <= \(bind: now)
@@ -138,7 +142,7 @@ struct DeliveryQueue: Sendable {
         } else {
             // A few more than the free slots, for those skipped as a second send of one message.
             candidates += try await sql.raw("""
-                SELECT d.id, d.pacing_key, d.message_id, d.attempts FROM deliveries d
+                SELECT d.id, d.pacing_key, d.message_id, d.attempts, d.created_at FROM deliveries d
                 WHERE d.state = 'pending' AND d.next_attempt_at <= \(bind: now) AND \(notBlocked("d"))
                 ORDER BY d.next_attempt_at
                 LIMIT \(bind: limit + 32)

@@ -20,19 +20,19 @@ struct DeliverySender: Sendable {
         case delivered(messageID: UUID, channelID: String, ts: String, version: Int, reposted: Bool)
         /// Nothing to send: the message already shows this version.
         case superseded
-        /// Slack refused or could not be reached; `createdAt` is the delivery's, for the retry policy.
-        case failed(SlackError, createdAt: Date)
+        /// Slack refused or could not be reached.
+        case failed(SlackError)
         /// Herald cannot send it at all (settings gone or disabled): a permanent failure.
         case unsendable(code: String, detail: String)
-        /// Herald could not prepare it (a database error): try again in a second.
-        case requeue(String)
+        /// Herald could not prepare it (a database error, a row it cannot read): a transient
+        /// failure, retried with backoff until the delivery's max age.
+        case unprepared(String)
     }
 
     /// A rendered message ready to go, or the outcome decided without Slack.
     enum Prepared: Sendable {
         case send(Send)
         case decided(Outcome)
-        case requeue(String)
     }
 
     struct Send: Sendable {
@@ -42,15 +42,32 @@ struct DeliverySender: Sendable {
         /// The message in Slack, for an update.
         var existing: (channelID: String, ts: String)?
         var version: Int
-        var createdAt: Date
     }
 
-    /// Reads and renders what `deliveries` need; every id gets an entry.
-    func prepare(_ deliveries: [UUID]) async throws -> [UUID: Prepared] {
+    /// Reads and renders what `deliveries` need; every id gets an entry. If the batch cannot be
+    /// prepared together (say one row cannot be read), each delivery is prepared alone, so one bad
+    /// row holds back only itself: it gets ``Outcome/unprepared(_:)``.
+    func prepare(_ deliveries: [UUID]) async -> [UUID: Prepared] {
+        do {
+            return try await prepareTogether(deliveries)
+        } catch {
+            var prepared: [UUID: Prepared] = [:]
+            for id in deliveries {
+                do {
+                    prepared.merge(try await prepareTogether([id])) { $1 }
+                } catch {
+                    prepared[id] = .decided(.unprepared(String(describing: error)))
+                }
+            }
+            return prepared
+        }
+    }
+
+    private func prepareTogether(_ deliveries: [UUID]) async throws -> [UUID: Prepared] {
         guard !deliveries.isEmpty else { return [:] }
         let sql = db as! any SQLDatabase
         let rows = try await sql.raw("""
-            SELECT d.id, d.kind, d.created_at, m.id AS message_id, m.project_id, m.incident_id, m.event_id, m.target,
+            SELECT d.id, d.kind, m.id AS message_id, m.project_id, m.incident_id, m.event_id, m.target,
                    m.ts, m.channel_id, m.rendered_version
             FROM deliveries d JOIN messages m ON m.id = d.message_id
             WHERE d.id IN (\(binds: deliveries))
@@ -138,7 +155,7 @@ struct DeliverySender: Sendable {
             message.channel = row.target
             let existing = row.ts.flatMap { ts in row.channelID.map { ($0, ts) } }
             prepared[row.id] = .send(Send(messageID: row.messageID, token: token, message: message, existing: existing,
-                                          version: version, createdAt: row.createdAt))
+                                          version: version))
         }
         for id in deliveries where prepared[id] == nil {
             prepared[id] = .decided(.unsendable(code: "delivery_missing", detail: "the delivery no longer exists"))
@@ -162,14 +179,13 @@ struct DeliverySender: Sendable {
             let posted = try await services.slack.postMessage(token: send.token, send.message)
             return .delivered(messageID: send.messageID, channelID: posted.channel, ts: posted.ts, version: send.version, reposted: false)
         } catch {
-            return .failed(error, createdAt: send.createdAt)
+            return .failed(error)
         }
     }
 
     private struct Row {
         var id: UUID
         var kind: String
-        var createdAt: Date
         var messageID: UUID
         var projectID: UUID
         var incidentID: UUID?
@@ -182,7 +198,6 @@ struct DeliverySender: Sendable {
         init(_ row: any SQLRow) throws {
             id = try row.decode(column: "id", as: UUID.self)
             kind = try row.decode(column: "kind", as: String.self)
-            createdAt = try row.decode(column: "created_at", as: Date.self)
             messageID = try row.decode(column: "message_id", as: UUID.self)
             projectID = try row.decode(column: "project_id", as: UUID.self)
             incidentID = try row.decode(column: "incident_id", as: UUID?.self)

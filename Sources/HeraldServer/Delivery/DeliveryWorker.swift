@@ -63,6 +63,48 @@ final class DeliveryWorker: Sendable {
 
     private let finished = NIOLockedValueBox<[Finished]>([])
 
+    /// Loop turns begun, and who waits for an idle one (see ``waitUntilIdle()``).
+    private struct Turns {
+        var begun = 0
+        var waiters: [(after: Int, continuation: CheckedContinuation<Void, Never>)] = []
+    }
+
+    private let turns = NIOLockedValueBox(Turns())
+
+    /// Returns once a turn of the loop that began after this call found nothing to record, nothing
+    /// in flight and nothing due to claim: everything due by then (on the injectable clock) has been
+    /// sent and recorded. Tests wait for this event instead of sleeping. Also returns when the loop stops.
+    func waitUntilIdle() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let running = turns.withLockedValue { t -> Bool in
+                guard t.begun >= 0 else { return false }
+                t.waiters.append((after: t.begun, continuation: continuation))
+                return true
+            }
+            if running { services.deliverySignal.notify() } else { continuation.resume() }
+        }
+    }
+
+    /// Ends turn `turn`; when it was idle, wakes those waiting since before it began.
+    private func endTurn(_ turn: Int, idle: Bool) {
+        guard idle else { return }
+        let ready = turns.withLockedValue { t -> [CheckedContinuation<Void, Never>] in
+            let (due, rest) = (t.waiters.filter { $0.after < turn }, t.waiters.filter { $0.after >= turn })
+            t.waiters = rest
+            return due.map(\.continuation)
+        }
+        for continuation in ready { continuation.resume() }
+    }
+
+    /// The loop has ended: nobody waits for it any more.
+    private func endTurns() {
+        let all = turns.withLockedValue { t -> [CheckedContinuation<Void, Never>] in
+            defer { t.waiters = []; t.begun = -1 }
+            return t.waiters.map(\.continuation)
+        }
+        for continuation in all { continuation.resume() }
+    }
+
     /// One loop, one write transaction per turn: it records the outcomes of the sends that finished
     /// since the last turn and claims as many deliveries as there are free slots. Each claimed
     /// batch is prepared (a few reads) and sent by its own task, concurrently with the loop.
@@ -83,6 +125,7 @@ final class DeliveryWorker: Sendable {
         await withDiscardingTaskGroup { group in
             while true {
                 let stop = stopping.withLockedValue { $0 }
+                let turn = turns.withLockedValue { t in t.begun += 1; return t.begun }
                 let done = finished.withLockedValue { f in
                     defer { f.removeAll() }
                     return f
@@ -131,6 +174,7 @@ final class DeliveryWorker: Sendable {
                 // A full claim means more may be due: claim again without looking first.
                 probe = claimed.count < free
                 await updateCountsIfDue()
+                endTurn(turn, idle: done.isEmpty && claimed.isEmpty && inFlight == 0 && !stop)
                 if claimed.isEmpty || claimed.count == free {
                     await services.deliverySignal.wait(timeout: .milliseconds(100))
                 }
@@ -143,18 +187,12 @@ final class DeliveryWorker: Sendable {
                 }
             }
         }
+        endTurns()
     }
 
     /// Prepares a claimed batch and sends its deliveries concurrently; each outcome goes to the loop.
     private func send(_ claimed: [DeliveryQueue.Claimed], claimedAt: ContinuousClock.Instant) async {
-        let prepared: [UUID: DeliverySender.Prepared]
-        do {
-            prepared = try await sender.prepare(claimed.map(\.id))
-        } catch {
-            // A database error: try again soon; the lease protects against double sends meanwhile.
-            logger.warning("\(claimed.count) deliveries could not be prepared: \(String(describing: error))")
-            prepared = Dictionary(uniqueKeysWithValues: claimed.map { ($0.id, .requeue(String(describing: error))) })
-        }
+        let prepared = await sender.prepare(claimed.map(\.id))
         await withDiscardingTaskGroup { group in
             for item in claimed {
                 let work = prepared[item.id] ?? .decided(.unsendable(code: "delivery_missing", detail: "not prepared"))
@@ -218,8 +256,6 @@ final class DeliveryWorker: Sendable {
         let started = clock.now
         let outcome: DeliverySender.Outcome
         switch work {
-        case .requeue(let detail):
-            outcome = .requeue(detail)
         case .decided(let decided):
             outcome = decided
         case .send(let send):
@@ -233,8 +269,6 @@ final class DeliveryWorker: Sendable {
             }
             outcome = await sender.send(send)
         }
-        let now = services.now()
-        let sink = "slack"
         var completion = DeliveryQueue.Completion(claimed: item, state: .sent)
         let label: String
         switch outcome {
@@ -244,35 +278,41 @@ final class DeliveryWorker: Sendable {
             if reposted { logger.info("message was gone in Slack; re-posted", metadata: ["delivery": "\(item.id)"]) }
         case .superseded:
             label = "superseded"
-        case .requeue(let detail):
-            completion.state = .pending
-            completion.nextAttemptAt = now.addingTimeInterval(1)
-            completion.error = ("internal_error", detail)
-            label = "retry"
+        case .unprepared(let detail):
+            logger.warning("delivery could not be prepared", metadata: ["delivery": "\(item.id)", "error": "\(detail)"])
+            label = retry(&completion, code: "prepare_failed", detail: detail, permanent: false, retryAfter: nil)
         case .unsendable(let code, let detail):
             completion.state = .failed
             completion.error = (code, detail)
             label = "failed"
-        case .failed(let error, let created):
-            let decision = services.retryPolicy.decide(attempts: item.attempts, permanent: error.isPermanent,
-                                                       retryAfter: error.retryAfter, createdAt: created, now: now,
-                                                       random: services.random())
-            completion.error = (error.code, String(describing: error))
-            switch decision {
-            case .retry(let at):
-                completion.state = .pending
-                completion.nextAttemptAt = at
-                label = "retry"
-            case .failed:
-                completion.state = .failed
-                label = "failed"
-                logger.notice("delivery failed permanently", metadata: ["delivery": "\(item.id)", "error": "\(error.code)"])
-            case .dead:
-                completion.state = .dead
-                label = "dead"
-                logger.warning("delivery is dead after retrying for its maximum age", metadata: ["delivery": "\(item.id)", "error": "\(error.code)"])
-            }
+        case .failed(let error):
+            label = retry(&completion, code: error.code, detail: String(describing: error), permanent: error.isPermanent,
+                          retryAfter: error.retryAfter)
         }
         return Finished(completion: completion, label: label, duration: clock.now - started)
+    }
+
+    /// Applies the retry policy to a failed attempt: pending again after a backoff, `failed` at once
+    /// for a permanent error, or `dead` past the delivery's max age. Returns the metrics label.
+    private func retry(_ completion: inout DeliveryQueue.Completion, code: String, detail: String, permanent: Bool,
+                       retryAfter: Duration?) -> String {
+        let item = completion.claimed
+        let decision = services.retryPolicy.decide(attempts: item.attempts, permanent: permanent, retryAfter: retryAfter,
+                                                   createdAt: item.createdAt, now: services.now(), random: services.random())
+        completion.error = (code, detail)
+        switch decision {
+        case .retry(let at):
+            completion.state = .pending
+            completion.nextAttemptAt = at
+            return "retry"
+        case .failed:
+            completion.state = .failed
+            logger.notice("delivery failed permanently", metadata: ["delivery": "\(item.id)", "error": "\(code)"])
+            return "failed"
+        case .dead:
+            completion.state = .dead
+            logger.warning("delivery is dead after retrying for its maximum age", metadata: ["delivery": "\(item.id)", "error": "\(code)"])
+            return "dead"
+        }
     }
 }

@@ -54,9 +54,12 @@ func withApp(
     sandbox: Bool = false,
     workers: Bool = false,
     overrides: HeraldOverrides = .init(),
+    clock: ManualClock? = nil,
     logs: LogCapture? = nil,
     _ body: (Application) async throws -> Void
 ) async throws {
+    var overrides = overrides
+    if let clock { overrides.now = { clock.now } }
     let (database, directory) = try TestDatabase.make()
     let app: Application
     if let logs {
@@ -89,7 +92,7 @@ func withApp(
 }
 
 /// Polls `condition` every 50 ms until it holds or `timeout` passes; returns whether it held.
-func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
+func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws -> Bool {
     let clock = ContinuousClock()
     let deadline = clock.now + timeout
     while clock.now < deadline {
@@ -97,6 +100,38 @@ func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -
         try? await Task.sleep(for: .milliseconds(50))
     }
     return try await condition()
+}
+
+/// Herald's clock in a test (``HeraldOverrides/now``, shared by the sandbox): it moves only when
+/// the test moves it. It starts at a whole number of seconds, so adding whole or binary-fraction
+/// seconds (4, 0.5, 0.25) gives exact times, and a due time can be met to the microsecond.
+final class ManualClock: Sendable {
+    private let current: NIOLockedValueBox<Date>
+    let start: Date
+
+    init(start: Date = Date(timeIntervalSinceReferenceDate: 800_000_000)) {
+        self.start = start
+        current = NIOLockedValueBox(start)
+    }
+
+    var now: Date { current.withLockedValue { $0 } }
+
+    /// Sets the time to `seconds` after the start.
+    func set(_ seconds: TimeInterval) {
+        current.withLockedValue { $0 = start.addingTimeInterval(seconds) }
+    }
+
+    /// Seconds since the start.
+    var elapsed: TimeInterval { now.timeIntervalSince(start) }
+}
+
+extension Application {
+    /// Waits until the delivery loop has sent and recorded everything due now (see
+    /// ``DeliveryWorker/waitUntilIdle()``).
+    func deliveriesIdle() async throws {
+        let worker = try #require(deliveryWorker, "the delivery worker is not running")
+        await worker.waitUntilIdle()
+    }
 }
 
 /// A project wired to the in-process sandbox: Slack enabled on a sandbox bot token and `channels`,
@@ -237,6 +272,32 @@ func rowCount(_ app: Application, _ table: String) async throws -> Int {
     return try row?.decode(column: "n", as: Int.self) ?? -1
 }
 
+/// Every value of every column of `tables` as text, for "this secret is not stored" checks. The
+/// database itself turns each value into text (SQLite's `quote()`, PostgreSQL's `::text`), so no
+/// column can be skipped, and a value that does not come back as text fails the test.
+func databaseText(_ app: Application, tables: [String]) async throws -> String {
+    let sql = app.db as! any SQLDatabase
+    let isSQLite = sql.dialect.name == "sqlite"
+    var text = ""
+    for table in tables {
+        let columns: [String] = if isSQLite {
+            try await sql.raw("SELECT name FROM pragma_table_info(\(bind: table))").all().map { try $0.decode(column: "name", as: String.self) }
+        } else {
+            try await sql.raw("""
+                SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = \(bind: table)
+                """).all().map { try $0.decode(column: "column_name", as: String.self) }
+        }
+        guard !columns.isEmpty else { throw TestFailure("table \(table) has no columns (does it exist?)") }
+        let values = columns.map { column in
+            isSQLite ? "quote(\"\(column)\") AS \"\(column)\"" : "\"\(column)\"::text AS \"\(column)\""
+        }.joined(separator: ", ")
+        for row in try await sql.raw("SELECT \(unsafeRaw: values) FROM \(ident: table)").all() {
+            for column in columns { text += (try row.decode(column: column, as: String?.self) ?? "") + "\n" }
+        }
+    }
+    return text
+}
+
 /// Row counts of every tenancy table.
 func snapshotCounts(_ app: Application) async throws -> [String: Int] {
     var counts: [String: Int] = [:]
@@ -269,9 +330,9 @@ struct CapturingLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-        let all = metadata.merging(extra ?? [:]) { $1 }
-        capture.append("\(level) \(message) \(all)")
+    func log(event: LogEvent) {
+        let all = metadata.merging(event.metadata ?? [:]) { $1 }
+        capture.append("\(event.level) \(event.message) \(all)")
     }
 }
 

@@ -186,6 +186,9 @@ struct SlackSettingsController: RouteCollection {
         )
     }
 
+    /// Test messages in flight at once.
+    static let testConcurrency = 8
+
     struct TestResults: Content {
         var results: [ChannelResult]
     }
@@ -225,19 +228,25 @@ struct SlackSettingsController: RouteCollection {
             blocks: [
                 .header(HeaderBlock(text: .plain("Herald test message"))),
                 .section(SectionBlock(text: .mrkdwn("Slack settings of *\(SlackText.escape(scope))* work: Herald can post to this channel."))),
-                .context(ContextBlock(elements: [.mrkdwn("Sent by \(SlackText.escape(caller)) at \(ISO8601DateFormatter().string(from: Date()))")])),
+                .context(ContextBlock(elements: [.mrkdwn("Sent by \(SlackText.escape(caller)) at \(ISO8601DateFormatter().string(from: req.herald.now()))")])),
             ]
         ).clamped()
-        var results: [ChannelResult] = []
-        for channel in effective.channels {
+        // Every channel at once (a few at a time), with one deadline for all: a Slack that hangs
+        // costs the caller at most that long, and a channel still waiting then reports `timeout`.
+        let channels = effective.channels
+        let slack = req.herald.slack
+        let results = await BoundedFanOut.run(count: channels.count, concurrency: Self.testConcurrency,
+                                              deadline: req.herald.slackTestDeadline) { index in
             var m = message
-            m.channel = channel
-            do {
-                let posted = try await req.herald.slack.postMessage(token: token, m)
-                results.append(ChannelResult(channel: channel, ok: true, error: nil, ts: posted.ts))
+            m.channel = channels[index]
+            do throws(SlackError) {
+                let posted = try await slack.postMessage(token: token, m)
+                return ChannelResult(channel: channels[index], ok: true, error: nil, ts: posted.ts)
             } catch {
-                results.append(ChannelResult(channel: channel, ok: false, error: error.code, ts: nil))
+                return ChannelResult(channel: channels[index], ok: false, error: error.code, ts: nil)
             }
+        } timedOut: { index in
+            ChannelResult(channel: channels[index], ok: false, error: SlackError.timeout(method: "chat.postMessage").code, ts: nil)
         }
         let failed = results.filter { !$0.ok }.count
         req.logger.info("slack test message sent", metadata: ["channels": "\(results.count)", "failed": "\(failed)",
