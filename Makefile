@@ -16,9 +16,9 @@ run:
 sandbox:
 	swift run herald serve --sandbox
 
-## Regenerate the OpenAPI document from scripts/openapi/gen.py
+## Validate the OpenAPI document (Sources/HeraldServer/Resources/openapi.json, edited by hand)
 openapi:
-	python3 scripts/openapi/gen.py && python3 scripts/check_openapi.py
+	python3 scripts/check_openapi.py
 
 migrate:
 	swift run herald migrate

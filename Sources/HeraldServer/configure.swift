@@ -29,13 +29,15 @@ public struct HeraldOverrides: Sendable {
 public func configure(_ app: Application, configuration: HeraldConfiguration, overrides: HeraldOverrides = .init()) async throws {
     let secrets = try SecretsBox(keyData: try loadSecretKey(configuration, logger: app.logger))
     let metrics = HeraldMetrics()
+    let now = overrides.now ?? { Date() }
     app.herald = HeraldServices(
         configuration: configuration,
         secrets: secrets,
         credentials: CredentialFactory(randomBytes: overrides.randomBytes ?? CredentialFactory.systemRandomBytes),
         metrics: metrics,
         slack: SlackClient(baseURL: configuration.slackAPIURL,
-                           transport: overrides.slackTransport ?? AsyncHTTPClientSlackTransport(client: app.http.client.shared)),
+                           transport: overrides.slackTransport ?? AsyncHTTPClientSlackTransport(client: app.http.client.shared),
+                           now: now),
         sandbox: nil,
         writeGate: WriteGate(serialize: !configuration.database.isPostgres),
         deliverySignal: DeliverySignal(),
@@ -47,7 +49,7 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
         intake: IntakeBatcher(concurrentBatches: configuration.database.isPostgres ? 2 : 1, metrics: metrics),
         pacingKeys: PacingKeys(),
         sqliteWriter: nil,
-        now: overrides.now ?? { Date() },
+        now: now,
         random: overrides.random ?? { Double.random(in: 0..<1) }
     )
 
@@ -61,7 +63,7 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
 
     try DatabaseSetup.register(configuration.database, on: app)
     if case .sqlite(let path) = configuration.database {
-        let writer = SQLiteWriter(path: path, threadPool: app.threadPool)
+        let writer = SQLiteWriter(path: path, threadPool: app.threadPool, pragmas: DatabaseSetup.sqliteConnectionPragmas(configuration))
         app.herald.sqliteWriter = writer
         app.lifecycle.use(SQLiteWriterLifecycle(writer: writer))
     }

@@ -6,7 +6,7 @@ import Vapor
 /// (`/sandbox/services/T/B/secret`), the OAuth authorize page, the channel page (`/sandbox`), and a
 /// small control API that tests and the demo use (create channels, tokens, webhooks, faults).
 /// Only mounted by `herald serve --sandbox` and tests; never expose it beyond a local machine.
-public struct SandboxRoutes: RouteCollection {
+public struct SandboxRoutes: RouteCollection, Sendable {
     public let workspace: SandboxWorkspace
     public let handler: SandboxHTTPHandler
 

@@ -28,7 +28,14 @@ let app = try await Application.make(env)
 do {
     try await configure(app, configuration: configuration)
     MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: app.heraldMetricsRegistry))
-    try await app.execute()
+    // `startup()` rather than `execute()`, which would log a refusal before it reaches us.
+    try await app.startup()
+    try await app.running?.onStop.get()
+} catch let refusal as StartupRefusal {
+    // One line that says why and what to do; status 2, like a bad configuration.
+    FileHandle.standardError.write(Data((refusal.description + "\n").utf8))
+    try? await app.asyncShutdown()
+    exit(2)
 } catch {
     app.logger.report(error: error)
     try? await app.asyncShutdown()

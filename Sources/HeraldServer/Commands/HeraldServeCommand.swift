@@ -21,14 +21,18 @@ struct HeraldServeCommand: AsyncCommand {
         let app = context.application
         if let hostname = signature.hostname { app.http.server.configuration.hostname = hostname }
         if let port = signature.port { app.http.server.configuration.port = port }
+        try app.holdSQLiteProcessLock()
         try await DatabaseSetup.prepare(app)
+        // Links follow the address served unless HERALD_PUBLIC_URL says otherwise.
+        let served = app.http.server.configuration
+        let base = HeraldConfiguration.localURL(hostname: served.hostname, port: served.port)
+        if !app.herald.configuration.publicURLIsExplicit, let url = URL(string: base) {
+            app.herald.links = HeraldLinks(base: url)
+        }
         var demo: SandboxMode.Demo?
-        var base = ""
         if signature.sandbox {
-            let configuration = app.http.server.configuration
-            let host = ["0.0.0.0", "::", "[::]"].contains(configuration.hostname) ? "127.0.0.1" : configuration.hostname
-            base = "http://\(host.contains(":") ? "[\(host)]" : host):\(configuration.port)"
-            let workspace = try SandboxMode.enable(app, apiBaseURL: URL(string: base + "/sandbox/api")!)
+            guard let api = URL(string: base + "/sandbox/api") else { throw StartupRefusal("herald: cannot serve the sandbox at \(base)") }
+            let workspace = try SandboxMode.enable(app, apiBaseURL: api)
             demo = try await SandboxMode.seedDemo(app, workspace: workspace)
         }
         // Vapor's own serve command starts the server and handles SIGINT/SIGTERM; our options are

@@ -15,6 +15,7 @@ struct WorkerCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
+        try app.holdSQLiteProcessLock()
         try await DatabaseSetup.prepare(app)
         app.startDeliveryWorker(concurrency: max(1, signature.concurrency ?? app.herald.configuration.deliveryConcurrency))
         app.logger.notice("delivery worker started")

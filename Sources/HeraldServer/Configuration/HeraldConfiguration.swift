@@ -43,8 +43,13 @@ public struct HeraldConfiguration: Sendable {
     public var secretKey: Data?
     public var adminEmail: String?
     public var adminToken: String?
-    /// Base of the links Herald puts in messages.
+    /// Base of the links Herald puts in messages: `HERALD_PUBLIC_URL`, else `http://HOSTNAME:PORT`
+    /// (and `serve` replaces that default with the address it really listens on).
     public var publicURL: URL
+    /// Whether `HERALD_PUBLIC_URL` was set.
+    public var publicURLIsExplicit: Bool
+    /// SQLite's `synchronous` setting: `full` (an event answered `202` survives power loss) or `normal`.
+    public var sqliteSynchronous: SQLiteSynchronous
     public var slackAPIURL: URL
     public var slackOAuthURL: URL
     public var slackSigningSecret: String?
@@ -70,6 +75,7 @@ public struct HeraldConfiguration: Sendable {
         "HERALD_PUBLIC_URL", "HERALD_SLACK_API_URL", "HERALD_SLACK_OAUTH_URL", "HERALD_SLACK_SIGNING_SECRET",
         "HERALD_SLACK_CLIENT_ID", "HERALD_SLACK_CLIENT_SECRET", "HERALD_UPDATE_INTERVAL",
         "HERALD_DELIVERY_MAX_AGE", "HERALD_DELIVERY_CONCURRENCY", "HERALD_CHANNEL_RATE", "HERALD_HOSTNAME", "HERALD_PORT",
+        "HERALD_SQLITE_SYNCHRONOUS",
     ]
 
     public init(environment env: [String: String]) throws(ConfigurationError) {
@@ -146,11 +152,20 @@ public struct HeraldConfiguration: Sendable {
         let hostname = value("HERALD_HOSTNAME") ?? "127.0.0.1"
         let port = integer("HERALD_PORT", default: 8080, range: 1...65535)
 
+        var synchronous = SQLiteSynchronous.full
+        if let raw = value("HERALD_SQLITE_SYNCHRONOUS") {
+            if let parsed = SQLiteSynchronous(rawValue: raw.lowercased()) { synchronous = parsed } else {
+                problem("HERALD_SQLITE_SYNCHRONOUS", "must be full (the default: survives power loss) or normal (faster; survives a crash of Herald, not of the machine), got \"\(raw)\"")
+            }
+        }
+
         self.database = database
         self.secretKey = secretKey
         self.adminEmail = normalizedAdminEmail
         self.adminToken = adminToken
-        self.publicURL = url("HERALD_PUBLIC_URL", default: "http://\(hostname):\(port)")
+        self.publicURL = url("HERALD_PUBLIC_URL", default: Self.localURL(hostname: hostname, port: port))
+        self.publicURLIsExplicit = value("HERALD_PUBLIC_URL") != nil
+        self.sqliteSynchronous = synchronous
         self.slackAPIURL = url("HERALD_SLACK_API_URL", default: "https://slack.com/api")
         self.slackOAuthURL = url("HERALD_SLACK_OAUTH_URL", default: "https://slack.com/oauth/v2/authorize")
         self.slackSigningSecret = value("HERALD_SLACK_SIGNING_SECRET")
@@ -166,6 +181,14 @@ public struct HeraldConfiguration: Sendable {
     }
 
     struct URLProblem: Error { var message: String }
+
+    /// `http://HOST:PORT` for a listening address: a wildcard address becomes 127.0.0.1 (it names
+    /// no machine), IPv6 literals are bracketed.
+    public static func localURL(hostname: String, port: Int) -> String {
+        let host = ["0.0.0.0", "::", "[::]", ""].contains(hostname) ? "127.0.0.1" : hostname
+        let bracketed = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+        return "http://\(bracketed):\(port)"
+    }
 
     /// Parses `sqlite://PATH` (relative or absolute: `sqlite:///var/lib/herald.db`) or `postgres://…`.
     static func parseDatabaseURL(_ raw: String) throws(URLProblem) -> Database {
@@ -198,6 +221,13 @@ public struct HeraldConfiguration: Sendable {
         comps.password = "REDACTED"
         return comps.string ?? "(unparseable)"
     }
+}
+
+/// SQLite's `PRAGMA synchronous` (`HERALD_SQLITE_SYNCHRONOUS`). With `full`, every commit is on disk
+/// before Herald answers; with `normal` (in WAL mode), the last commits can be lost if the machine
+/// loses power, though never when only Herald crashes.
+public enum SQLiteSynchronous: String, Sendable, Equatable {
+    case full, normal
 }
 
 /// Every bad or missing variable found at startup.

@@ -36,6 +36,21 @@ struct SystemController: RouteCollection {
     func openAPI(req: Request) async throws -> Response {
         var headers = HTTPHeaders()
         headers.contentType = .json
-        return Response(status: .ok, headers: headers, body: .init(string: OpenAPIDocument.json))
+        return Response(status: .ok, headers: headers, body: .init(data: try OpenAPIDocument.data()))
+    }
+}
+
+/// The OpenAPI 3.1 document, `Resources/openapi.json` in the module's bundle, read once.
+enum OpenAPIDocument {
+    struct Missing: Error, CustomStringConvertible {
+        var description: String { "the OpenAPI document (openapi.json) is missing from Herald's resource bundle" }
+    }
+
+    private static let loaded: Data? = Bundle.module.url(forResource: "openapi", withExtension: "json")
+        .flatMap { try? Data(contentsOf: $0) }
+
+    static func data() throws -> Data {
+        guard let loaded else { throw Missing() }
+        return loaded
     }
 }

@@ -14,11 +14,12 @@ struct Caller: Authenticatable, Sendable {
 /// Resolves `Authorization: Bearer <personal API token>` to a ``Caller`` by the token's hash.
 struct APITokenAuthenticator: AsyncBearerAuthenticator {
     func authenticate(bearer: BearerAuthorization, for request: Request) async throws {
-        guard let caller = try await Self.caller(for: bearer.token, on: request.db, gate: request.herald.writeGate) else { return }
+        guard let caller = try await Self.caller(for: bearer.token, on: request.db, gate: request.herald.writeGate,
+                                                 now: request.herald.now()) else { return }
         request.auth.login(caller)
     }
 
-    static func caller(for token: String, on db: any Database, gate: WriteGate) async throws -> Caller? {
+    static func caller(for token: String, on db: any Database, gate: WriteGate, now: Date) async throws -> Caller? {
         guard token.hasPrefix(CredentialKind.apiToken.rawValue) || token.count >= 32 else { return nil }
         guard let row = try await APIToken.query(on: db)
             .filter(\.$tokenHash == CredentialFactory.hash(token))
@@ -28,8 +29,8 @@ struct APITokenAuthenticator: AsyncBearerAuthenticator {
             let tokenID = row.id, let userID = row.user.id
         else { return nil }
         // Record use at most once a minute, to keep reads cheap.
-        if (row.lastUsedAt ?? .distantPast) < Date().addingTimeInterval(-60) {
-            row.lastUsedAt = Date()
+        if (row.lastUsedAt ?? .distantPast) < now.addingTimeInterval(-60) {
+            row.lastUsedAt = now
             try await gate.transaction(db) { db in try await row.save(on: db) }
         }
         return Caller(user: row.user, userID: userID, tokenID: tokenID)

@@ -31,6 +31,10 @@ struct HeraldServices: Sendable {
     var pacingKeys: PacingKeys
     /// SQLite: intake's own connection for set-based writes.
     var sqliteWriter: SQLiteWriter?
+    /// Path patterns to the methods served there, for `405` answers.
+    var allowedMethods = AllowedMethods()
+    /// How long a Slack test message may take, for all its channels together.
+    var slackTestDeadline: Duration = .seconds(10)
     /// The clock and randomness, injectable for tests.
     var now: @Sendable () -> Date
     var random: @Sendable () -> Double
@@ -58,6 +62,17 @@ extension Request {
 }
 
 extension Application {
+    private struct SQLiteProcessLockKey: StorageKey {
+        typealias Value = SQLiteProcessLock
+    }
+
+    /// `serve` and `worker` on SQLite: takes this process's lock on the database file for the life
+    /// of the application (see ``SQLiteProcessLock``), or refuses to start.
+    func holdSQLiteProcessLock() throws(StartupRefusal) {
+        guard case .sqlite(let path) = herald.configuration.database, storage[SQLiteProcessLockKey.self] == nil else { return }
+        storage[SQLiteProcessLockKey.self] = try SQLiteProcessLock.acquire(databasePath: path)
+    }
+
     private struct DeliveryWorkerKey: StorageKey {
         typealias Value = DeliveryWorker
     }

@@ -44,6 +44,14 @@ struct ProblemMiddleware: AsyncMiddleware {
             return problem
         case let fieldError as FieldError:
             return fieldError.problem
+        case is RouteNotFound:
+            // A known path with another method is a 405 that says which methods it serves.
+            guard let methods = request.application.herald.allowedMethods.methods(at: request.url.path, in: request.application.routes)
+            else { return Problem(.notFound, "No such route") }
+            let allow = methods.joined(separator: ", ")
+            var p = Problem(.methodNotAllowed, "\(request.method.rawValue) is not allowed here; this path allows \(allow)")
+            p.headers.replaceOrAdd(name: .allow, value: allow)
+            return p
         case let db as any DatabaseError where db.isConstraintFailure:
             // Unique constraints lost to a concurrent writer.
             request.logger.info("constraint failure: \(String(reflecting: db))")

@@ -32,20 +32,25 @@ enum DatabaseSetup {
     }
 
     /// Set on every SQLite connection: a 5 s busy timeout (replacing SQLiteNIO's retry-forever
-    /// handler); `synchronous = NORMAL`, durable across a crash of Herald (not of the machine's
-    /// power) in WAL mode, and much faster; 16 MiB of page cache (SQLite's default is 2 MiB), so
-    /// the outbox's indexes stay in memory.
-    static let sqliteConnectionPragmas = ["PRAGMA busy_timeout = 5000", "PRAGMA synchronous = NORMAL", "PRAGMA cache_size = -16384"]
+    /// handler); `synchronous` as configured (`FULL` by default: every commit reaches the disk
+    /// before Herald answers, so an accepted event survives power loss; group commit makes that one
+    /// fsync per batch); 16 MiB of page cache (SQLite's default is 2 MiB), so the outbox's indexes
+    /// stay in memory.
+    static func sqliteConnectionPragmas(_ configuration: HeraldConfiguration) -> [String] {
+        ["PRAGMA busy_timeout = 5000", "PRAGMA synchronous = \(configuration.sqliteSynchronous.rawValue.uppercased())",
+         "PRAGMA cache_size = -16384"]
+    }
 
-    /// SQLite: write-ahead logging (persists in the file) and a 5 s busy timeout on each
-    /// event loop's connection (replacing SQLiteNIO's retry-forever busy handler).
+    /// SQLite: write-ahead logging (persists in the file), and ``sqliteConnectionPragmas(_:)`` on each
+    /// event loop's connection.
     static func tuneSQLite(_ app: Application) async throws {
         guard case .sqlite = app.herald.configuration.database else { return }
         guard let sql = app.db as? any SQLDatabase else { return }
         try await sql.raw("PRAGMA journal_mode = WAL").run()
+        let pragmas = sqliteConnectionPragmas(app.herald.configuration)
         for eventLoop in app.eventLoopGroup.makeIterator() {
             let db = app.databases.database(logger: app.logger, on: eventLoop)
-            for pragma in sqliteConnectionPragmas { try await (db as? any SQLDatabase)?.raw("\(unsafeRaw: pragma)").run() }
+            for pragma in pragmas { try await (db as? any SQLDatabase)?.raw("\(unsafeRaw: pragma)").run() }
         }
     }
 

@@ -17,9 +17,11 @@ final class SQLiteWriter: Sendable {
     private let source: SQLiteConnectionSource
     private let connection = NIOLockedValueBox<SQLiteConnection?>(nil)
     private let opening = AsyncMutex()
+    private let pragmas: [String]
     let eventLoop: any EventLoop
 
-    init(path: String, threadPool: NIOThreadPool) {
+    init(path: String, threadPool: NIOThreadPool, pragmas: [String]) {
+        self.pragmas = pragmas
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         eventLoop = group.next()
         source = SQLiteConnectionSource(configuration: .init(storage: .file(path: path), enableForeignKeys: true), threadPool: threadPool)
@@ -36,7 +38,7 @@ final class SQLiteWriter: Sendable {
             }
             let made = try await source.makeConnection(logger: logger, on: eventLoop).get()
             let sql = made.sql()
-            for pragma in DatabaseSetup.sqliteConnectionPragmas { try await sql.raw("\(unsafeRaw: pragma)").run() }
+            for pragma in pragmas { try await sql.raw("\(unsafeRaw: pragma)").run() }
             connection.withLockedValue { $0 = made }
             await opening.unlock()
             return sql

@@ -53,7 +53,7 @@ struct CredentialsController: RouteCollection {
                 .filter(\.$id == id).filter(\.$project.$id == project.requireID()).first()
         else { throw Problem.notFound("Event key") }
         if key.revokedAt == nil {
-            key.revokedAt = Date()
+            key.revokedAt = req.herald.now()
             try await req.write { db in try await key.save(on: db) }
         }
         try req.herald.eventKeys.forget(keyID: key.requireID())
@@ -88,7 +88,7 @@ struct CredentialsController: RouteCollection {
                 .filter(\.$id == id).filter(\.$user.$id == req.caller.userID).first()
         else { throw Problem.notFound("API token") }
         if token.revokedAt == nil {
-            token.revokedAt = Date()
+            token.revokedAt = req.herald.now()
             try await req.write { db in try await token.save(on: db) }
         }
         return .noContent
