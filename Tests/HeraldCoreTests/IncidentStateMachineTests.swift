@@ -39,15 +39,20 @@ struct IncidentStateMachineTests {
         #expect(covered.count == IncidentAction.allCases.count * (IncidentStatus.allCases.count + 1))
     }
 
-    @Test("status never goes back")
+    @Test("status never goes back: every transition moves forward, and the table has some")
     func neverBack() {
+        let order: [IncidentStatus] = [.triggered, .acknowledged, .resolved]
+        var transitions = 0
         for action in IncidentAction.allCases {
-            if case .transition(let to) = IncidentStateMachine.decide(action, current: .acknowledged) {
-                #expect(to == .resolved)
-            }
-            if case .transition = IncidentStateMachine.decide(action, current: .resolved) {
-                Issue.record("\(action) moved a resolved incident")
+            for current in IncidentStatus.allCases {
+                let outcome = IncidentStateMachine.decide(action, current: current)
+                let target: IncidentStatus? = if case .transition(let to) = outcome { to } else { nil }
+                guard let target else { continue }
+                transitions += 1
+                #expect(order.firstIndex(of: target)! > order.firstIndex(of: current)!, "\(action) moved \(current) back to \(target)")
             }
         }
+        // acknowledge of triggered, resolve of triggered, resolve of acknowledged.
+        #expect(transitions == 3)
     }
 }

@@ -132,10 +132,13 @@ struct MessageRendererTests {
         let message = MessageRenderer.incident(Self.incident(status: status), interactive: interactive)
         // validate
         #expect(Self.actions(message)?.map(\.actionID) == expected)
-        for case .button(let button) in Self.actions(message) ?? [] {
-            #expect(button.value == "inc_123")
-            #expect(button.style == (button.actionID == "incident.resolve" ? .primary : nil))
+        let buttons = (Self.actions(message) ?? []).compactMap { element -> ButtonElement? in
+            if case .button(let button) = element { button } else { nil }
         }
+        // Every control but the Reassign select is a button.
+        #expect(buttons.count == (expected ?? []).filter { $0 != "incident.reassign" }.count)
+        #expect(buttons.map(\.value) == buttons.map { _ in "inc_123" })
+        #expect(buttons.map(\.style) == buttons.map { $0.actionID == "incident.resolve" ? .primary : nil })
     }
 
     struct ReassignRow: Sendable, CustomTestStringConvertible {
@@ -251,6 +254,7 @@ struct MessageRendererTests {
         let (mrkdwn, plain) = Self.texts(message)
         #expect(plain == ["🔴 " + evil])
         #expect(message.text == "[TRIGGERED] " + escaped)
+        #expect(mrkdwn.count >= 8, "every field, the latest event and the footer are mrkdwn")
         for text in mrkdwn + [message.text] {
             #expect(!text.contains("<!channel>"), "\(text)")
             #expect(!text.contains("<https://evil"), "\(text)")
@@ -298,15 +302,18 @@ struct MessageRendererTests {
         let (mrkdwn, plain) = Self.texts(message)
         #expect(plain.allSatisfy { $0.count <= SlackLimits.headerText && $0.hasSuffix("…") })
         // Cuts never split an entity: every `&` still starts one.
+        #expect(mrkdwn.count >= 8)
         for text in mrkdwn + [message.text] {
             #expect(text.replacingOccurrences(of: "&amp;", with: "").replacingOccurrences(of: "&lt;", with: "")
                 .replacingOccurrences(of: "&gt;", with: "").contains("&") == false)
         }
         // Links and dates survive: each context element is whole.
-        for case .context(let context) in Self.blocks(message) {
-            #expect(context.elements.first?.text == "<https://herald.example.com/incidents/inc_123?at=1714564800|View in Herald>")
-            #expect(context.elements.last?.text.hasSuffix("|2024-05-01T12:00:00Z>") == true)
+        let contexts = Self.blocks(message).compactMap { block -> ContextBlock? in
+            if case .context(let context) = block { context } else { nil }
         }
+        #expect(contexts.count == 1)
+        #expect(contexts.first?.elements.first?.text == "<https://herald.example.com/incidents/inc_123?at=1714564800|View in Herald>")
+        #expect(contexts.first?.elements.last?.text.hasSuffix("|2024-05-01T12:00:00Z>") == true)
         let latest = mrkdwn.first { $0.hasPrefix("*Latest:*") || $0.hasPrefix("*Resolved*") }
         #expect(latest?.contains("<!date^1714564800^") == true)
         try #require(JSONEncoder().encode(message).count < 200_000)

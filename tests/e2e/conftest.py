@@ -199,6 +199,95 @@ def start_server(herald_bin):
         server.stop()
 
 
+# --- the Slack sandbox in a process of its own ----------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def slack_sandbox_bin(herald_bin) -> str:
+    """The `slack-sandbox` executable built beside `herald` (or SLACK_SANDBOX_BIN)."""
+    path = Path(os.environ.get("SLACK_SANDBOX_BIN") or Path(herald_bin).with_name("slack-sandbox"))
+    if not (path.is_file() and os.access(path, os.X_OK)):
+        pytest.fail(f"slack-sandbox binary not found or not executable at {path} (swift build builds it)")
+    return str(path)
+
+
+class SlackSandboxProcess:
+    """`slack-sandbox serve --port P`: a Slack workspace that outlives the Herald processes a test kills."""
+
+    def __init__(self, binary: str, cwd: Path):
+        self.port = free_port()
+        self.stderr_path = cwd / f"slack-sandbox.{self.port}.log"
+        self._log = open(self.stderr_path, "wb")
+        self.proc = subprocess.Popen([binary, "serve", "--port", str(self.port)], cwd=cwd, stdin=subprocess.DEVNULL,
+                                     stdout=self._log, stderr=subprocess.STDOUT, env=herald_env())
+        deadline = time.monotonic() + HEALTH_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                pytest.fail(f"slack-sandbox exited with {self.proc.returncode}\n{self.logs()}")
+            try:
+                if http("GET", self.port, "/sandbox", timeout=2.0).status == 200:
+                    return
+            except (OSError, urllib.error.URLError):
+                pass
+            time.sleep(0.2)
+        pytest.fail(f"slack-sandbox did not answer within {HEALTH_TIMEOUT:.0f} s\n{self.logs()}")
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/sandbox/api"
+
+    def bot_token(self) -> str:
+        resp = http("POST", self.port, "/sandbox/control/bot-tokens", body={})
+        assert resp.status == 201, resp
+        return resp.json()["token"]
+
+    def messages(self, channel: str) -> list[dict]:
+        return sandbox_messages(self.port, channel)
+
+    def logs(self) -> str:
+        try:
+            return self.stderr_path.read_bytes().decode("utf-8", "replace")[-4000:]
+        except OSError:
+            return ""
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=STOP_TIMEOUT)
+        if not self._log.closed:
+            self._log.close()
+
+
+@pytest.fixture
+def slack_sandbox(slack_sandbox_bin, tmp_path):
+    sandbox = SlackSandboxProcess(slack_sandbox_bin, tmp_path)
+    yield sandbox
+    sandbox.stop()
+
+
+ADMIN_TOKEN = "e2e-admin-token-" + "0123456789abcdef" * 2
+
+
+def slack_project(port: int, bot_token: str, channels: str = "#alerts") -> tuple[str, str]:
+    """On a server started with HERALD_ADMIN_EMAIL/HERALD_ADMIN_TOKEN=ADMIN_TOKEN: an organization, a
+    project with Slack enabled on `bot_token` and `channels`, and an event key. Returns (project id, event key)."""
+    org = http("POST", port, "/api/v1/orgs", token=ADMIN_TOKEN, body={"name": "E2E"})
+    assert org.status == 201, org
+    project = http("POST", port, f"/api/v1/orgs/{org.json()['id']}/projects", token=ADMIN_TOKEN, body={"name": "E2E project"})
+    assert project.status == 201, project
+    project_id = project.json()["id"]
+    settings = http("PUT", port, f"/api/v1/projects/{project_id}/settings/slack", token=ADMIN_TOKEN,
+                    body={"enabled": True, "token": bot_token, "channels": channels})
+    assert settings.status == 200, settings
+    key = http("POST", port, f"/api/v1/projects/{project_id}/keys", token=ADMIN_TOKEN, body={"name": "e2e"})
+    assert key.status == 201, key
+    return project_id, key.json()["key"]
+
+
 # --- PostgreSQL --------------------------------------------------------------------------------
 
 

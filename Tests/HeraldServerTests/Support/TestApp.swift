@@ -20,8 +20,9 @@ enum TestDatabase {
     static var isPostgres: Bool { postgresURL != nil }
 
     /// A fresh, empty database for one test: a temporary SQLite file, or a new PostgreSQL schema.
-    static func make() throws -> (HeraldConfiguration.Database, cleanupDirectory: URL?) {
-        if let url = postgresURL {
+    /// With `sqliteOnly`, SQLite whatever the suite runs on (for what only SQLite has: pragmas, the file lock).
+    static func make(sqliteOnly: Bool = false) throws -> (HeraldConfiguration.Database, cleanupDirectory: URL?) {
+        if let url = postgresURL, !sqliteOnly {
             guard case .postgres(var location) = try HeraldConfiguration.parseDatabaseURL(url) else {
                 throw TestFailure("HERALD_TEST_POSTGRES_URL is not a postgres:// URL")
             }
@@ -56,11 +57,12 @@ func withApp(
     overrides: HeraldOverrides = .init(),
     clock: ManualClock? = nil,
     logs: LogCapture? = nil,
+    sqliteOnly: Bool = false,
     _ body: (Application) async throws -> Void
 ) async throws {
     var overrides = overrides
     if let clock { overrides.now = { clock.now } }
-    let (database, directory) = try TestDatabase.make()
+    let (database, directory) = try TestDatabase.make(sqliteOnly: sqliteOnly)
     let app: Application
     if let logs {
         var logger = Logger(label: "herald.test") { _ in logs.handler() }
