@@ -154,6 +154,19 @@ public enum MessageRenderer {
         ]).clamped()
     }
 
+    /// The Slack settings test message (SPEC §3): which settings work, who sent it, when.
+    public static func testMessage(scope: String, sender: String, at: Date) -> SlackMessage {
+        SlackMessage(
+            channel: "",
+            text: "Herald test message for " + Mrkdwn.escaped(scope, fitting: fallbackTitle),
+            blocks: [
+                .header(HeaderBlock(text: .plain("Herald test message"))),
+                .section(SectionBlock(text: .mrkdwn("Slack settings of *\(Mrkdwn.escaped(scope, fitting: 500))* work: Herald can post to this channel."))),
+                .context(ContextBlock(elements: [.mrkdwn("Sent by \(Mrkdwn.escaped(sender, fitting: 300)) at " + slackDate(at))])),
+            ]
+        ).clamped()
+    }
+
     /// A notification's bar: critical and error red, warning amber, info or none grey.
     static func color(for severity: Severity?) -> String {
         switch severity {
@@ -226,8 +239,14 @@ public enum MessageRenderer {
             let by = event?.actor.flatMap { $0.isBlank ? nil : " by " + Mrkdwn.escaped($0, fitting: 200) } ?? ""
             let at = view.resolvedAt ?? event?.at ?? view.latest?.at
             var text = "*Resolved*" + by + (at.map { " at " + slackDate($0) } ?? "")
-            if let summary = event?.summary, !summary.isBlank {
-                text += "\n" + Mrkdwn.escaped(summary, fitting: SlackLimits.sectionText - text.unicodeScalars.count - 1)
+            // The heading already says who: "Resolved by ana: rolled back" adds only "rolled back".
+            var note = event?.summary ?? ""
+            if let actor = event?.actor, note.hasPrefix("Resolved by \(actor)") {
+                note = String(note.dropFirst("Resolved by \(actor)".count))
+                if note.hasPrefix(": ") { note = String(note.dropFirst(2)) }
+            }
+            if !note.isBlank {
+                text += "\n" + Mrkdwn.escaped(note, fitting: SlackLimits.sectionText - text.unicodeScalars.count - 1)
             }
             return text
         }

@@ -221,16 +221,7 @@ struct SlackSettingsController: RouteCollection {
             throw Problem(.unprocessableEntity, "Slack is disabled for this project (\(origin)); enable it to send messages", field: "enabled")
         }
         guard let token = resolved.token else { throw Problem(.internalServerError, "the configured token could not be read") }
-        let caller = try req.caller.user.email
-        let message = SlackMessage(
-            channel: "",
-            text: "Herald test message for \(scope)",
-            blocks: [
-                .header(HeaderBlock(text: .plain("Herald test message"))),
-                .section(SectionBlock(text: .mrkdwn("Slack settings of *\(SlackText.escape(scope))* work: Herald can post to this channel."))),
-                .context(ContextBlock(elements: [.mrkdwn("Sent by \(SlackText.escape(caller)) at \(ISO8601DateFormatter().string(from: req.herald.now()))")])),
-            ]
-        ).clamped()
+        let message = MessageRenderer.testMessage(scope: scope, sender: try req.caller.user.email, at: req.herald.now())
         // Every channel at once (a few at a time), with one deadline for all: a Slack that hangs
         // costs the caller at most that long, and a channel still waiting then reports `timeout`.
         let channels = effective.channels
@@ -252,13 +243,6 @@ struct SlackSettingsController: RouteCollection {
         req.logger.info("slack test message sent", metadata: ["channels": "\(results.count)", "failed": "\(failed)",
                                                                "token": "\(resolved.tokenFingerprint ?? "-")"])
         return TestResults(results: results)
-    }
-}
-
-/// Escapes `&`, `<` and `>` as Slack's mrkdwn requires.
-enum SlackText {
-    static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 }
 
