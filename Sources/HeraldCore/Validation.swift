@@ -31,16 +31,18 @@ public enum Validate {
     }
 
     /// A lower-cased email address of the form `local@domain.tld`, at most 254 characters, without
-    /// spaces or control characters.
+    /// spaces or control characters. Checked on Unicode scalars, not grapheme clusters: an `@`
+    /// followed by a combining character is still the `@`.
     public static func email(_ value: String, field: String = "email") throws(FieldError) -> String {
-        let email = value.lowercased()
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard value.unicodeScalars.count <= maxEmailLength,
-              parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
-              !parts[1].hasPrefix("."), !parts[1].hasSuffix("."), !parts[1].contains(".."),
-              !email.unicodeScalars.contains(where: { isControl($0) || CharacterSet.whitespacesAndNewlines.contains($0) })
+        let scalars = Array(value.unicodeScalars)
+        let ats = scalars.indices.filter { scalars[$0] == "@" }
+        let domain = ats.count == 1 ? Array(scalars[(ats[0] + 1)...]) : []
+        guard scalars.count <= maxEmailLength, ats.count == 1, ats[0] > 0,
+              !scalars.contains(where: { isControl($0) || CharacterSet.whitespacesAndNewlines.contains($0) }),
+              domain.contains("."), domain.first != ".", domain.last != ".",
+              !zip(domain, domain.dropFirst()).contains(where: { $0 == "." && $1 == "." })
         else { throw FieldError(field: field, detail: "must be an email address like name@example.com") }
-        return email
+        return value.lowercased()
     }
 
     /// C0 and C1 control characters (U+0000–U+001F, U+007F–U+009F).

@@ -62,25 +62,36 @@ struct SlackSettingsPolicyTests {
     }
 
     @Test("channel lists", arguments: [
-        (["#alerts  #ops C0123"], ["#alerts", "#ops", "C0123"]),
-        (["  "], []),
-        (["alerts", "#Alerts", "#ops"], ["#alerts", "#ops"]),
-        (["#alerts,#ops"], ["#alerts", "#ops"]),
-        (["C0123ABCD", "G012AB"], ["C0123ABCD", "G012AB"]),
-        (["#déploiements"], ["#déploiements"]),
-        (["\t#a\n#b "], ["#a", "#b"]),
-    ])
-    func channels(_ input: [String], _ expected: [String]) throws {
-        #expect(try SlackChannels.parse(input) == expected)
+        ("text", ["#alerts  #ops C0123"], ["#alerts", "#ops", "C0123"]),
+        ("text", ["  "], []),
+        ("text", [""], []),
+        ("list", ["alerts", "#Alerts", "#ops"], ["#alerts", "#ops"]),
+        ("text", ["#alerts,#ops"], ["#alerts", "#ops"]),
+        ("list", ["C0123ABCD", "G012AB"], ["C0123ABCD", "G012AB"]),
+        ("text", ["#déploiements"], ["#déploiements"]),
+        ("text", ["\t#a\n#b "], ["#a", "#b"]),
+        // 150 as written is too many, even if they are the same channel; 100 is fine.
+        ("text", [Array(repeating: "#a", count: 100).joined(separator: " ")], ["#a"]),
+        ("list", [], []),
+    ] as [(String, [String], [String])])
+    func channels(_ form: String, _ input: [String], _ expected: [String]) throws {
+        let parsed = form == "text" ? try SlackChannels.parse(text: input[0]) : try SlackChannels.parse(list: input)
+        #expect(parsed == expected)
     }
 
-    @Test("bad channel lists", arguments: [["#a/b"], ["#-x"], ["#" + String(repeating: "a", count: 81)], [String(repeating: "#a ", count: 4000)],
-                                          [(0...100).map { "#c\($0)" }.joined(separator: " ")], ["#"], ["<script>"]])
-    func badChannels(_ input: [String]) {
-        #expect(throws: FieldError.self) { try SlackChannels.parse(input) }
+    @Test("bad channel lists", arguments: [
+        ("text", ["#a/b"]), ("text", ["#-x"]), ("text", ["#" + String(repeating: "a", count: 81)]), ("text", [String(repeating: "#a ", count: 4000)]),
+        ("text", [(0...100).map { "#c\($0)" }.joined(separator: " ")]), ("text", [Array(repeating: "#a", count: 101).joined(separator: ",")]),
+        ("text", ["#"]), ("text", ["<script>"]), ("text", ["#a\u{3000}b"]), ("text", ["#🚨"]), ("text", ["#a\u{a0}b"]),
+        ("list", ["#a #b"]), ("list", [" #a"]), ("list", (0...100).map { "#c\($0)" }),
+    ] as [(String, [String])])
+    func badChannels(_ form: String, _ input: [String]) {
+        #expect(throws: FieldError.self) {
+            _ = form == "text" ? try SlackChannels.parse(text: input[0]) : try SlackChannels.parse(list: input)
+        }
     }
 
-    @Test("tokens", arguments: [("  xoxb-1-2\n", "xoxb-1-2"), ("xoxb-1 2", nil), ("xoxb-\u{7}", nil), ("xoxb-ü", nil),
+    @Test("tokens", arguments: [("  xoxb-1-2\n", "xoxb-1-2"), ("xoxb-1 2", nil), ("xoxb-\u{7}", nil), ("xoxb-ü", nil), ("\u{a0}xoxb-1", nil),
                                  (String(repeating: "x", count: 513), nil), ("", "")] as [(String, String?)])
     func tokens(_ raw: String, _ expected: String?) {
         #expect((try? SecretInput.token(raw)) == expected)

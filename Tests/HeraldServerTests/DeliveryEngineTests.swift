@@ -293,7 +293,7 @@ struct IncidentTests {
             #expect(ack.string("status") == "acknowledged")
             #expect(try await eventually { await p.messages().first?.attachments?.array?.first?["color"]?.string == MessageRenderer.amber })
             let badAssignee = try await app.api(.POST, "/api/v1/incidents/\(id)/reassign", token: t.responder, json: ["assignee": "outsider@example.org"])
-            #expect(badAssignee.status == .unprocessableEntity)
+            #expect(badAssignee.status == .notFound)
             #expect(badAssignee.string("field") == "assignee")
             let reassigned = try await app.api(.POST, "/api/v1/incidents/\(id)/reassign", token: t.responder, json: ["assignee": "admin@example.com"])
             #expect(reassigned.string("assignee") == "admin@example.com")
@@ -335,7 +335,11 @@ struct IncidentTests {
         BadEvent(name: "bad severity", body: #"{"type":"notification","title":"x","severity":"apocalyptic"}"#, status: .unprocessableEntity, field: "severity"),
         BadEvent(name: "bad time", body: #"{"type":"notification","title":"x","at":"yesterday"}"#, status: .unprocessableEntity, field: "at"),
         BadEvent(name: "bad link", body: #"{"type":"notification","title":"x","link":"javascript:alert(1)"}"#, status: .unprocessableEntity, field: "link"),
-        BadEvent(name: "unknown service", body: #"{"type":"notification","title":"x","service":"nope"}"#, status: .unprocessableEntity, field: "service"),
+        BadEvent(name: "unknown service", body: #"{"type":"notification","title":"x","service":"nope"}"#, status: .notFound, field: "service"),
+        BadEvent(name: "trigger with a blank title", body: #"{"type":"incident","action":"trigger","key":"k","title":" \n"}"#, status: .unprocessableEntity, field: "title"),
+        BadEvent(name: "upper-case severity", body: #"{"type":"notification","title":"x","severity":"CRITICAL"}"#, status: .unprocessableEntity, field: "severity"),
+        BadEvent(name: "action on a notification", body: #"{"type":"notification","title":"x","action":"explode"}"#, status: .unprocessableEntity, field: "action"),
+        BadEvent(name: "a time RFC 3339 does not allow", body: #"{"type":"notification","title":"x","at":"2024-05-01 12:00:00Z"}"#, status: .unprocessableEntity, field: "at"),
         BadEvent(name: "tags not an object", body: #"{"type":"notification","title":"x","tags":[1]}"#, status: .unprocessableEntity, field: "tags"),
         BadEvent(name: "update of an unknown key", body: #"{"type":"incident","action":"update","key":"nope"}"#, status: .notFound, field: "key"),
         BadEvent(name: "malformed JSON", body: #"{"type":"#, status: .badRequest, field: nil),

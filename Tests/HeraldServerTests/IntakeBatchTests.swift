@@ -39,11 +39,12 @@ struct IntakeBatchTests {
                 case .success(let r): r.outcome
                 case .failure(let e as FieldError): "field:\(e.field)"
                 case .failure(IntakeError.noOpenIncident): "noOpenIncident"
+                case .failure(IntakeError.unknownService(let name)): "unknownService:\(name)"
                 case .failure(let e): "error:\(e)"
                 }
             }
             #expect((0..<items.count).map(outcome) == [
-                "opened", "notified", "appended", "field:service", "resolved", "refused", "opened", "noOpenIncident",
+                "opened", "notified", "appended", "unknownService:nope", "resolved", "refused", "opened", "noOpenIncident",
                 "field:title", "opened",
             ])
             let first = try results[0].get().incidentID, again = try results[6].get().incidentID
@@ -108,7 +109,7 @@ struct IntakeBatchTests {
             let responses = answers.mapValues { APIResponse(status: $0.0, headers: [:], body: $0.1) }
             for (i, r) in responses {
                 if i < 50 { #expect(r.status == .accepted, "\(i): \(r.body)") } else {
-                    #expect(r.status == .unprocessableEntity && r.string("field") == "service", "\(i): \(r.body)")
+                    #expect(r.status == .notFound && r.string("field") == "service", "\(i): \(r.body)")
                 }
             }
             let shared = (0..<20).map { responses[$0]!.string("outcome") }

@@ -249,14 +249,16 @@ struct SlackSettingsTests {
         }
     }
 
-    @Test("deleting project settings returns the project to full inheritance")
-    func deleteProjectSettings() async throws {
+    @Test("resetting project settings returns the project to full inheritance")
+    func resetProjectSettings() async throws {
         try await withApp { app in
             let t = try await Tenancy.make(app)
             _ = try await app.api(.PUT, "/api/v1/orgs/\(t.orgID)/settings/slack", token: t.owner, json: ["enabled": true])
             _ = try await app.api(.PUT, "/api/v1/projects/\(t.projectID)/settings/slack", token: t.owner, json: ["enabled": false, "token": "xoxb-p"])
-            let deleted = try await app.api(.DELETE, "/api/v1/projects/\(t.projectID)/settings/slack", token: t.owner)
-            #expect(deleted.status == .noContent)
+            let reset = try await app.api(.POST, "/api/v1/projects/\(t.projectID)/settings/slack/reset", token: t.owner)
+            #expect(reset.status == .ok)
+            #expect(reset["hasSettings"] as? Bool == false)
+            #expect(try await app.api(.POST, "/api/v1/projects/\(t.projectID)/settings/slack/reset", token: t.responder).status == .forbidden)
             let after = try await app.api(.GET, "/api/v1/projects/\(t.projectID)/settings/slack", token: t.owner)
             #expect(after["hasSettings"] as? Bool == false)
             #expect((after["effective"] as? [String: Any])?["enabled"] as? Bool == true)

@@ -49,7 +49,7 @@ struct TenancyAPITests {
         try await withApp { app in
             let t = try await Tenancy.make(app)
             let added = try await app.api(.POST, "/api/v1/orgs/\(t.orgID)/members", token: t.owner,
-                                          json: ["email": "New.Person@Example.com", "name": "New Person", "role": "Responder"])
+                                          json: ["email": "New.Person@Example.com", "name": "New Person", "role": "responder"])
             #expect(added.status == .created)
             #expect(added.string("email") == "new.person@example.com")
             #expect(added.string("role") == "responder")

@@ -11,6 +11,16 @@ extension Severity {
         self = severity
     }
 
+    /// Exactly one of the accepted spellings, in lower case, as written (Herald's own API, whose
+    /// document lists them); nil for anything else.
+    public init?(exactly raw: String) {
+        guard let severity = Self.spellings[raw] else { return nil }
+        self = severity
+    }
+
+    /// Every accepted spelling, lower case, for the API document.
+    public static var allSpellings: [String] { spellings.keys.sorted() }
+
     /// Every accepted spelling, lower-cased (Zabbix's `average` and `disaster` included).
     private static let spellings: [String: Severity] = {
         let table: [(Severity, [String])] = [

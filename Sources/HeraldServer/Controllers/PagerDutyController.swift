@@ -54,34 +54,40 @@ struct PagerDutyController: RouteCollection {
         } catch let problem as Problem {
             return try await invalid(req, [problem.field.map { "\($0): \(problem.detail)" } ?? problem.detail], status: problem.status == .payloadTooLarge ? .payloadTooLarge : .badRequest)
         }
+        // Each field is checked whenever it is present, as the document states; what a trigger
+        // needs (payload, summary, source, severity) only for a trigger.
         var errors: [String] = []
         let action = body.event_action.flatMap { IncidentAction(rawValue: $0) }.flatMap { $0 == .update ? nil : $0 }
         if action == nil { errors.append("'event_action' must be one of trigger, acknowledge, resolve") }
         if (body.routing_key ?? "").isEmpty { errors.append("'routing_key' is missing or blank") }
         var keyErrors: [FieldError] = []
-        let dedupKey = EventValidation.key(body.dedup_key.flatMap { $0.isEmpty ? nil : $0 }, field: "dedup_key", errors: &keyErrors)
-        errors += keyErrors.map { "'\($0.field)' \($0.detail)" }
-        if action != .trigger, dedupKey == nil { errors.append("'dedup_key' is required for acknowledge and resolve") }
+        // A blank dedup_key on a trigger means none, as with PagerDuty: one is made up.
+        let dedupKey = EventValidation.key(body.dedup_key, field: "dedup_key", errors: &keyErrors).flatMap { $0.isEmpty ? nil : $0 }
+        errors += keyErrors.filter { !($0.detail == "must not be empty" && action == .trigger) }.map { "'\($0.field)' \($0.detail)" }
+        if let action, action != .trigger, body.dedup_key == nil { errors.append("'dedup_key' is required for acknowledge and resolve") }
         var severity: Severity?
         var at: Date?
         let payload = body.payload
-        if action == .trigger {
-            guard let payload else {
-                errors.append("'payload' is missing")
-                return try await invalid(req, errors)
+        if action == .trigger, payload == nil { errors.append("'payload' is missing") }
+        if let payload {
+            let isTrigger = action == .trigger
+            if isTrigger, (payload.summary ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                errors.append("'payload.summary' is missing or blank")
             }
-            if (payload.summary ?? "").trimmingCharacters(in: .whitespaces).isEmpty { errors.append("'payload.summary' is missing or blank") }
             if EventValidation.scalars(payload.summary ?? "") > Self.maxSummary {
                 errors.append("'payload.summary' must be at most \(Self.maxSummary) characters")
             }
-            if (payload.source ?? "").trimmingCharacters(in: .whitespaces).isEmpty { errors.append("'payload.source' is missing or blank") }
-            if let raw = payload.severity, ["critical", "error", "warning", "info"].contains(raw) { severity = Severity(rawValue: raw) } else {
+            if isTrigger, (payload.source ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                errors.append("'payload.source' is missing or blank")
+            }
+            if let raw = payload.severity {
+                severity = ["critical", "error", "warning", "info"].contains(raw) ? Severity(rawValue: raw) : nil
+                if severity == nil { errors.append("'payload.severity' must be one of critical, error, warning, info") }
+            } else if isTrigger {
                 errors.append("'payload.severity' must be one of critical, error, warning, info")
             }
-            if let ts = payload.timestamp {
-                at = EventValidation.parseTime(ts)
-                if at == nil { errors.append("'payload.timestamp' must be an ISO 8601 time") }
-            }
+            // A timestamp Herald cannot read is ignored (the time received stands), not refused.
+            at = payload.timestamp.flatMap(RFC3339.parseLenient)
         }
         // source, component, group and class become tags: held to the tag limits, refused beyond them.
         let tagFields: [(String, String?)] = [("source", payload?.source), ("component", payload?.component),

@@ -308,7 +308,7 @@ struct EventIntake: Sendable {
         }
         guard let service = try await Service.query(on: db).filter(\.$project.$id == projectID)
             .filter(\.$nameKey == ref.lowercased()).first()
-        else { throw FieldError(field: "service", detail: "no service \"\(ref.prefix(100))\" in this project") }
+        else { throw IntakeError.unknownService(ref) }
         return service.id
     }
 

@@ -31,13 +31,15 @@ enum EventValidation {
         return trimmed.isEmpty ? nil : trimmed
     }
 
+    /// A dedup key of Herald's API or PagerDuty: printable ASCII (spaces allowed inside), at most
+    /// 255 characters (so 255 bytes), not blank; spaces around it are dropped.
     static func key(_ value: String?, field: String = "key", errors: inout [FieldError]) -> String? {
         guard let value else { return nil }
-        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = value.trimmingCharacters(in: CharacterSet(charactersIn: " "))
         if trimmed.isEmpty { errors.append(FieldError(field: field, detail: "must not be empty")) }
         if value.utf8.count > maxKeyBytes { errors.append(FieldError(field: field, detail: "must be at most \(maxKeyBytes) bytes")) }
-        if trimmed.unicodeScalars.contains(where: Validate.isControl) {
-            errors.append(FieldError(field: field, detail: "must not contain control characters"))
+        if !value.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7f }) {
+            errors.append(FieldError(field: field, detail: "must be printable ASCII"))
         }
         return trimmed
     }
@@ -47,45 +49,48 @@ enum EventValidation {
         text(value, field: field, max: maxReference, errors: &errors)
     }
 
+    /// One of the spellings the API document lists (`critical`, `high`, `warning`, `p3`…), exactly.
     static func severity(_ value: String?, field: String = "severity", errors: inout [FieldError]) -> Severity? {
-        guard let value, !value.isEmpty else { return nil }
-        guard let severity = Severity(parsing: value) else {
-            errors.append(FieldError(field: field, detail: "must be one of critical, error, warning, info"))
+        guard let value else { return nil }
+        guard let severity = Severity(exactly: value) else {
+            errors.append(FieldError(field: field, detail: "must be one of critical, error, warning, info (or a listed alias)"))
             return nil
         }
         return severity
     }
 
+    /// `http://` or `https://` (either case), a host, then anything printable, all ASCII: the
+    /// document's pattern, checked the same way here.
+    static func isLink(_ value: String) -> Bool {
+        let s = Array(value.unicodeScalars)
+        guard s.count <= maxLink else { return false }
+        let lower = String(String.UnicodeScalarView(s.prefix(8))).lowercased()
+        let rest: ArraySlice<Unicode.Scalar>
+        if lower.hasPrefix("https://") { rest = s.dropFirst(8) } else if lower.hasPrefix("http://") { rest = s.dropFirst(7) } else { return false }
+        let printable = { (c: Unicode.Scalar) in c.value >= 0x21 && c.value <= 0x7e }
+        let hostEnd = rest.firstIndex { ["/", "?", "#"].contains($0) } ?? rest.endIndex
+        return hostEnd > rest.startIndex && rest.allSatisfy(printable)
+    }
+
     static func link(_ value: String?, field: String = "link", errors: inout [FieldError]) -> String? {
-        guard let value, !value.isEmpty else { return nil }
-        guard value.utf8.count <= maxLink, let url = URL(string: value), let scheme = url.scheme?.lowercased(),
-              ["http", "https"].contains(scheme), url.host != nil
-        else {
-            errors.append(FieldError(field: field, detail: "must be an http(s) URL of at most \(maxLink) bytes"))
+        guard let value else { return nil }
+        guard isLink(value) else {
+            errors.append(FieldError(field: field, detail: "must be an http(s) URL of at most \(maxLink) characters"))
             return nil
         }
         return value
     }
 
     static func time(_ value: String?, field: String = "at", errors: inout [FieldError]) -> Date? {
-        guard let value, !value.isEmpty else { return nil }
-        if let date = parseTime(value) { return date }
-        errors.append(FieldError(field: field, detail: "must be an ISO 8601 time like 2026-11-22T10:15:00Z"))
+        guard let value else { return nil }
+        if let date = RFC3339.parse(value) { return date }
+        errors.append(FieldError(field: field, detail: "must be an RFC 3339 time like 2026-11-22T10:15:00Z"))
         return nil
     }
 
+    /// A sender's timestamp where a bad one is ignored rather than refused (Alertmanager).
     static func parseTime(_ value: String) -> Date? {
-        guard value.utf8.count <= 64 else { return nil }
-        let plain = ISO8601DateFormatter()
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let d = plain.date(from: value) ?? fractional.date(from: value) { return d }
-        // Alertmanager and Go write nanoseconds; trim to milliseconds.
-        if let dot = value.firstIndex(of: "."), let end = value[dot...].firstIndex(where: { !$0.isNumber && $0 != "." }) {
-            let digits = value[value.index(after: dot)..<end].prefix(3)
-            return fractional.date(from: String(value[..<dot]) + "." + digits + String(value[end...]))
-        }
-        return nil
+        RFC3339.parseLenient(value)
     }
 
     static func tags(_ value: [String: String]?, field: String = "tags", errors: inout [FieldError]) -> [String: String] {

@@ -77,4 +77,6 @@ enum IntakeError: Error, Sendable {
     case refused(incidentID: UUID, reason: String)
     /// The event key was revoked after the request was authenticated.
     case keyRevoked
+    /// The event names a service the project does not have (answered 404, field `service`).
+    case unknownService(String)
 }

@@ -32,11 +32,28 @@ struct DeliveriesController: RouteCollection {
 
     func list(req: Request) async throws -> [DeliveryDTO] {
         let caller = try req.caller
-        var projectIDs: [UUID]
-        if let raw = req.query[String.self, at: "project"], !raw.isEmpty {
-            guard let id = UUID(uuidString: raw), let project = try await Project.find(id, on: req.db) else {
-                throw Problem(.notFound, "Project not found", field: "project")
+        // Every parameter is checked as the document states it: a present but empty or malformed
+        // value is refused, never taken for "not given".
+        var errors: [FieldError] = []
+        var projectFilter: UUID?
+        if let raw = req.query[String.self, at: "project"] {
+            if let id = UUID(uuidString: raw) { projectFilter = id } else { errors.append(FieldError(field: "project", detail: "must be a project id")) }
+        }
+        var stateFilter: DeliveryState?
+        if let raw = req.query[String.self, at: "state"] {
+            stateFilter = DeliveryState(rawValue: raw)
+            if stateFilter == nil { errors.append(FieldError(field: "state", detail: "must be one of pending, sending, sent, failed, dead")) }
+        }
+        var limit = 100
+        if let raw = req.query[String.self, at: "limit"] {
+            if let n = Int(raw), (1...1000).contains(n) { limit = n } else {
+                errors.append(FieldError(field: "limit", detail: "must be a whole number from 1 to 1000"))
             }
+        }
+        try Problem.throwIfInvalid(errors)
+        var projectIDs: [UUID]
+        if let id = projectFilter {
+            guard let project = try await Project.find(id, on: req.db) else { throw Problem(.notFound, "Project not found", field: "project") }
             let (standing, _) = try await req.standing(inOrg: project.$organization.id, project: id)
             try req.enforce(.readProject, standing, notFound: "Project")
             projectIDs = [id]
@@ -45,13 +62,7 @@ struct DeliveriesController: RouteCollection {
             projectIDs = try await Project.query(on: req.db).filter(\.$organization.$id ~~ orgs).all(\.$id)
         }
         var query = Delivery.query(on: req.db).filter(\.$project.$id ~~ projectIDs).with(\.$message)
-        if let state = req.query[String.self, at: "state"], !state.isEmpty {
-            guard DeliveryState(rawValue: state) != nil else {
-                throw Problem(.unprocessableEntity, "state must be one of pending, sending, sent, failed, dead", field: "state")
-            }
-            query = query.filter(\.$state == state)
-        }
-        let limit = min(max(req.query[Int.self, at: "limit"] ?? 100, 1), 1000)
+        if let stateFilter { query = query.filter(\.$state == stateFilter.rawValue) }
         return try await query.sort(\.$createdAt, .descending).limit(limit).all().map { d in
             DeliveryDTO(id: try d.requireID().apiString, projectId: d.$project.id.apiString,
                         incidentId: d.message.$incident.id?.apiString, eventId: d.message.$event.id?.apiString,

@@ -49,31 +49,38 @@ struct EventsController: RouteCollection {
             .encodeResponse(status: .accepted, for: req)
     }
 
+    /// The body's rules, exactly those of the document's `EventBody`: a notification and a trigger
+    /// need a title that is not blank, an incident needs an action and a key.
     static func validate(_ body: EventBody) throws -> IncomingEvent {
         var errors: [FieldError] = []
+        // Every field is checked when present, whatever the type says it is for.
+        let action = body.action.flatMap(IncidentAction.init(rawValue:))
+        if body.action != nil, action == nil {
+            errors.append(FieldError(field: "action", detail: "must be one of trigger, update, acknowledge, resolve"))
+        }
         let kind: IncomingEvent.Kind
         switch body.type {
         case "notification":
             kind = .notification
-            if body.title?.trimmingCharacters(in: .whitespaces).isEmpty ?? true { errors.append(FieldError(field: "title", detail: "is required")) }
         case "incident":
-            if let raw = body.action, let action = IncidentAction(rawValue: raw) {
-                kind = .incident(action)
-            } else {
-                kind = .incident(.trigger)
-                errors.append(FieldError(field: "action", detail: body.action == nil ? "is required" : "must be one of trigger, update, acknowledge, resolve"))
-            }
+            kind = .incident(action ?? .trigger)
+            if body.action == nil { errors.append(FieldError(field: "action", detail: "is required")) }
             if body.key == nil { errors.append(FieldError(field: "key", detail: "is required")) }
         default:
             kind = .notification
             errors.append(FieldError(field: "type", detail: "must be \"notification\" or \"incident\""))
         }
+        let title = EventValidation.text(body.title, field: "title", max: EventValidation.maxTitle, errors: &errors)
+        if title == nil, kind == .notification || kind == .incident(.trigger), body.type == "notification" || body.action == "trigger" {
+            errors.append(FieldError(field: "title", detail: "is required (and not blank) for a \(kind == .notification ? "notification" : "trigger")"))
+        }
+        let text = EventValidation.text(body.text, field: "text", max: EventValidation.maxText, errors: &errors)
+        let description = EventValidation.text(body.description, field: "description", max: EventValidation.maxText, errors: &errors)
         let event = IncomingEvent(
             kind: kind,
             key: EventValidation.key(body.key, errors: &errors),
-            title: EventValidation.text(body.title, field: "title", max: EventValidation.maxTitle, errors: &errors),
-            text: EventValidation.text(body.text ?? body.description, field: body.text != nil ? "text" : "description",
-                                       max: EventValidation.maxText, errors: &errors),
+            title: title,
+            text: text ?? description,
             severity: EventValidation.severity(body.severity, errors: &errors),
             service: EventValidation.reference(body.service, field: "service", errors: &errors),
             tags: EventValidation.tags(body.tags?.values, errors: &errors),
@@ -105,9 +112,9 @@ struct EventsController: RouteCollection {
 
     // MARK: Alertmanager (webhook payload version 4)
 
+    /// What Herald reads of a payload; the rest (group labels, receiver…) is not decoded at all.
     struct AlertmanagerPayload: Decodable {
         var version: String?
-        var status: String?
         var alerts: [Alert]
 
         struct Alert: Decodable {
@@ -159,7 +166,7 @@ struct EventsController: RouteCollection {
                 answers.append(Accepted(id: "", incidentId: id.apiString, outcome: "refused"))
             case .failure(IntakeError.keyRevoked):
                 throw Self.unauthorized
-            case .failure(is FieldError):
+            case .failure(is FieldError), .failure(IntakeError.unknownService):
                 answers.append(Accepted(id: "", incidentId: nil, outcome: "invalid"))
             case .failure(let error):
                 throw error

@@ -19,7 +19,7 @@ struct IncidentsController: RouteCollection {
         let (project, _) = try await req.project(.readProject)
         let projectID = try project.requireID()
         var query = Incident.query(on: req.db).filter(\.$project.$id == projectID)
-        if let status = req.query[String.self, at: "status"], !status.isEmpty {
+        if let status = req.query[String.self, at: "status"] {
             if status == "open" {
                 query = query.filter(\.$status != IncidentStatus.resolved.rawValue)
             } else if let s = IncidentStatus(rawValue: status) {
@@ -85,10 +85,11 @@ struct IncidentsController: RouteCollection {
         let incident = try await load(req, .actOnIncidents)
         let body = try await req.decodeJSON(ReassignBody.self)
         let email = try Validate.email(body.assignee, field: "assignee")
-        let project = try await Project.find(incident.$project.id, on: req.db)!
+        guard let project = try await Project.find(incident.$project.id, on: req.db) else { throw Problem.notFound("Incident") }
+        // Someone the organization does not have is not found (404, like a member path that names nobody).
         guard try await Membership.query(on: req.db).filter(\.$organization.$id == project.$organization.id)
             .join(User.self, on: \Membership.$user.$id == \User.$id).filter(User.self, \.$email == email).first() != nil
-        else { throw Problem(.unprocessableEntity, "\(email) is not a member of this organization", field: "assignee") }
+        else { throw Problem(.notFound, "No member of this organization has the email \(email)", field: "assignee") }
         return try await act(req, nil, incident: incident, assignee: email)
     }
 

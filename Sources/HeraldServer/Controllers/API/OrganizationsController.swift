@@ -175,7 +175,7 @@ struct OrganizationsController: RouteCollection {
     }
 
     static func role(_ raw: String, field: String = "role") throws -> OrgRole {
-        guard let role = OrgRole(rawValue: raw.lowercased()) else {
+        guard let role = OrgRole(rawValue: raw) else {
             throw FieldError(field: field, detail: "must be one of owner, admin, responder, stakeholder")
         }
         return role

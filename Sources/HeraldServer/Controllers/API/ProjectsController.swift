@@ -73,7 +73,7 @@ struct ProjectsController: RouteCollection {
     func setMember(req: Request) async throws -> ProjectMemberDTO {
         let (project, _) = try await req.project(.manageProject)
         let body = try await req.decodeJSON(RoleBody.self)
-        guard let role = ProjectRole(rawValue: body.role.lowercased()) else {
+        guard let role = ProjectRole(rawValue: body.role) else {
             throw FieldError(field: "role", detail: "must be \"admin\"")
         }
         let (user, membership) = try await Self.orgMember(req, project: project)

@@ -9,11 +9,11 @@ struct SlackSettingsController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get("orgs", ":org", "settings", "slack", use: showOrg)
         routes.put("orgs", ":org", "settings", "slack", use: updateOrg)
-        routes.delete("orgs", ":org", "settings", "slack", use: deleteOrg)
+        routes.post("orgs", ":org", "settings", "slack", "reset", use: resetOrg)
         routes.post("orgs", ":org", "settings", "slack", "test", use: testOrg)
         routes.get("projects", ":p", "settings", "slack", use: showProject)
         routes.put("projects", ":p", "settings", "slack", use: updateProject)
-        routes.delete("projects", ":p", "settings", "slack", use: deleteProject)
+        routes.post("projects", ":p", "settings", "slack", "reset", use: resetProject)
         routes.post("projects", ":p", "settings", "slack", "test", use: testProject)
         routes.get("services", ":s", "settings", "slack", use: showService)
         routes.put("services", ":s", "settings", "slack", use: updateService)
@@ -37,12 +37,13 @@ struct SlackSettingsController: RouteCollection {
         return try await dto(req, orgID: orgID, projectID: nil)
     }
 
-    func deleteOrg(req: Request) async throws -> HTTPStatus {
+    /// Removes the organization's own settings (and token): back to the defaults.
+    func resetOrg(req: Request) async throws -> SlackSettingsDTO {
         let (org, _) = try await req.organization(.manageOrg)
         let orgID = try org.requireID()
         try await req.write { db in try await SlackSettingsStore.orgRow(orgID, on: db)?.delete(on: db) }
         req.herald.routingCache.invalidateAll()
-        return .noContent
+        return try await dto(req, orgID: orgID, projectID: nil)
     }
 
     func testOrg(req: Request) async throws -> TestResults {
@@ -69,13 +70,15 @@ struct SlackSettingsController: RouteCollection {
         return try await dto(req, orgID: project.$organization.id, projectID: projectID)
     }
 
-    /// Removes the project's own settings (and token): it inherits everything again.
-    func deleteProject(req: Request) async throws -> HTTPStatus {
+    /// Removes the project's own settings (and token): it inherits everything again. An action
+    /// (`POST …/reset`), not a `DELETE`: the settings at `…/settings/slack` still exist afterwards,
+    /// inherited.
+    func resetProject(req: Request) async throws -> SlackSettingsDTO {
         let (project, _) = try await req.project(.manageProject)
         let projectID = try project.requireID()
         try await req.write { db in try await SlackSettingsStore.projectRow(projectID, on: db)?.delete(on: db) }
         req.herald.routingCache.invalidateAll()
-        return .noContent
+        return try await dto(req, orgID: project.$organization.id, projectID: projectID)
     }
 
     func testProject(req: Request) async throws -> TestResults {
@@ -121,7 +124,7 @@ struct SlackSettingsController: RouteCollection {
     func updateService(req: Request) async throws -> ServiceSettingsDTO {
         let (service, project, _) = try await req.service(.manageProject)
         let body = try await req.decodeJSON(ServiceSettingsUpdate.self)
-        let raw = body.channel?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let raw = body.channel?.trimmingCharacters(in: SlackChannels.surroundingSpace) ?? ""
         service.slackChannel = raw.isEmpty ? nil : try SlackChannels.normalize(raw, field: "channel")
         try await req.write { db in try await service.save(on: db) }
         req.herald.routingCache.invalidateAll()
@@ -251,7 +254,15 @@ struct SlackSettingsUpdate: Decodable, Sendable {
     var enabled: Bool?
     var token: String?
     var removeToken: Bool?
+    /// As written, before ``read(_:)`` checks it.
+    var channelsInput: ChannelsInput?
+    /// The channels, normalised, after ``read(_:)``.
     var channels: [String]?
+
+    enum ChannelsInput: Sendable {
+        case text(String)
+        case list([String])
+    }
 
     enum CodingKeys: String, CodingKey {
         case enabled, token, removeToken, channels
@@ -265,9 +276,9 @@ struct SlackSettingsUpdate: Decodable, Sendable {
         // channels: one string separated by spaces, or an array of strings.
         if c.contains(.channels), try !c.decodeNil(forKey: .channels) {
             if let text = try? c.decode(String.self, forKey: .channels) {
-                channels = [text]
+                channelsInput = .text(text)
             } else if let list = try? c.decode([String].self, forKey: .channels) {
-                channels = list
+                channelsInput = .list(list)
             } else {
                 throw FieldError(field: "channels", detail: "must be a string of channel names or ids separated by spaces, or an array of strings")
             }
@@ -284,8 +295,10 @@ struct SlackSettingsUpdate: Decodable, Sendable {
                 update.token = token.isEmpty ? nil : token
             } catch { errors.append(error) }
         }
-        if let raw = update.channels {
-            do { update.channels = try SlackChannels.parse(raw) } catch { errors.append(error) }
+        switch update.channelsInput {
+        case .text(let text): do { update.channels = try SlackChannels.parse(text: text) } catch { errors.append(error) }
+        case .list(let list): do { update.channels = try SlackChannels.parse(list: list) } catch { errors.append(error) }
+        case nil: break
         }
         try Problem.throwIfInvalid(errors)
         return update
