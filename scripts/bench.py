@@ -18,6 +18,13 @@ throwaway PostgreSQL cluster (started under a temp dir on a free loopback port, 
   3. latency  event-to-post latency at a steady rate (default 500 events/s for 20 s) to a handful
               of channels, pacing off: each notification's title carries its id; latency is the
               sandbox's `receivedAt` minus the moment the request was written.
+  5. alertmanager  one Alertmanager webhook payload of 15,000 alerts with one label set (about
+              800 KB) to tenant A while tenant B sends one event at a time: how long A's payload
+              takes to be answered, and B's worst wait meanwhile; then 15,000 distinct alerts (new
+              incidents), and the same again (appends). The peer: Debian's prometheus-alertmanager
+              given the same 15,000 alerts on POST /api/v2/alerts while a second client posts one
+              alert at a time, measured in the same run (`--db sqlite --only 5`; apt-get install
+              prometheus-alertmanager). The issue's targets are for a debug build: --bin .build/debug/herald.
   4. memory   peak memory (VmHWM) of the Herald process with N open incidents (default 10,000
               distinct keys, each posted once). Slack is a *separate* `herald serve --sandbox`
               process here, so the sandbox's in-memory copy of every message is not counted in
@@ -499,7 +506,10 @@ class Run:
             self.db_url = f"sqlite://{self.dir / 'herald.sqlite'}"
 
     def herald(self, sandbox: bool, extra: dict[str, str] | None = None, name: str = "herald", db_url: str | None = None) -> Herald:
-        server = Herald(self.ctx.bin, self.dir, herald_env(db_url or self.db_url, extra or {}), sandbox, name)
+        extra = dict(extra or {})
+        if self.ctx.db == "sqlite-normal":
+            extra.setdefault("HERALD_SQLITE_SYNCHRONOUS", "normal")
+        server = Herald(self.ctx.bin, self.dir, herald_env(db_url or self.db_url, extra), sandbox, name)
         self.servers.append(server)
         server.wait_healthy()
         return server
@@ -1130,8 +1140,140 @@ def scenario_memory(ctx: Context) -> dict:
 
 # --- driver ------------------------------------------------------------------------------------------------
 
+# --- 5. an Alertmanager burst, against Alertmanager ----------------------------------------------------------
+
+class Prober:
+    """Tenant B: one request at a time, in a loop (bounded), recording each wait."""
+
+    def __init__(self, send, limit: int = 20000, pause: float = 0.02):
+        self.send, self.limit, self.pause = send, limit, pause
+        self.samples: list[tuple[float, float, int]] = []  # (start, seconds, status)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self):
+        while not self._stop.is_set() and len(self.samples) < self.limit:
+            t0 = time.monotonic()
+            try:
+                status = self.send()
+            except OSError:
+                status = 0
+            self.samples.append((t0, time.monotonic() - t0, status))
+            time.sleep(self.pause)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(timeout=60)
+
+    def during(self, t0: float, t1: float) -> dict:
+        """Waits of the requests in flight at any moment of [t0, t1]."""
+        waits = sorted(d for start, d, _ in self.samples if start <= t1 and start + d >= t0)
+        bad = sum(1 for start, d, st in self.samples if start <= t1 and start + d >= t0 and not (200 <= st < 300))
+        return {"requests": len(waits), "max_ms": round(waits[-1] * 1000, 1) if waits else None,
+                "p99_ms": round(percentile(waits, 99) * 1000, 1) if waits else None,
+                "p50_ms": round(percentile(waits, 50) * 1000, 1) if waits else None, "not_2xx": bad}
+
+
+def post_json(port: int, path: str, body: bytes, headers: dict[str, str], timeout: float = 600.0) -> tuple[int, bytes]:
+    req = urllib.request.Request(f"http://{HOST}:{port}{path}", data=body, method="POST",
+                                 headers={"Content-Type": "application/json", **headers})
+    try:
+        with _OPENER.open(req, timeout=timeout) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+def burst(port: int, path: str, body: bytes, headers: dict[str, str], probe) -> dict:
+    prober = Prober(probe).start()
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    status, answer = post_json(port, path, body, headers)
+    t1 = time.monotonic()
+    time.sleep(0.3)
+    prober.stop()
+    return {"status": status, "answered_s": round(t1 - t0, 2), "body_kb": round(len(body) / 1024), "other_tenant": prober.during(t0, t1),
+            "answer": None if 200 <= status < 300 else answer[:300].decode(errors="replace")}
+
+
+def scenario_alertmanager(ctx: Context) -> dict:
+    a = ctx.args
+    n = a.am_alerts
+    run = Run(ctx, "alertmanager")
+    out: dict = {"alerts": n}
+    try:
+        admin = "hrd_bench_" + secrets.token_urlsafe(32)
+        server = run.herald(sandbox=False, extra={"HERALD_ADMIN_EMAIL": "bench@herald.local", "HERALD_ADMIN_TOKEN": admin})
+        keys = []
+        for tenant in ("A", "B"):
+            org = must(201, http("POST", server.port, "/api/v1/orgs", admin, {"name": f"Tenant {tenant}"}), "create org")["id"]
+            project = must(201, http("POST", server.port, f"/api/v1/orgs/{org}/projects", admin, {"name": "Alerts"}), "project")["id"]
+            keys.append(must(201, http("POST", server.port, f"/api/v1/projects/{project}/keys", admin, {"name": "bench"}), "key")["key"])
+        key_a, key_b = keys
+        probe_body = json.dumps({"type": "notification", "title": "Tenant B is still served"}).encode()
+
+        def probe():
+            return post_json(server.port, "/api/v1/events", probe_body, {"Authorization": f"Bearer {key_b}"}, timeout=60)[0]
+
+        one = [{"status": "firing", "labels": {"alertname": "DiskFull"}}] * n
+        distinct = [{"status": "firing", "labels": {"alertname": "DiskFull", "i": str(i)}} for i in range(n)]
+        for name, alerts in (("one_label_set", one), ("distinct_new", distinct), ("distinct_again", distinct)):
+            body = json.dumps({"version": "4", "status": "firing", "alerts": alerts}, separators=(",", ":")).encode()
+            out[name] = burst(server.port, "/api/v1/alertmanager", body, {"Authorization": f"Bearer {key_a}"}, probe)
+            print(f"   herald {name}: {json.dumps(out[name])}", flush=True)
+    finally:
+        run.close()
+    amp = shutil.which("prometheus-alertmanager") or ("/usr/bin/prometheus-alertmanager" if os.path.exists("/usr/bin/prometheus-alertmanager") else None)
+    if not amp:
+        out["alertmanager"] = {"error": "prometheus-alertmanager is not installed (apt-get install -y prometheus-alertmanager)"}
+        return out
+    am_dir = ctx.workdir / "alertmanager"
+    am_dir.mkdir(exist_ok=True)
+    (am_dir / "am.yml").write_text("route:\n  receiver: none\nreceivers:\n  - name: none\n")
+    am_port = free_port()
+    log = open(am_dir / "am.log", "wb")
+    proc = _spawn([amp, f"--config.file={am_dir / 'am.yml'}", f"--storage.path={am_dir}", f"--web.listen-address={HOST}:{am_port}",
+                   "--cluster.listen-address="], cwd=am_dir, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if http("GET", am_port, "/-/ready", timeout=2)[0] == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.2)
+        probe_alert = json.dumps([{"labels": {"alertname": "TenantB"}}]).encode()
+
+        def am_probe():
+            return post_json(am_port, "/api/v2/alerts", probe_alert, {}, timeout=60)[0]
+
+        am = {}
+        for name, alerts in (("one_label_set", [{"labels": {"alertname": "DiskFull"}}] * n),
+                             ("distinct_new", [{"labels": {"alertname": "DiskFull", "i": str(i)}} for i in range(n)])):
+            body = json.dumps(alerts, separators=(",", ":")).encode()
+            am[name] = burst(am_port, "/api/v2/alerts", body, {}, am_probe)
+            print(f"   alertmanager {name}: {json.dumps(am[name])}", flush=True)
+        out["alertmanager"] = am
+        for name in am:
+            h, p = out.get(name, {}), am[name]
+            if h.get("answered_s") and p.get("answered_s"):
+                out.setdefault("ratios_herald_over_alertmanager", {})[name] = {
+                    "answered": round(h["answered_s"] / p["answered_s"], 2),
+                    "other_tenant_max": (round(h["other_tenant"]["max_ms"] / p["other_tenant"]["max_ms"], 2)
+                                         if h["other_tenant"]["max_ms"] and p["other_tenant"]["max_ms"] else None)}
+    finally:
+        _stop_proc(proc)
+        log.close()
+    return out
+
+
 SCENARIOS = {"1": ("intake", scenario_intake), "2": ("fanout", scenario_fanout),
-             "3": ("latency", scenario_latency), "4": ("memory", scenario_memory)}
+             "3": ("latency", scenario_latency), "4": ("memory", scenario_memory), "5": ("alertmanager", scenario_alertmanager)}
 
 
 def verdict(name: str, value) -> str:
@@ -1210,7 +1352,7 @@ def main() -> int:
     p.add_argument("--bin", default=os.environ.get("HERALD_BIN") or str(REPO / ".build" / "release" / "herald"),
                    help="the herald binary (default $HERALD_BIN, else <repo>/.build/release/herald)")
     p.add_argument("--build-label", default=None, help="how to label the figures (default: guessed from --bin)")
-    p.add_argument("--only", default="1,2,3,4", help="which measurements: 1 intake, 2 fan-out, 3 latency, 4 memory")
+    p.add_argument("--only", default="1,2,3,4", help="which measurements: 1 intake, 2 fan-out, 3 latency, 4 memory, 5 alertmanager")
     p.add_argument("--json", default="bench-results.json", help="where to write the results (default ./bench-results.json)")
     p.add_argument("--client", choices=["auto", "wrk", "python"], default="auto", help="intake load generator")
     p.add_argument("--connections", type=int, default=32, help="concurrent clients for intake and memory")
@@ -1230,7 +1372,10 @@ def main() -> int:
     p.add_argument("--memory-timeout", type=float, help="4: time bound (default 300; quick 120)")
     p.add_argument("--memory-slack", choices=["external", "inprocess"], default="external",
                    help="4: Slack emulation in a separate process (default) or Herald's own --sandbox")
-    p.add_argument("--pg-durable", action="store_true", help="PostgreSQL with synchronous_commit=on (default off, like SQLite's synchronous=NORMAL)")
+    p.add_argument("--pg-durable", action="store_true", help="PostgreSQL with synchronous_commit=on (default off)")
+    p.add_argument("--sqlite-synchronous", choices=["full", "normal", "both"], default="full",
+                   help="SQLite's HERALD_SQLITE_SYNCHRONOUS (default full, Herald's default); both: each SQLite measurement twice")
+    p.add_argument("--am-alerts", type=int, default=15000, help="5: alerts in the payload (default 15000)")
     p.add_argument("--keep", action="store_true", help="keep the temp dir with logs and databases")
     a = p.parse_args()
 
@@ -1249,9 +1394,10 @@ def main() -> int:
         return 2
     only = [s.strip() for s in a.only.split(",") if s.strip()]
     if any(s not in SCENARIOS for s in only):
-        print("--only takes numbers among 1,2,3,4", file=sys.stderr)
+        print("--only takes numbers among 1,2,3,4,5", file=sys.stderr)
         return 2
-    dbs = ["sqlite", "postgres"] if a.db == "both" else [a.db]
+    sqlite_dbs = {"full": ["sqlite"], "normal": ["sqlite-normal"], "both": ["sqlite", "sqlite-normal"]}[a.sqlite_synchronous]
+    dbs = (sqlite_dbs + ["postgres"]) if a.db == "both" else (sqlite_dbs if a.db == "sqlite" else ["postgres"])
 
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
@@ -1287,7 +1433,7 @@ def main() -> int:
                     results[db] = {SCENARIOS[s][0]: {"error": str(err)} for s in only}
                     continue
             else:
-                print("\n== SQLite")
+                print(f"\n== SQLite, synchronous={'NORMAL' if db == 'sqlite-normal' else 'FULL'}")
             ctx = Context(a, db, pg, workdir)
             try:
                 for s in only:

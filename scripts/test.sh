@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Herald's whole test suite, as CI runs it (`make test`):
-#   1. installs what is missing (Debian's PostgreSQL and prometheus-alertmanager; pytest, slack_sdk and
-#      the OpenAPI validator from PyPI), idempotently;
+#   1. installs what is missing (Debian's PostgreSQL and prometheus-alertmanager; pytest, slack_sdk,
+#      schemathesis and the OpenAPI validator from PyPI), idempotently;
 #   2. starts a throwaway PostgreSQL cluster under a temp dir on a free loopback port;
-#   3. builds, then runs every Swift test on SQLite and again on PostgreSQL;
-#   4. runs the end-to-end tests (pytest) against the built binary;
-#   5. validates the OpenAPI document; stops the cluster; exits non-zero on any failure.
+#   3. builds (any warning in Herald's own targets is an error: Package.swift), then runs every
+#      Swift test on SQLite and again on PostgreSQL;
+#   4. runs the end-to-end tests (pytest) against the built binaries;
+#   5. validates the OpenAPI document and runs schemathesis against a server on SQLite (about a
+#      minute); stops the cluster; exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,6 +32,8 @@ python_need=()
 python3 -c 'import openapi_spec_validator' 2>/dev/null || python_need+=(openapi-spec-validator)
 python3 -c 'import pytest' 2>/dev/null || python_need+=(pytest)
 python3 -c 'import slack_sdk' 2>/dev/null || python_need+=(slack_sdk)
+# Pinned: the API fuzz run is reproducible only with one version's generator.
+[ "$(python3 -c 'import schemathesis; print(schemathesis.__version__)' 2>/dev/null)" = "4.32.5" ] || python_need+=(schemathesis==4.32.5)
 if [ "${#python_need[@]}" -gt 0 ]; then
     log "installing from PyPI: ${python_need[*]}"
     python3 -m pip install -q "${python_need[@]}" || exit 1
@@ -70,6 +74,8 @@ HERALD_BIN="$PWD/.build/debug/herald" python3 -m pytest -q -p no:cacheprovider t
 # --- 5. OpenAPI document -----------------------------------------------------
 log "validating the OpenAPI document"
 python3 scripts/check_openapi.py || status=1
+log "schemathesis against the OpenAPI document (a server on SQLite)"
+python3 scripts/api_fuzz.py --bin "$PWD/.build/debug/herald" || status=1
 
 if [ "$status" = 0 ]; then log "all tests passed"; else log "SOME TESTS FAILED"; fi
 exit "$status"

@@ -101,8 +101,10 @@ func loadSecretKey(_ configuration: HeraldConfiguration, logger: Logger) throws 
     guard case .sqlite(let path) = configuration.database else {
         throw ConfigurationError(problems: [.init(variable: "HERALD_SECRET_KEY", message: "is required with PostgreSQL")])
     }
-    // Beside the database file itself (symlinks resolved), so every name of the file finds one key.
-    let keyPath = SQLiteProcessLock.resolve(path) + ".key"
+    // Beside the database file itself (symlinks resolved), so every name of the file finds one key;
+    // a key file an earlier version left beside the name given is still used.
+    let legacy = path + ".key"
+    let keyPath = FileManager.default.fileExists(atPath: legacy) ? legacy : SQLiteProcessLock.resolve(path) + ".key"
     let (key, created) = try SecretKeyFile.loadOrCreate(at: keyPath)
     if created {
         logger.notice("created a new secret key in \(keyPath) (mode 0600); back it up with the database, or set HERALD_SECRET_KEY")

@@ -53,8 +53,10 @@ struct RetryPolicyTests {
         Row(name: "just within max age", attempts: 10, age: 86_400 - 300, delay: 300),
         // A wait that would end past the max age is cut to one last attempt at the deadline.
         Row(name: "next attempt would pass max age: a last one at the deadline", attempts: 10, age: 86_400 - 299, delay: 299),
-        Row(name: "Retry-After past max age: a last attempt at the deadline", retryAfter: .seconds(3_600), age: 86_400 - 60, delay: 60),
-        Row(name: "a huge Retry-After is clamped to the deadline", retryAfter: .seconds(Int64.max), age: 10, delay: 86_390),
+        // A Retry-After past the max age: no retry sooner than it, so dead now.
+        Row(name: "Retry-After past max age: dead now", retryAfter: .seconds(3_600), age: 86_400 - 60, decision: .dead),
+        Row(name: "a huge Retry-After: dead now, no trap", retryAfter: .seconds(Int64.max), age: 10, decision: .dead),
+        Row(name: "Retry-After just within max age", retryAfter: .seconds(59), age: 86_400 - 60, random: 0, delay: 59),
         Row(name: "a negative Retry-After is no Retry-After", attempts: 2, retryAfter: .seconds(-50), delay: 2),
         Row(name: "already at max age", age: 86_400, decision: .dead),
         Row(name: "long past max age", age: 1_000_000, decision: .dead),

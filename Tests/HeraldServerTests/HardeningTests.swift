@@ -13,14 +13,30 @@ import Vapor
 struct DeliveryHardeningTests {
     static let overrides = HeraldOverrides(random: { 0.5 })
 
-    @Test("a 429 with a huge or broken Retry-After neither crashes the worker nor stalls the delivery", arguments: [
-        // Saturates, then is clamped to the delivery's max age: one last attempt at the deadline.
-        ("9223372036854775807", 60.0),
-        // Not a number Retry-After allows: plain backoff (1 s).
-        ("1e300", 1.0),
-        ("-30", 1.0),
-    ])
-    func hugeRetryAfter(_ header: String, _ retryAt: Double) async throws {
+    @Test("a 429 with a huge Retry-After neither crashes the worker nor waits forever: the delivery is dead at once")
+    func hugeRetryAfter() async throws {
+        let clock = ManualClock()
+        try await withApp(environment: ["HERALD_CHANNEL_RATE": "0", "HERALD_DELIVERY_MAX_AGE": "60"], sandbox: true, workers: true,
+                          overrides: Self.overrides, clock: clock) { app in
+            let p = try await SlackProject.make(app)
+            await p.sandbox.injectFault(SandboxFault(kind: .rateLimited, method: "chat.postMessage", retryAfterHeader: "9223372036854775807"))
+            _ = try await p.send(app, ["type": "incident", "action": "trigger", "key": "rl", "title": "Rate limited"])
+            try await app.deliveriesIdle()
+            // Slack asks for more than the max age: waiting is in vain and retrying sooner is not allowed.
+            let delivery = try #require(try await Delivery.query(on: app.db).first())
+            #expect(delivery.state == "dead")
+            #expect(delivery.lastErrorCode == "ratelimited")
+            #expect(delivery.attempts == 1)
+            // And the worker is alive: the next event is delivered.
+            _ = try await p.send(app, ["type": "notification", "title": "Still here"])
+            try await app.deliveriesIdle()
+            #expect(await p.messages().map(\.text) == ["Still here"])
+        }
+    }
+
+    @Test("a 429 with a broken Retry-After is plain backoff", arguments: ["1e300", "-30", "soon", "Tue, 01 Dec 1970 00:00:00 GMT"])
+    func brokenRetryAfter(_ header: String) async throws {
+        let retryAt = 1.0
         let clock = ManualClock()
         try await withApp(environment: ["HERALD_CHANNEL_RATE": "0", "HERALD_DELIVERY_MAX_AGE": "60"], sandbox: true, workers: true,
                           overrides: Self.overrides, clock: clock) { app in
@@ -256,6 +272,27 @@ struct IntakeLimitTests {
             #expect(timeline.map(\.kind) == ["collapsed", "collapsed", "trigger"])
             #expect(timeline[0].summary.hasPrefix("14998 firing alerts"))
             #expect(timeline[1].summary.hasPrefix("1 resolved alert"))
+        }
+    }
+
+    @Test("Alertmanager: a payload that alternates one key's state thousands of times gives a bounded timeline, not a failure")
+    func alertmanagerAlternating() async throws {
+        try await withApp(sandbox: true) { app in
+            let p = try await SlackProject.make(app)
+            func alert(_ status: String) -> [String: Any] { ["status": status, "labels": ["alertname": "Flap"], "fingerprint": "flap"] }
+            // Open the incident, so that the alternating payload goes the row-by-row way (an append).
+            let first = try await app.api(.POST, "/api/v1/alertmanager?key=\(p.eventKey)", json: ["version": "4", "alerts": [alert("firing")]])
+            #expect(first.status == .ok)
+            let alerts = (0..<6_000).map { alert($0 % 2 == 0 ? "firing" : "resolved") } + [alert("firing")]
+            let r = try await app.api(.POST, "/api/v1/alertmanager?key=\(p.eventKey)", json: ["version": "4", "alerts": alerts])
+            #expect(r.status == .ok, "\(r.body.prefix(300))")
+            let incident = try #require(try await Incident.query(on: app.db).first())
+            let timeline = try await TimelineEntry.query(on: app.db).filter(\.$incident.$id == incident.requireID()).sort(\.$seq).all()
+            #expect(timeline.map(\.seq) == Array(1...(2 + CollapsedRun.maxEntries)))
+            #expect(timeline.filter { $0.kind == "collapsed" }.count == CollapsedRun.maxEntries)
+            #expect(timeline.last?.kind == "trigger")
+            let summed = try #require(timeline.dropLast().last)
+            #expect(summed.summary.hasPrefix("\(6_000 - (CollapsedRun.maxEntries - 1)) more alerts"), "\(summed.summary)")
         }
     }
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import HeraldServer, Response, free_port, herald_env, http, sandbox_messages, wait_for_banner, wait_until
+from conftest import REPO, HeraldServer, Response, free_port, herald_env, http, sandbox_messages, wait_for_banner, wait_until
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 WAIT = 30.0  # seconds for an incident change to reach the sandbox
@@ -278,3 +278,28 @@ def test_alertmanager_documented_payload_fires_and_resolves_by_fingerprint(heral
         assert done["resolvedAt"].startswith("2024-03-07T09:05:00"), done
         herald.wait_message(incident["id"], GREEN)
         assert len(herald.incidents_with_key(key)) == 1
+
+
+# --- the documented payloads are valid by Herald's own OpenAPI document ----------------------------
+
+def _document_validator(schema_name: str):
+    """A JSON Schema validator for one of the document's components (with its $refs), the way
+    schemathesis judges requests: jsonschema-rs, formats checked."""
+    import jsonschema_rs  # installed with schemathesis
+
+    document = json.loads((REPO / "Sources" / "HeraldServer" / "Resources" / "openapi.json").read_text())
+    schema = {"$ref": f"#/components/schemas/{schema_name}", "components": document["components"]}
+    return jsonschema_rs.validator_for(schema, validate_formats=True)
+
+
+@pytest.mark.parametrize("name, schema", [
+    ("pagerduty_trigger.json", "PagerDutyEvent"), ("pagerduty_acknowledge.json", "PagerDutyEvent"),
+    ("pagerduty_resolve.json", "PagerDutyEvent"), ("alertmanager_v4.json", "AlertmanagerWebhook"),
+])
+def test_documented_payloads_are_valid_by_the_openapi_document(name, schema):
+    """PagerDuty's and Alertmanager's own example payloads must be ones the document allows: the
+    document describes what Herald accepts, and Herald accepts these (the tests above)."""
+    validator = _document_validator(schema)
+    body = fixture(name)
+    errors = [f"{e.instance_path}: {e.message}" for e in validator.iter_errors(body)]
+    assert not errors, f"{name} is not a valid {schema} by openapi.json: {errors[:5]}"

@@ -1,8 +1,8 @@
 import Foundation
 
 /// When to try a failed delivery again (SPEC §5): exponential backoff with jitter for transient
-/// errors, never sooner than a 429's `Retry-After` (one that asks to wait past the maximum age gets
-/// a last attempt at that deadline), `dead` after the maximum age; permanent errors fail at once.
+/// errors, never sooner than a 429's `Retry-After`, `dead` after the maximum age; permanent errors
+/// fail at once.
 public struct RetryPolicy: Sendable {
     /// The first retry's base delay; doubles each attempt.
     public var base: Duration
@@ -33,9 +33,10 @@ public struct RetryPolicy: Sendable {
     ///   - retryAfter: the 429's Retry-After, if any.
     ///   - random: a number in 0..<1 (injectable for tests).
     ///
-    /// The wait is at least the Retry-After, but never reaches past the delivery's max age: a wait
-    /// (backoff or Retry-After) that would end beyond it is cut to one last attempt at the
-    /// deadline, and a failure at or after the deadline is `dead`.
+    /// No wait reaches past the delivery's max age. A backoff that would is cut to one last attempt
+    /// at the deadline; a Retry-After that would makes the delivery `dead` at once (retrying sooner
+    /// than Slack asked is not allowed, and waiting would end past the max age anyway). A failure at
+    /// or after the deadline is `dead`.
     public func decide(attempts: Int, permanent: Bool, retryAfter: Duration?, createdAt: Date, now: Date,
                        random: Double) -> Decision {
         if permanent { return .failed }
@@ -47,6 +48,7 @@ public struct RetryPolicy: Sendable {
         let jitter = jitter.isFinite ? min(max(jitter, 0), 1) : 0
         let random = random.isFinite ? min(max(random, 0), 1) : 0.5
         let floor = retryAfter.map { max($0.timeInterval, 0) } ?? 0
+        guard floor < remaining else { return .dead }
         // A 429 is retried no sooner than its Retry-After (SPEC §5), whatever the jitter says.
         let delay = max(backoff(attempts: attempts).timeInterval * (1 - jitter + 2 * jitter * random), floor)
         guard delay < remaining else { return .retry(at: createdAt.addingTimeInterval(maxAge)) }

@@ -9,6 +9,8 @@ struct HeraldMigrateCommand: AsyncCommand {
     var help: String { "Applies pending database migrations." }
 
     func run(using context: CommandContext, signature: Signature) async throws {
+        // A migration may rebuild a table: never beside a running serve or worker on SQLite.
+        try context.application.holdSQLiteProcessLock()
         try await DatabaseSetup.prepare(context.application)
         context.console.print("Database is migrated.")
     }

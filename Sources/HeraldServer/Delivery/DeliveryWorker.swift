@@ -73,7 +73,8 @@ final class DeliveryWorker: Sendable {
 
     /// Returns once a turn of the loop that began after this call found nothing to record, nothing
     /// in flight and nothing due to claim: everything due by then (on the injectable clock) has been
-    /// sent and recorded. Tests wait for this event instead of sleeping. Also returns when the loop stops.
+    /// sent and recorded. Deliveries that are due but held back by a channel's pacing do not count
+    /// as work. Tests wait for this event instead of sleeping. Also returns when the loop stops.
     func waitUntilIdle() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let running = turns.withLockedValue { t -> Bool in

@@ -38,7 +38,7 @@ struct EventIntake: Sendable {
     /// Events sent together (an Alertmanager payload) go to intake in chunks of this many, one
     /// after another, so a huge payload never holds the writer for long: other requests' events
     /// are applied between its chunks.
-    static let chunkSize = 64
+    static let chunkSize = 32
 
     /// Accepts events sent together (an Alertmanager payload): applied in order, in chunks of
     /// ``chunkSize`` (each chunk in one transaction). Refusals come back as failures, after they were recorded.
@@ -258,7 +258,7 @@ struct EventIntake: Sendable {
         var last = 0
         if !first {
             if services.configuration.database.isPostgres {
-                _ = try await (db as! any SQLDatabase).raw("SELECT id FROM incidents WHERE id = \(bind: id) FOR UPDATE").all()
+                _ = try await (db as! any SQLDatabase).raw("SELECT id FROM incidents WHERE id = \(bind: id) FOR NO KEY UPDATE").all()
             }
             last = try await TimelineEntry.query(on: db).filter(\.$incident.$id == id).max(\.$seq) ?? 0
         }

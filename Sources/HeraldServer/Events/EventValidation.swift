@@ -88,10 +88,6 @@ enum EventValidation {
         return nil
     }
 
-    /// A sender's timestamp where a bad one is ignored rather than refused (Alertmanager).
-    static func parseTime(_ value: String) -> Date? {
-        RFC3339.parseLenient(value)
-    }
 
     static func tags(_ value: [String: String]?, field: String = "tags", errors: inout [FieldError]) -> [String: String] {
         guard let value else { return [:] }

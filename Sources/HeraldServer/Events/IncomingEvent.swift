@@ -31,26 +31,46 @@ struct IncomingEvent: Sendable {
     var collapsed: [CollapsedRun] = []
 }
 
-/// A run of alerts with one key and one state that a payload sent before its last alert with that key.
+/// A run of alerts with one key and one state that a payload sent before its last alert with that
+/// key; or, past ``maxEntries`` runs, all the remaining runs summed up in one.
 struct CollapsedRun: Sendable, Equatable {
-    /// `trigger` (firing) or `resolve` (resolved).
-    var action: IncidentAction
-    var count: Int
+    /// `trigger` (firing) or `resolve` (resolved); nil for the runs summed up.
+    var action: IncidentAction?
+    var firing = 0
+    var resolved = 0
+    var runs = 1
+
+    /// At most this many timeline entries per applied alert, however the payload alternates.
+    static let maxEntries = 20
 
     /// The timeline entry that records the run.
     var summary: String {
-        let state = action == .resolve ? "resolved" : "firing"
-        let alerts = count == 1 ? "1 \(state) alert" : "\(count) \(state) alerts"
-        return "\(alerts) with this key earlier in the same payload (collapsed: the last alert with the key applies)"
+        let tail = "with this key earlier in the same payload (collapsed: the last alert with the key applies)"
+        switch action {
+        case .resolve?: return (resolved == 1 ? "1 resolved alert " : "\(resolved) resolved alerts ") + tail
+        case .some: return (firing == 1 ? "1 firing alert " : "\(firing) firing alerts ") + tail
+        case nil: return "\(firing + resolved) more alerts (\(firing) firing, \(resolved) resolved, in \(runs) runs) " + tail
+        }
     }
 
-    /// Runs of equal actions, in order: [trigger, trigger, resolve] → [trigger ×2, resolve ×1].
+    /// Runs of equal actions, in order ([trigger, trigger, resolve] → [2 firing, 1 resolved]), the
+    /// ones past ``maxEntries`` summed up in the last entry.
     static func runs(_ actions: some Sequence<IncidentAction>) -> [CollapsedRun] {
-        var runs: [CollapsedRun] = []
+        var all: [CollapsedRun] = []
         for action in actions {
-            if runs.last?.action == action { runs[runs.count - 1].count += 1 } else { runs.append(CollapsedRun(action: action, count: 1)) }
+            let firing = action == .resolve ? 0 : 1
+            if let last = all.last, last.action == action {
+                all[all.count - 1].firing += firing
+                all[all.count - 1].resolved += 1 - firing
+            } else {
+                all.append(CollapsedRun(action: action, firing: firing, resolved: 1 - firing))
+            }
         }
-        return runs
+        guard all.count > maxEntries else { return all }
+        let rest = all[(maxEntries - 1)...]
+        let summed = CollapsedRun(action: nil, firing: rest.reduce(0) { $0 + $1.firing }, resolved: rest.reduce(0) { $0 + $1.resolved },
+                                  runs: rest.count)
+        return Array(all.prefix(maxEntries - 1)) + [summed]
     }
 }
 

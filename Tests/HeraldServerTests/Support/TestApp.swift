@@ -129,10 +129,17 @@ final class ManualClock: Sendable {
 
 extension Application {
     /// Waits until the delivery loop has sent and recorded everything due now (see
-    /// ``DeliveryWorker/waitUntilIdle()``).
+    /// ``DeliveryWorker/waitUntilIdle()``). A loop that is never idle fails the test after a
+    /// generous minute rather than hanging the suite (a safety net, not a timing assertion).
     func deliveriesIdle() async throws {
         let worker = try #require(deliveryWorker, "the delivery worker is not running")
-        await worker.waitUntilIdle()
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask { await worker.waitUntilIdle(); return true }
+            group.addTask { try await Task.sleep(for: .seconds(60)); return false }
+            let idle = try await group.next() ?? false
+            group.cancelAll()
+            if !idle { throw TestFailure("the delivery loop was not idle within a minute") }
+        }
     }
 }
 

@@ -71,7 +71,7 @@ struct EventsController: RouteCollection {
             errors.append(FieldError(field: "type", detail: "must be \"notification\" or \"incident\""))
         }
         let title = EventValidation.text(body.title, field: "title", max: EventValidation.maxTitle, errors: &errors)
-        if title == nil, kind == .notification || kind == .incident(.trigger), body.type == "notification" || body.action == "trigger" {
+        if title == nil, body.type == "notification" || (body.type == "incident" && body.action == "trigger") {
             errors.append(FieldError(field: "title", detail: "is required (and not blank) for a \(kind == .notification ? "notification" : "trigger")"))
         }
         let text = EventValidation.text(body.text, field: "text", max: EventValidation.maxText, errors: &errors)
@@ -233,7 +233,7 @@ struct EventsController: RouteCollection {
             tags: EventValidation.cutTags(labels),
             link: EventValidation.link(alert.generatorURL, errors: &ignored),
             rule: reference("herald_rule"),
-            at: (firing ? alert.startsAt : alert.endsAt).flatMap(EventValidation.parseTime),
+            at: (firing ? alert.startsAt : alert.endsAt).flatMap(RFC3339.parseLenient),
             source: "alertmanager",
             actor: "alertmanager"
         )

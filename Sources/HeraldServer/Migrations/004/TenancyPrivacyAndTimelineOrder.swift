@@ -27,8 +27,8 @@ struct OrganizationNamesNotUnique: AsyncMigration {
         if sql.dialect.name == "sqlite" {
             try await Self.rebuildOrganizations(on: database, unique: true)
         } else {
-            try await sql.raw("DROP INDEX organizations_name_key").run()
             try await sql.raw(#"ALTER TABLE organizations ADD CONSTRAINT "uq:organizations.name_key" UNIQUE (name_key)"#).run()
+            try await sql.raw("DROP INDEX organizations_name_key").run()
         }
     }
 
@@ -68,7 +68,10 @@ struct OrganizationNamesNotUnique: AsyncMigration {
 
 /// Each organization names its members for itself: a member's name given by one organization was
 /// shown to every other organization the user joined. Existing names move to the user's first
-/// membership (the organization that most likely gave them), and users keep a neutral name.
+/// membership (the organization that most likely gave them), and users who belong to an
+/// organization keep a neutral name (the part of their email before `@`): Herald cannot tell a
+/// name the user chose from one an organization gave, so it keeps neither where others see it.
+/// `revert` puts the first membership's name back on the user.
 struct AddMembershipName: AsyncMigration {
     var name: String { "004_add_membership_name" }
 
@@ -91,6 +94,11 @@ struct AddMembershipName: AsyncMigration {
     }
 
     func revert(on database: any Database) async throws {
+        try await (database as! any SQLDatabase).raw("""
+            UPDATE users SET name = (SELECT m.name FROM memberships m WHERE m.user_id = users.id AND m.name IS NOT NULL
+                                     ORDER BY m.created_at, m.id LIMIT 1)
+            WHERE EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = users.id AND m.name IS NOT NULL)
+            """).run()
         try await database.schema("memberships").deleteField("name").update()
     }
 }
@@ -107,8 +115,8 @@ struct UniqueTimelineSequence: AsyncMigration {
             FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY incident_id ORDER BY seq, at, id) AS n FROM incident_timeline) AS r
             WHERE incident_timeline.id = r.id AND incident_timeline.seq <> r.n
             """).run()
-        try await sql.raw("CREATE UNIQUE INDEX incident_timeline_seq ON incident_timeline (incident_id, seq)").run()
-        try await sql.raw("DROP INDEX incident_timeline_incident").run()
+        try await sql.raw("CREATE UNIQUE INDEX IF NOT EXISTS incident_timeline_seq ON incident_timeline (incident_id, seq)").run()
+        try await sql.raw("DROP INDEX IF EXISTS incident_timeline_incident").run()
     }
 
     func revert(on database: any Database) async throws {
