@@ -67,6 +67,66 @@ struct IntakeBatchTests {
         }
     }
 
+    @Test("appends to open incidents go set-based: each incident updated once, its timeline in order, one living-message update per message")
+    func setBasedAppends() async throws {
+        let clock = ManualClock()
+        try await withApp(sandbox: true, workers: false, clock: clock) { app in
+            // setup: three open incidents; A's post was sent (so a change needs an update), B's is
+            // still pending (a change folds into it); C is resolved.
+            let p = try await SlackProject.make(app)
+            let project = try #require(UUID(uuidString: p.tenancy.projectID))
+            var ids: [String: UUID] = [:]
+            for key in ["A", "B", "C"] {
+                let r = try await p.send(app, ["type": "incident", "action": "trigger", "key": key, "title": "Incident \(key)"])
+                let id = try #require(r.string("incidentId"))
+                ids[key] = UUID(uuidString: id)
+                #expect(ids[key] != nil)
+            }
+            _ = try await p.send(app, ["type": "incident", "action": "resolve", "key": "C"])
+            let sql = app.db as! any SQLDatabase
+            try await sql.raw("""
+                UPDATE messages SET ts = '1.000001', channel_id = 'C01', last_sent_at = \(bind: clock.now) WHERE incident_id = \(bind: ids["A"]!)
+                """).run()
+            try await sql.raw("""
+                UPDATE deliveries SET state = 'sent' WHERE message_id IN (SELECT id FROM messages WHERE incident_id = \(bind: ids["A"]!))
+                """).run()
+            let deliveriesBefore = try await rowCount(app, "deliveries")
+            let batchesBefore = app.herald.intake.totals.batches
+            // MUT: one batch.
+            let results = await app.herald.intake.submit([
+                item(.incident(.update), key: "A", text: "a1", project: project),
+                item(.incident(.trigger), key: "B", title: "B again", project: project),
+                item(.incident(.update), key: "C", text: "too late", project: project),
+                item(.incident(.trigger), key: "A", title: "A renamed", project: project),
+            ], intake: EventIntake(app: app))
+            // validate
+            #expect(app.herald.intake.totals.batches == batchesBefore + 1)
+            let outcomes = results.map { r -> String in
+                switch r {
+                case .success(let v): "\(v.outcome):\(v.incidentID == nil ? "-" : "incident")"
+                case .failure(IntakeError.noOpenIncident): "noOpenIncident"
+                case .failure(let e): "error:\(e)"
+                }
+            }
+            #expect(outcomes == ["appended:incident", "appended:incident", "noOpenIncident", "appended:incident"])
+            #expect(try results[0].get().incidentID == ids["A"] && results[1].get().incidentID == ids["B"])
+            func timeline(_ key: String) async throws -> [String] {
+                try await TimelineEntry.query(on: app.db).filter(\.$incident.$id == ids[key]!).sort(\.$seq).all().map { "\($0.seq):\($0.kind):\($0.summary)" }
+            }
+            #expect(try await timeline("A") == ["1:trigger:Triggered: Incident A", "2:update:a1", "3:trigger:A renamed"])
+            #expect(try await timeline("B") == ["1:trigger:Triggered: Incident B", "2:trigger:B again"])
+            let a = try #require(try await Incident.find(ids["A"]!, on: app.db))
+            #expect(a.title == "A renamed" && a.details == "a1" && a.version == 3)
+            let b = try #require(try await Incident.find(ids["B"]!, on: app.db))
+            #expect(b.title == "B again" && b.version == 2)
+            // A got one update, due one interval (300 s) after its post; B's change folded into its pending post.
+            #expect(try await rowCount(app, "deliveries") == deliveriesBefore + 1)
+            let update = try #require(try await Delivery.query(on: app.db).filter(\.$kind == "update").first())
+            #expect(update.nextAttemptAt == clock.start.addingTimeInterval(300))
+            #expect(try await rowCount(app, "events") == 4 + 3)
+        }
+    }
+
     @Test("concurrent requests share transactions and each gets its own answer")
     func concurrentRequests() async throws {
         try await withApp(sandbox: true, workers: false) { app in

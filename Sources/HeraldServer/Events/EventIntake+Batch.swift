@@ -7,10 +7,10 @@ import SQLKit
 extension EventIntake {
     /// Applies a batch of events inside the caller's write transaction, as if one after another.
     ///
-    /// The common events take a set-based path: notifications, and triggers that open a new
-    /// incident (no open incident has the key, and no earlier event of the batch touched it).
-    /// They are independent of each other, so they are written together — one statement per
-    /// table for the whole batch. Every other event (appends, transitions, refusals, unknown
+    /// The common events take a set-based path: notifications, triggers that open a new incident
+    /// (no open incident has the key), and triggers and updates that add to an open incident —
+    /// each the first event of the batch on its key. They are independent of each other, so they
+    /// are written together: a few statements for the whole batch. Every other event (appends, transitions, refusals, unknown
     /// services) follows, one at a time, each inside a savepoint: what fails is undone alone and
     /// reported to its own request. Applying the set-based ones first is a valid order: they
     /// touch no key that a later event in the batch reads before it.
@@ -42,12 +42,20 @@ extension EventIntake {
             var service: ProjectRoutingCache.ServiceInfo?
         }
 
+        /// A trigger or update for an incident that is (probably) open.
+        struct Append: Sendable {
+            var index: Int
+            var key: String
+            var service: ProjectRoutingCache.ServiceInfo?
+        }
+
         /// Answers decided so far (revoked keys, then the set-based events once written).
         var results: [Result<IntakeResult, any Error>?]
         var entries: [UUID: ProjectRoutingCache.Entry]
         var received: Date
         var notifications: [Notification]
         var openings: [Opening]
+        var appends: [Append]
         /// Events for the general path, in batch order.
         var oneByOne: [Int]
     }
@@ -83,6 +91,7 @@ extension EventIntake {
         let received = now()
         var notifications: [PreparedBatch.Notification] = []
         var openings: [PreparedBatch.Opening] = []
+        var appends: [PreparedBatch.Append] = []
         var oneByOne: [Int] = []
         var touched: Set<ProjectKey> = []
         for (i, item) in items.enumerated() where results[i] == nil {
@@ -102,15 +111,21 @@ extension EventIntake {
             case .notification:
                 notifications.append(.init(index: i, service: service))
             case .incident(let action):
-                guard action == .trigger, firstOnKey, let key = event.key, let title = event.title, !title.isEmpty else {
+                guard firstOnKey, let key = event.key else {
                     oneByOne.append(i)
                     continue
                 }
-                openings.append(.init(index: i, incidentID: UUID.timeOrdered(at: received), key: key, title: title, service: service))
+                if action == .trigger, let title = event.title, !title.isEmpty {
+                    openings.append(.init(index: i, incidentID: UUID.timeOrdered(at: received), key: key, title: title, service: service))
+                } else if action == .update {
+                    appends.append(.init(index: i, key: key, service: service))
+                } else {
+                    oneByOne.append(i)
+                }
             }
         }
         return PreparedBatch(results: results, entries: entries, received: received, notifications: notifications,
-                             openings: openings, oneByOne: oneByOne)
+                             openings: openings, appends: appends, oneByOne: oneByOne)
     }
 
     /// Writes the set-based events of a prepared batch (one statement per table) on `sql`, inside
@@ -133,7 +148,12 @@ extension EventIntake {
                              projectID: items[opening.index].projectID, serviceID: opening.service?.id, at: event.at ?? received)
         }
         let opened = try await rows.insertIncidentsUnlessOpen(on: sql)
-        for opening in openings where !opened.contains(opening.incidentID) { oneByOne.append(opening.index) }
+        // A trigger whose key has an open incident adds to it, like an update.
+        let appends = openings.filter { !opened.contains($0.incidentID) }.map { PreparedBatch.Append(index: $0.index, key: $0.key, service: $0.service) }
+            + batch.appends
+        let (appended, leftOver) = try await applyAppends(appends, items, received: received, rows: &rows, on: sql)
+        for (index, result) in appended { results[index] = .success(result) }
+        oneByOne += leftOver
         oneByOne.sort()
 
         for notification in notifications {
@@ -164,6 +184,115 @@ extension EventIntake {
         batch.results = results
         batch.oneByOne = oneByOne
         return (batch, created)
+    }
+
+    /// Triggers and updates that add to open incidents, set-based: the incidents' rows read in one
+    /// statement per project and updated in one (only while still open), their timeline numbers
+    /// read in one, and the rows to insert (events, timeline entries, living-message updates)
+    /// added to `rows`. What finds no open incident goes to the general path (returned).
+    private func applyAppends(_ appends: [PreparedBatch.Append], _ items: [IntakeItem], received: Date, rows: inout OutboxRows,
+                              on sql: any SQLDatabase) async throws -> (appended: [Int: IntakeResult], leftOver: [Int]) {
+        guard !appends.isEmpty else { return ([:], []) }
+        struct Open { var id: UUID; var title: String; var details: String?; var severity: String?; var tags: String; var link: String?; var service: UUID? }
+        var open: [ProjectKey: Open] = [:]
+        for (projectID, group) in Dictionary(grouping: appends, by: { items[$0.index].projectID }) {
+            for chunk in group.map(\.key).chunked(into: 500) {
+                let found = try await sql.raw("""
+                    SELECT id, dedup_key, title, description, severity, tags, link, service_id FROM incidents
+                    WHERE project_id = \(bind: projectID) AND status <> 'resolved' AND dedup_key IN (\(binds: Array(chunk)))
+                    """).all()
+                for row in found {
+                    open[ProjectKey(project: projectID, key: try row.decode(column: "dedup_key", as: String.self))] = Open(
+                        id: try row.decode(column: "id", as: UUID.self), title: try row.decode(column: "title", as: String.self),
+                        details: try row.decode(column: "description", as: String?.self), severity: try row.decode(column: "severity", as: String?.self),
+                        tags: try row.decode(column: "tags", as: String.self), link: try row.decode(column: "link", as: String?.self),
+                        service: try row.decode(column: "service_id", as: UUID?.self))
+                }
+            }
+        }
+        // The new state of each incident: what the general path's append would write.
+        var planned: [(append: PreparedBatch.Append, incident: UUID, values: [any SQLExpression])] = []
+        var leftOver: [Int] = []
+        for append in appends {
+            let event = items[append.index].event
+            guard let current = open[ProjectKey(project: items[append.index].projectID, key: append.key)] else {
+                leftOver.append(append.index)
+                continue
+            }
+            var tags = (try? JSONDecoder().decode([String: String].self, from: Data(current.tags.utf8))) ?? [:]
+            if !event.tags.isEmpty { tags.merge(event.tags) { $1 } }
+            let title = event.title.flatMap { $0.isEmpty ? nil : $0 } ?? current.title
+            planned.append((append, current.id, [
+                SQLBind(current.id), SQLBind(title), SQLBind(event.text ?? current.details), SQLBind(event.severity?.rawValue ?? current.severity),
+                SQLBind(Incident.encodeTags(tags)), SQLBind(event.link ?? current.link), SQLBind(append.service?.id ?? current.service),
+                SQLBind(event.at ?? received),
+            ]))
+        }
+        // Only incidents still open are changed (a concurrent resolve wins, as in the general path).
+        var updated: Set<UUID> = []
+        let serviceColumn = sql.dialect.name == "postgresql" ? SQLRaw("v.column7::uuid") : SQLRaw("v.column7")
+        for chunk in planned.chunked(into: 1000) {
+            let values = SQLList(chunk.map { SQLGroupExpression($0.values) })
+            let rows = try await sql.raw("""
+                UPDATE incidents SET title = v.column2, description = v.column3, severity = v.column4, tags = v.column5, link = v.column6,
+                  service_id = \(serviceColumn), last_event_at = v.column8, version = incidents.version + 1
+                FROM (VALUES \(values)) AS v
+                WHERE incidents.id = v.column1 AND incidents.status IN ('triggered', 'acknowledged')
+                RETURNING incidents.id
+                """).all()
+            for row in rows { updated.insert(try row.decode(column: "id", as: UUID.self)) }
+        }
+        let done = planned.filter { updated.contains($0.incident) }
+        leftOver += planned.filter { !updated.contains($0.incident) }.map(\.append.index)
+        guard !done.isEmpty else { return ([:], leftOver) }
+        // Timeline numbers follow each incident's last (its row is locked by the update on PostgreSQL).
+        var lastSeq: [UUID: Int] = [:]
+        for chunk in done.map(\.incident).chunked(into: 1000) {
+            for row in try await sql.raw("""
+                SELECT incident_id, MAX(seq) AS seq FROM incident_timeline WHERE incident_id IN (\(binds: Array(chunk))) GROUP BY incident_id
+                """).all() {
+                lastSeq[try row.decode(column: "incident_id", as: UUID.self)] = try row.decode(column: "seq", as: Int.self)
+            }
+        }
+        var appended: [Int: IntakeResult] = [:]
+        for (append, incidentID, _) in done {
+            let item = items[append.index], event = item.event, eventID = UUID.timeOrdered(at: received)
+            guard case .incident(let action) = event.kind else { continue }
+            let at = event.at ?? received, actor = event.actor ?? event.source
+            rows.addEvent(id: eventID, event, projectID: item.projectID, serviceID: append.service?.id, incidentID: incidentID,
+                          outcome: "appended", received: received)
+            var seq = lastSeq[incidentID] ?? 0
+            for run in event.collapsed {
+                seq += 1
+                rows.addTimeline(incidentID: incidentID, eventID: eventID, kind: "collapsed", summary: run.summary, actor: actor, at: at, seq: seq)
+            }
+            let summary = event.text.flatMap { $0.isEmpty ? nil : $0 } ?? event.title ?? (action == .trigger ? "Triggered again" : "Updated")
+            rows.addTimeline(incidentID: incidentID, eventID: eventID, kind: action.rawValue, summary: summary, actor: actor, at: at, seq: seq + 1)
+            appended[append.index] = IntakeResult(eventID: eventID, incidentID: incidentID, outcome: "appended", key: append.key)
+        }
+        try await addUpdates(for: done.map(\.incident), rows: &rows, on: sql)
+        return (appended, leftOver)
+    }
+
+    /// Living messages of `incidents` (SPEC §2), as the general path's `enqueueUpdates` does for a
+    /// content change: a message with an update already pending has this change folded into it;
+    /// the others get an update due one interval after their last send.
+    private func addUpdates(for incidents: [UUID], rows: inout OutboxRows, on sql: any SQLDatabase) async throws {
+        let interval = TimeInterval(services.configuration.updateInterval)
+        for chunk in incidents.chunked(into: 1000) {
+            let messages = try await sql.raw("""
+                SELECT m.id, m.project_id, m.sink, m.target, m.pacing_key, m.last_sent_at,
+                  EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND d.state = 'pending') AS pending
+                FROM messages m WHERE m.incident_id IN (\(binds: Array(chunk)))
+                """).all()
+            for message in messages where try !message.decode(column: "pending", as: Bool.self) {
+                let lastSent = try message.decode(column: "last_sent_at", as: Date?.self)
+                rows.addUpdate(messageID: try message.decode(column: "id", as: UUID.self), projectID: try message.decode(column: "project_id", as: UUID.self),
+                               sink: try message.decode(column: "sink", as: String.self), target: try message.decode(column: "target", as: String.self),
+                               pacingKey: try message.decode(column: "pacing_key", as: String.self),
+                               notBefore: max(rows.now, (lastSent ?? rows.now).addingTimeInterval(interval)))
+            }
+        }
     }
 
     /// Events on the general path, in order, inside the caller's transaction: each in a savepoint,
@@ -298,6 +427,15 @@ struct OutboxRows {
             ])
             pacingKeys.insert(pacingKey)
         }
+    }
+
+    /// One `update` delivery of an existing message (its channel's pacing row exists already).
+    mutating func addUpdate(messageID: UUID, projectID: UUID, sink: String, target: String, pacingKey: String, notBefore: Date) {
+        deliveries.append([
+            SQLBind(UUID.timeOrdered(at: now)), SQLBind(projectID), SQLBind(messageID), SQLBind("update"), SQLBind(sink),
+            SQLBind(target), SQLBind(pacingKey), SQLBind(DeliveryState.pending.rawValue), SQLBind(0),
+            SQLBind(notBefore), SQLBind(now), SQLBind(now),
+        ])
     }
 
     /// Inserts the rows; pacing rows only for keys `known` does not already hold. Returns those keys.
