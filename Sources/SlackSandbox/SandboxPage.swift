@@ -110,26 +110,52 @@ enum SandboxPage {
         }
     }
 
-    /// Slack's mrkdwn, enough of it: `<url|label>` links, *bold*, _italic_, ~strike~, `code`, line breaks.
+    /// Slack's mrkdwn as Slack shows it, enough of it: `&amp;`, `&lt;` and `&gt;` as the characters
+    /// they stand for, `<url|label>` links, `<!date^…|fallback>` dates, `<!here>`-style mentions,
+    /// *bold*, _italic_, ~strike~, `code`, line breaks.
     static func mrkdwn(_ raw: String) -> String {
         var out = ""
         var rest = Substring(raw)
         while let open = rest.firstIndex(of: "<"), let close = rest[open...].firstIndex(of: ">") {
-            out += inline(escape(String(rest[..<open])))
-            let inner = rest[rest.index(after: open)..<close]
-            let parts = inner.split(separator: "|", maxSplits: 1)
-            let target = String(parts.first ?? "")
-            let label = parts.count > 1 ? String(parts[1]) : target
+            out += inline(escape(unescapeEntities(String(rest[..<open]))))
+            let inner = String(rest[rest.index(after: open)..<close])
+            let parts = inner.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            let target = unescapeEntities(parts[0])
+            let label = parts.count > 1 ? unescapeEntities(parts[1]) : target
             if target.hasPrefix("http://") || target.hasPrefix("https://") || target.hasPrefix("mailto:") {
                 out += "<a href=\"\(escape(target))\">\(escape(label))</a>"
+            } else if target.hasPrefix("!date^") {
+                // <!date^1714564800^{date_short_pretty} {time}|fallback>: Slack shows the time in the reader's zone.
+                let unix = target.split(separator: "^").dropFirst().first.flatMap { Double($0) }
+                let shown = unix.map { dateFormatter.string(from: Date(timeIntervalSince1970: $0)) } ?? label
+                out += "<time>\(escape(shown))</time>"
+            } else if target.hasPrefix("!") {
+                out += "<b>@\(escape(String(target.dropFirst())))</b>"
+            } else if target.hasPrefix("@") || target.hasPrefix("#") {
+                out += escape(parts.count > 1 ? (target.hasPrefix("#") ? "#" : "@") + label : target)
             } else {
-                out += escape(label.hasPrefix("@") || label.hasPrefix("#") ? label : "<\(inner)>")
+                out += escape("<\(unescapeEntities(inner))>")
             }
             rest = rest[rest.index(after: close)...]
         }
-        out += inline(escape(String(rest)))
+        out += inline(escape(unescapeEntities(String(rest))))
         return out.replacingOccurrences(of: "\n", with: "<br>")
     }
+
+    /// The three entities Slack's mrkdwn uses.
+    static func unescapeEntities(_ s: String) -> String {
+        guard s.contains("&") else { return s }
+        return s.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&amp;", with: "&")
+    }
+
+    /// Dates as the sandbox shows them (Slack would use the reader's time zone; the sandbox uses UTC).
+    static let dateFormatter: DateFormatter = {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "MMM d, yyyy 'at' HH:mm 'UTC'"
+        return f
+    }()
 
     private static func inline(_ escaped: String) -> String {
         var s = escaped

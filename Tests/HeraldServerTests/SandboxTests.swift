@@ -1,7 +1,7 @@
 import Foundation
 @testable import HeraldServer
 import SlackAPI
-import SlackSandbox
+@testable import SlackSandbox
 import Testing
 import Vapor
 
@@ -31,6 +31,20 @@ struct SandboxTests {
         #expect(messages[0].attachments?.array?.first?["color"]?.string == "#2e7d32")
         // Blocks not mentioned in the update are kept, as in Slack.
         #expect(messages[0].blocks?.array?.count == 2)
+    }
+
+    @Test("the sandbox page shows mrkdwn as Slack does", arguments: [
+        ("/var is at 98% &amp; rising", "/var is at 98% &amp; rising"),
+        ("&lt;script&gt;", "&lt;script&gt;"),
+        ("Opened <!date^1714564800^{date_short_pretty} {time}|2024-05-01T12:00:00Z>", "Opened <time>May 1, 2024 at 12:00 UTC</time>"),
+        ("<https://herald.example.com/a?b=1&amp;c=2|View in Herald>", "<a href=\"https://herald.example.com/a?b=1&amp;c=2\">View in Herald</a>"),
+        ("<!here> *down*", "<b>@here</b> <b>down</b>"),
+        ("<#C0123|alerts> and <@U0DEMO>", "#alerts and @U0DEMO"),
+        ("a &amp;amp; b", "a &amp;amp; b"),
+    ])
+    func pageMrkdwn(_ mrkdwn: String, _ html: String) {
+        // The HTML shows each character once: `&amp;` in mrkdwn is an `&`, HTML-escaped again for the page.
+        #expect(SandboxPage.mrkdwn(mrkdwn) == html)
     }
 
     @Test("Slack's errors", arguments: [
