@@ -257,9 +257,7 @@ struct EventIntake: Sendable {
         let id = try incident.requireID()
         var last = 0
         if !first {
-            if services.configuration.database.isPostgres {
-                _ = try await (db as! any SQLDatabase).raw("SELECT id FROM incidents WHERE id = \(bind: id) FOR NO KEY UPDATE").all()
-            }
+            try await db.lockRow(Incident.self, id: id)
             last = try await TimelineEntry.query(on: db).filter(\.$incident.$id == id).max(\.$seq) ?? 0
         }
         var entries = collapsed.enumerated().map { offset, run in

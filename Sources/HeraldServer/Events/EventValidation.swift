@@ -88,7 +88,6 @@ enum EventValidation {
         return nil
     }
 
-
     static func tags(_ value: [String: String]?, field: String = "tags", errors: inout [FieldError]) -> [String: String] {
         guard let value else { return [:] }
         if value.count > maxTags { errors.append(FieldError(field: field, detail: "must have at most \(maxTags) entries")) }

@@ -1,6 +1,5 @@
 import Fluent
 import HeraldCore
-import SQLKit
 import Vapor
 
 /// `/orgs` and `/orgs/{org}/members` (SPEC §8).
@@ -21,12 +20,9 @@ struct OrganizationsController: RouteCollection {
         let caller = try req.caller
         let body = try await req.decodeJSON(NameBody.self)
         let name = try Validate.name(body.name)
-        let isPostgres = req.herald.configuration.database.isPostgres
         let org = try await req.herald.writeGate.transaction(req.db) { db in
-            // One creation at a time per user (PostgreSQL; SQLite has one writer), so the check holds.
-            if isPostgres {
-                _ = try await (db as! any SQLDatabase).raw("SELECT id FROM users WHERE id = \(bind: caller.userID) FOR NO KEY UPDATE").all()
-            }
+            // One creation at a time per user, so the check holds.
+            try await db.lockRow(User.self, id: caller.userID)
             if try await Membership.query(on: db)
                 .filter(\.$user.$id == caller.userID).filter(\.$role == OrgRole.owner.rawValue)
                 .join(Organization.self, on: \Membership.$organization.$id == \Organization.$id)
@@ -101,12 +97,11 @@ struct OrganizationsController: RouteCollection {
         let role = try Self.role(body.role)
         let email = try Self.memberEmail(req)
         let orgID = try org.requireID()
-        let isPostgres = req.herald.configuration.database.isPostgres
         let callerID = try req.caller.userID
         return try await req.herald.writeGate.transaction(req.db) { db in
             // Read and decide under the organization's lock, the caller's own role included: two
             // owners demoting each other at once leave one owner.
-            let (membership, standing) = try await Self.lockedMembership(email, orgID: orgID, caller: callerID, isPostgres: isPostgres, on: db)
+            let (membership, standing) = try await Self.lockedMembership(email, orgID: orgID, caller: callerID, on: db)
             try req.enforce(.grantOrgRole(role), standing, notFound: "Organization")
             try req.enforce(.grantOrgRole(membership.orgRole), standing, notFound: "Organization")
             if membership.orgRole == .owner, role != .owner {
@@ -122,10 +117,9 @@ struct OrganizationsController: RouteCollection {
         let (org, _) = try await req.organization(.manageOrg)
         let email = try Self.memberEmail(req)
         let orgID = try org.requireID()
-        let isPostgres = req.herald.configuration.database.isPostgres
         let callerID = try req.caller.userID
         try await req.herald.writeGate.transaction(req.db) { db in
-            let (membership, standing) = try await Self.lockedMembership(email, orgID: orgID, caller: callerID, isPostgres: isPostgres, on: db)
+            let (membership, standing) = try await Self.lockedMembership(email, orgID: orgID, caller: callerID, on: db)
             try req.enforce(.manageOrg, standing, notFound: "Organization")
             try req.enforce(.grantOrgRole(membership.orgRole), standing, notFound: "Organization")
             if membership.orgRole == .owner { try await Self.requireAnotherOwner(orgID: orgID, on: db) }
@@ -147,11 +141,9 @@ struct OrganizationsController: RouteCollection {
     /// The member with `email`, and the caller's standing, read inside the caller's transaction
     /// after locking the organization's row (PostgreSQL; SQLite has one writer), so role changes of
     /// one organization happen one at a time, each deciding on what the others left.
-    private static func lockedMembership(_ email: String, orgID: UUID, caller: UUID, isPostgres: Bool,
+    private static func lockedMembership(_ email: String, orgID: UUID, caller: UUID,
                                          on db: any Database) async throws -> (Membership, Standing) {
-        if isPostgres {
-            _ = try await (db as! any SQLDatabase).raw("SELECT id FROM organizations WHERE id = \(bind: orgID) FOR NO KEY UPDATE").all()
-        }
+        try await db.lockRow(Organization.self, id: orgID)
         let own = try await Membership.query(on: db).filter(\.$organization.$id == orgID).filter(\.$user.$id == caller).first()
         guard let membership = try await Membership.query(on: db)
             .filter(\.$organization.$id == orgID)
