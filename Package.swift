@@ -29,12 +29,20 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
-        /// Pure domain: no Vapor, no database.
+        /// Pure domain: no Vapor, no database, no sink types.
         .target(
             name: "HeraldCore",
             dependencies: [
-                "SlackAPI",
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        /// One `Sink` protocol and its conformers, each rendering HeraldCore's neutral views into its own payload.
+        .target(
+            name: "HeraldSinks",
+            dependencies: [
+                "HeraldCore",
+                "SlackAPI",
             ],
             swiftSettings: swiftSettings
         ),
@@ -60,6 +68,7 @@ let package = Package(
             name: "HeraldServer",
             dependencies: [
                 "HeraldCore",
+                "HeraldSinks",
                 "SlackAPI",
                 "SlackSandbox",
                 .product(name: "Vapor", package: "vapor"),
@@ -103,7 +112,12 @@ let package = Package(
         ),
         .testTarget(
             name: "HeraldCoreTests",
-            dependencies: ["HeraldCore", "SlackAPI"],
+            dependencies: ["HeraldCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HeraldSinksTests",
+            dependencies: ["HeraldSinks", "HeraldCore", "SlackAPI"],
             exclude: ["Snapshots"],
             swiftSettings: swiftSettings
         ),
@@ -118,6 +132,7 @@ let package = Package(
             dependencies: [
                 "HeraldServer",
                 "HeraldCore",
+                "HeraldSinks",
                 "SlackAPI",
                 "SlackSandbox",
                 .product(name: "VaporTesting", package: "vapor"),

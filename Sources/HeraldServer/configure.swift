@@ -1,7 +1,7 @@
 import Fluent
 import Foundation
 import HeraldCore
-import Leaf
+import HeraldSinks
 import SlackAPI
 import Vapor
 
@@ -14,6 +14,12 @@ public struct HeraldOverrides: Sendable {
     public var now: (@Sendable () -> Date)?
     /// Numbers in 0..<1 for retry jitter.
     public var random: (@Sendable () -> Double)?
+    /// Sinks added to (or replacing) the built-in ones, such as a test's fake.
+    public var sinks: [any Sink] = []
+    /// Destination sources asked after the built-in ones (the project's Slack settings).
+    public var destinationSources: [any DestinationSource] = []
+    /// Migrate only up to this schema version (tests of a migration start from the one before).
+    public var schemaVersion: Int?
 
     public init(randomBytes: (@Sendable (Int) -> [UInt8])? = nil, slackTransport: (any SlackHTTPTransport)? = nil,
                 now: (@Sendable () -> Date)? = nil, random: (@Sendable () -> Double)? = nil) {
@@ -30,18 +36,23 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
     let secrets = try SecretsBox(keyData: try loadSecretKey(configuration, logger: app.logger))
     let metrics = HeraldMetrics()
     let now = overrides.now ?? { Date() }
+    let slack = SlackClient(baseURL: configuration.slackAPIURL,
+                            transport: overrides.slackTransport ?? AsyncHTTPClientSlackTransport(client: app.http.client.shared),
+                            now: now)
+    var sinks = SinkRegistry(HeraldServices.builtInSinks(slack: slack, configuration: configuration))
+    for sink in overrides.sinks { sinks.register(sink) }
     app.herald = HeraldServices(
         configuration: configuration,
         secrets: secrets,
         credentials: CredentialFactory(randomBytes: overrides.randomBytes ?? CredentialFactory.systemRandomBytes),
         metrics: metrics,
-        slack: SlackClient(baseURL: configuration.slackAPIURL,
-                           transport: overrides.slackTransport ?? AsyncHTTPClientSlackTransport(client: app.http.client.shared),
-                           now: now),
+        slack: slack,
         sandbox: nil,
         writeGate: WriteGate(serialize: !configuration.database.isPostgres),
         deliverySignal: DeliverySignal(),
-        router: HeraldCore.Router(),
+        router: HeraldCore.Router(sources: [SlackSettingsSource()] + overrides.destinationSources),
+        sinks: sinks,
+        destinationCredentials: DestinationCredentials(),
         retryPolicy: RetryPolicy(maxAge: .seconds(configuration.deliveryMaxAge)),
         links: HeraldLinks(base: configuration.publicURL),
         routingCache: ProjectRoutingCache(),
@@ -67,7 +78,7 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
         app.herald.sqliteWriter = writer
         app.lifecycle.use(SQLiteWriterLifecycle(writer: writer))
     }
-    app.registerMigrations()
+    app.registerMigrations(1...(overrides.schemaVersion ?? Int.max))
     try await DatabaseSetup.tuneSQLite(app)
 
     // Outermost first: metrics see the final status of every response, problems replace Vapor's errors.

@@ -2,6 +2,7 @@ import FluentKit
 import Foundation
 @testable import HeraldServer
 import HeraldCore
+import HeraldSinks
 import SlackSandbox
 import SQLKit
 import Testing
@@ -33,7 +34,7 @@ struct DeliveryEngineTests {
             try await app.deliveriesIdle()
             #expect(try await app.api(.GET, "/api/v1/deliveries?state=sent", token: p.tenancy.owner).array.count == 1)
             let post = try #require(await p.messages().first)
-            #expect(post.attachments?.array?.first?["color"]?.string == MessageRenderer.red)
+            #expect(post.attachments?.array?.first?["color"]?.string == SlackRenderer.red)
             #expect(post.text.contains("Disk full on db-1"))
             #expect(post.receivedAt == clock.start)
             // ten updates inside the interval, sent together, then one more
@@ -69,7 +70,7 @@ struct DeliveryEngineTests {
             let green = try #require(await p.messages().first)
             #expect(green.edits == 2, "a status change does not wait for the interval")
             #expect(green.updatedAt.last == clock.now)
-            #expect(green.attachments?.array?.first?["color"]?.string == MessageRenderer.green)
+            #expect(green.attachments?.array?.first?["color"]?.string == SlackRenderer.green)
             #expect(green.attachments?.encoded().range(of: Data("Resolved".utf8)) != nil)
             #expect(await p.messages().count == 1, "one message per incident per destination")
             // The delivery log: one post, two updates, all sent.
@@ -162,7 +163,7 @@ struct DeliveryEngineTests {
             #expect(await p.messages().count == 1)
             let second = try #require(await p.messages().first)
             #expect(second.ts != first.ts)
-            #expect(second.attachments?.array?.first?["color"]?.string == MessageRenderer.amber)
+            #expect(second.attachments?.array?.first?["color"]?.string == SlackRenderer.amber)
             // The new message is remembered.
             let detail = try await app.api(.GET, "/api/v1/incidents/\(incidentID)", token: p.tenancy.owner)
             #expect((detail["messages"] as? [[String: Any]])?.first?["ts"] as? String == second.ts)
@@ -291,7 +292,7 @@ struct IncidentTests {
             #expect(outsider.status == .notFound)
             let ack = try await app.api(.POST, "/api/v1/incidents/\(id)/acknowledge", token: t.responder)
             #expect(ack.string("status") == "acknowledged")
-            #expect(try await eventually { await p.messages().first?.attachments?.array?.first?["color"]?.string == MessageRenderer.amber })
+            #expect(try await eventually { await p.messages().first?.attachments?.array?.first?["color"]?.string == SlackRenderer.amber })
             let badAssignee = try await app.api(.POST, "/api/v1/incidents/\(id)/reassign", token: t.responder, json: ["assignee": "outsider@example.org"])
             #expect(badAssignee.status == .notFound)
             #expect(badAssignee.string("field") == "assignee")
@@ -311,7 +312,7 @@ struct IncidentTests {
             let detail = try await app.api(.GET, "/api/v1/incidents/\(id)", token: t.stakeholder)
             let kinds = (detail["timeline"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
             #expect(kinds == ["trigger", "acknowledge", "reassign", "resolve"])
-            #expect(try await eventually { await p.messages().first?.attachments?.array?.first?["color"]?.string == MessageRenderer.green })
+            #expect(try await eventually { await p.messages().first?.attachments?.array?.first?["color"]?.string == SlackRenderer.green })
             // Resolved messages carry no buttons.
             let final = String(decoding: await p.messages().first?.attachments?.encoded() ?? Data(), as: UTF8.self)
             #expect(!final.contains("incident.acknowledge"))

@@ -85,7 +85,7 @@ struct IntakeBatchTests {
             _ = try await p.send(app, ["type": "incident", "action": "resolve", "key": "C"])
             let sql = app.db as! any SQLDatabase
             try await sql.raw("""
-                UPDATE messages SET ts = '1.000001', channel_id = 'C01', last_sent_at = \(bind: clock.now) WHERE incident_id = \(bind: ids["A"]!)
+                UPDATE messages SET external_ref = '{"channel":"C01","ts":"1.000001"}', last_sent_at = \(bind: clock.now) WHERE incident_id = \(bind: ids["A"]!)
                 """).run()
             try await sql.raw("""
                 UPDATE deliveries SET state = 'sent' WHERE message_id IN (SELECT id FROM messages WHERE incident_id = \(bind: ids["A"]!))

@@ -12,8 +12,11 @@ public struct Destination: Sendable, Hashable, Codable {
         self.credential = credential
     }
 
+    /// The credential of destinations from the project's Slack settings.
+    public static let settingsCredential = "settings"
+
     public static func slackSettings(channel: String) -> Destination {
-        Destination(sink: "slack", target: channel, credential: "settings")
+        Destination(sink: "slack", target: channel, credential: settingsCredential)
     }
 }
 

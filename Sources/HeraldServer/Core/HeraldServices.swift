@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import HeraldSinks
 import SlackAPI
 import SlackSandbox
 import Vapor
@@ -19,6 +20,10 @@ struct HeraldServices: Sendable {
     /// Wakes this process's delivery loop.
     var deliverySignal: DeliverySignal
     var router: HeraldCore.Router
+    /// Every sink this process sends to, by type.
+    var sinks: SinkRegistry
+    /// What destinations' credentials stand for at send time, by the source that made them.
+    var destinationCredentials: DestinationCredentials
     var retryPolicy: RetryPolicy
     var links: HeraldLinks
     /// Projects' organization, name and Slack settings, cached for 2 s.
@@ -38,6 +43,25 @@ struct HeraldServices: Sendable {
     /// The clock and randomness, injectable for tests.
     var now: @Sendable () -> Date
     var random: @Sendable () -> Double
+}
+
+extension HeraldServices {
+    /// The sinks every Herald has, over `slack`.
+    static func builtInSinks(slack: SlackClient, configuration: HeraldConfiguration) -> [any Sink] {
+        [SlackBotSink(client: slack, interactive: configuration.slackSigningSecret != nil), SlackWebhookSink(client: slack)]
+    }
+
+    /// Points Herald's Slack client, and the Slack sinks, at another Slack (the sandbox).
+    mutating func useSlack(_ client: SlackClient) {
+        slack = client
+        for sink in Self.builtInSinks(slack: client, configuration: configuration) { sinks.register(sink) }
+    }
+
+    /// Where a message is, in its sink's terms (nil before it is posted, or for an unknown sink).
+    func location(sink: String, reference: String?) -> MessageLocation? {
+        guard let reference else { return nil }
+        return sinks[sink]?.location(of: reference)
+    }
 }
 
 extension Application {

@@ -22,6 +22,7 @@ struct DeliveryQueue: Sendable {
 
     struct Claimed: Sendable {
         var id: UUID
+        var sink: String
         var attempts: Int
         var pacingKey: String
         /// When the delivery was created: its max age counts from here.
@@ -58,9 +59,10 @@ struct DeliveryQueue: Sendable {
         guard limit > 0 else { return [] }
         let candidates = try await self.candidates(limit: limit, now: now, reclaim: reclaim, on: sql)
         guard !candidates.isEmpty else { return [] }
-        struct Row { var id: UUID; var key: String; var message: UUID; var attempts: Int; var createdAt: Date }
+        struct Row { var id: UUID; var sink: String; var key: String; var message: UUID; var attempts: Int; var createdAt: Date }
         let rows = try candidates.map {
-            Row(id: try $0.decode(column: "id", as: UUID.self), key: try $0.decode(column: "pacing_key", as: String.self),
+            Row(id: try $0.decode(column: "id", as: UUID.self), sink: try $0.decode(column: "sink", as: String.self),
+                key: try $0.decode(column: "pacing_key", as: String.self),
                 message: try $0.decode(column: "message_id", as: UUID.self), attempts: try $0.decode(column: "attempts", as: Int.self),
                 // An unreadable creation time counts as long past: the next failure makes the delivery dead.
                 createdAt: (try? $0.decode(column: "created_at", as: Date.self)) ?? .distantPast)
@@ -102,7 +104,7 @@ struct DeliveryQueue: Sendable {
             .set("updated_at", to: now)
             .where("id", .in, chosen.map(\.id))
             .run()
-        return chosen.map { Claimed(id: $0.id, attempts: $0.attempts + 1, pacingKey: $0.key, createdAt: $0.createdAt) }
+        return chosen.map { Claimed(id: $0.id, sink: $0.sink, attempts: $0.attempts + 1, pacingKey: $0.key, createdAt: $0.createdAt) }
     }
 
     /// Due deliveries (locked, skipping locked ones, on PostgreSQL), about one per free slot:
@@ -120,7 +122,7 @@ struct DeliveryQueue: Sendable {
         var candidates: [any SQLRow] = []
         if reclaim {
             candidates += try await sql.raw("""
-                SELECT d.id, d.pacing_key, d.message_id, d.attempts, d.created_at FROM deliveries d
+                SELECT d.id, d.sink, d.pacing_key, d.message_id, d.attempts, d.created_at FROM deliveries d
                 WHERE d.state = 'sending' AND d.lease_expires_at < \(bind: now) AND \(notBlocked("d"))
                 LIMIT \(bind: limit) \(lock)
                 """).all()
@@ -128,7 +130,7 @@ struct DeliveryQueue: Sendable {
         if pacing != nil {
             // The earliest due delivery of each free channel: one row per channel, an index seek each.
             candidates += try await sql.raw("""
-                SELECT d.id, d.pacing_key, d.message_id, d.attempts, d.created_at FROM channel_pacing p
+                SELECT d.id, d.sink, d.pacing_key, d.message_id, d.attempts, d.created_at FROM channel_pacing p
                 JOIN deliveries d ON d.id = (
                     SELECT e.id FROM deliveries e
                     WHERE e.pacing_key = p.pacing_key AND e.state = 'pending' AND e.next_attempt_at <= \(bind: now)
@@ -142,7 +144,7 @@ struct DeliveryQueue: Sendable {
         } else {
             // A few more than the free slots, for those skipped as a second send of one message.
             candidates += try await sql.raw("""
-                SELECT d.id, d.pacing_key, d.message_id, d.attempts, d.created_at FROM deliveries d
+                SELECT d.id, d.sink, d.pacing_key, d.message_id, d.attempts, d.created_at FROM deliveries d
                 WHERE d.state = 'pending' AND d.next_attempt_at <= \(bind: now) AND \(notBlocked("d"))
                 ORDER BY d.next_attempt_at
                 LIMIT \(bind: limit + 32)
@@ -172,8 +174,8 @@ struct DeliveryQueue: Sendable {
         var state: DeliveryState
         var nextAttemptAt: Date? = nil
         var error: (code: String, text: String)? = nil
-        /// Where Slack now shows the message, and the incident version it shows.
-        var delivered: (messageID: UUID, channelID: String, ts: String, version: Int)? = nil
+        /// The sink's reference to the message now, and the incident version it shows.
+        var delivered: (messageID: UUID, reference: String?, version: Int)? = nil
     }
 
     /// Records outcomes; only the worker holding a lease may record its
@@ -213,15 +215,15 @@ struct DeliveryQueue: Sendable {
                 .where("state", .equal, DeliveryState.sending.rawValue).returning("id").all()
             if !rows.isEmpty { recorded.insert(c.claimed.id) }
         }
-        // Where Slack shows each message now (a re-post has a new ts), for the deliveries this worker still owned.
+        // The sink's reference to each message now (a re-post is a new message), for the deliveries this worker still owned.
         let shown = completions.filter { recorded.contains($0.claimed.id) }.compactMap(\.delivered)
         for chunk in shown.chunked(into: 500) {
             let values = SQLList(chunk.map { d in
-                SQLGroupExpression([SQLBind(d.messageID), SQLBind(d.channelID), SQLBind(d.ts), SQLBind(d.version)] as [any SQLExpression])
+                SQLGroupExpression([SQLBind(d.messageID), SQLBind(d.reference), SQLBind(d.version)] as [any SQLExpression])
             })
             try await sql.raw("""
-                UPDATE messages SET channel_id = v.column2, ts = v.column3, last_sent_at = \(bind: now),
-                  rendered_version = CASE WHEN messages.rendered_version > v.column4 THEN messages.rendered_version ELSE v.column4 END
+                UPDATE messages SET external_ref = v.column2, last_sent_at = \(bind: now),
+                  rendered_version = CASE WHEN messages.rendered_version > v.column3 THEN messages.rendered_version ELSE v.column3 END
                 FROM (VALUES \(values)) AS v
                 WHERE messages.id = v.column1
                 """).run()

@@ -2,34 +2,36 @@ import Fluent
 import SQLKit
 import Foundation
 import HeraldCore
-import SlackAPI
+import HeraldSinks
 import Vapor
 
-/// Sends claimed deliveries. ``prepare(_:)`` reads what a batch of claims needs in a few queries
-/// and renders each message from the current state of its incident (or its notification), once
-/// per incident or event however many channels it goes to; ``send(_:)`` then only talks to Slack.
+/// Sends claimed deliveries through their sinks. ``prepare(_:)`` reads what a batch of claims needs
+/// in a few queries and renders each message from the current state of its incident (or its
+/// notification), once per incident or event and sink however many destinations it goes to;
+/// ``send(_:)`` then only talks to the sink.
 ///
-/// Living messages (SPEC §2): an update whose message is gone is re-posted and the new message
-/// remembered; an update that finds the message already showing the latest version is not sent.
+/// Living messages (SPEC §2), for every sink that can edit: an update whose message is gone is
+/// re-posted and the new message remembered; an update that finds the message already showing
+/// the latest version is not sent. A sink that cannot edit gets a new message instead.
 struct DeliverySender: Sendable {
     let services: HeraldServices
     let db: any Database
 
     enum Outcome: Sendable {
-        /// Posted or updated: Slack's channel id and ts, and the incident version now shown.
-        case delivered(messageID: UUID, channelID: String, ts: String, version: Int, reposted: Bool)
+        /// Posted or edited: the sink's reference to the message, and the incident version now shown.
+        case delivered(messageID: UUID, reference: String?, version: Int, reposted: Bool)
         /// Nothing to send: the message already shows this version.
         case superseded
-        /// Slack refused or could not be reached.
-        case failed(SlackError)
-        /// Herald cannot send it at all (settings gone or disabled): a permanent failure.
+        /// The sink refused or could not be reached, with its own error code.
+        case failed(code: String, detail: String, permanent: Bool, retryAfter: Duration?)
+        /// Herald cannot send it at all (settings gone or disabled, an unknown sink): a permanent failure.
         case unsendable(code: String, detail: String)
         /// Herald could not prepare it (a database error, a row it cannot read): a transient
         /// failure, retried with backoff until the delivery's max age.
         case unprepared(String)
     }
 
-    /// A rendered message ready to go, or the outcome decided without Slack.
+    /// A rendered message ready to go, or the outcome decided without the sink.
     enum Prepared: Sendable {
         case send(Send)
         case decided(Outcome)
@@ -37,10 +39,11 @@ struct DeliverySender: Sendable {
 
     struct Send: Sendable {
         var messageID: UUID
-        var token: String
-        var message: SlackMessage
-        /// The message in Slack, for an update.
-        var existing: (channelID: String, ts: String)?
+        var sink: any Sink
+        var message: RenderedMessage
+        var address: SinkAddress
+        /// The sink's reference to the message to edit; nil to post a new one.
+        var existing: String?
         var version: Int
     }
 
@@ -67,8 +70,8 @@ struct DeliverySender: Sendable {
         guard !deliveries.isEmpty else { return [:] }
         let sql = db as! any SQLDatabase
         let rows = try await sql.raw("""
-            SELECT d.id, d.kind, m.id AS message_id, m.project_id, m.incident_id, m.event_id, m.target,
-                   m.ts, m.channel_id, m.rendered_version
+            SELECT d.id, d.kind, m.id AS message_id, m.project_id, m.incident_id, m.event_id, m.sink, m.target, m.credential,
+                   m.external_ref, m.rendered_version
             FROM deliveries d JOIN messages m ON m.id = d.message_id
             WHERE d.id IN (\(binds: deliveries))
             """).all().map(Row.init)
@@ -97,8 +100,9 @@ struct DeliverySender: Sendable {
         var prepared: [UUID: Prepared] = [:]
         var projects: [UUID: ProjectRoutingCache.Entry?] = [:]
         var assignees: [UUID: [String]] = [:]
-        // Rendered once per incident or notification, then addressed to each channel.
-        var rendered: [UUID: SlackMessage] = [:]
+        // The neutral view of each incident or notification, built once; rendered once per sink.
+        var contents: [UUID: MessageContent] = [:]
+        var rendered: [RenderKey: RenderedMessage] = [:]
         let interactive = services.configuration.slackSigningSecret != nil
         for row in rows {
             if projects[row.projectID] == nil {
@@ -109,53 +113,53 @@ struct DeliverySender: Sendable {
                 prepared[row.id] = .decided(.unsendable(code: "project_missing", detail: "the project no longer exists"))
                 continue
             }
-            guard project.slack.effective.enabled else {
-                prepared[row.id] = .decided(.unsendable(code: "slack_disabled", detail: "Slack is disabled for this project"))
+            guard let sink = services.sinks[row.sink] else {
+                prepared[row.id] = .decided(.unsendable(code: "sink_unknown", detail: "this Herald cannot send to \(row.sink)"))
                 continue
             }
-            guard let token = project.slack.token else {
-                prepared[row.id] = .decided(.unsendable(code: "slack_not_configured", detail: "no Slack token is configured"))
+            let secret: String
+            switch services.destinationCredentials.resolve(row.credential, project: project) {
+            case .resolved(let resolved, _): secret = resolved
+            case .unsendable(let code, let detail):
+                prepared[row.id] = .decided(.unsendable(code: code, detail: detail))
                 continue
             }
             var version = 0
-            var message: SlackMessage
+            let contentID: UUID
             if let incidentID = row.incidentID {
                 guard let incident = incidents[incidentID] else {
                     prepared[row.id] = .decided(.unsendable(code: "incident_missing", detail: "the incident no longer exists"))
                     continue
                 }
                 version = incident.version
-                if row.kind == "update", row.ts != nil, row.renderedVersion >= version {
+                if row.kind == "update", row.renderedVersion >= version {
                     prepared[row.id] = .decided(.superseded)
                     continue
                 }
-                if let cached = rendered[incidentID] {
-                    message = cached
-                } else {
+                if contents[incidentID] == nil {
                     if interactive, incident.incidentStatus.isOpen, assignees[project.orgID] == nil {
                         assignees[project.orgID] = try await Membership.query(on: db).filter(\.$organization.$id == project.orgID)
                             .filter(\.$role ~~ [OrgRole.owner.rawValue, OrgRole.admin.rawValue, OrgRole.responder.rawValue])
                             .with(\.$user).all().map { $0.user.email }.sorted()
                     }
-                    message = try await renderIncident(incident, latest: latest[incidentID], project: project,
-                                                       assignees: interactive && incident.incidentStatus.isOpen ? assignees[project.orgID] ?? [] : [])
-                    rendered[incidentID] = message
+                    contents[incidentID] = .incident(try await incidentView(
+                        incident, latest: latest[incidentID], project: project,
+                        assignees: interactive && incident.incidentStatus.isOpen ? assignees[project.orgID] ?? [] : []))
                 }
+                contentID = incidentID
             } else if let eventID = row.eventID, let event = events[eventID] {
-                if let cached = rendered[eventID] {
-                    message = cached
-                } else {
-                    message = try await renderNotification(event, project: project)
-                    rendered[eventID] = message
-                }
+                if contents[eventID] == nil { contents[eventID] = .notification(try await notificationView(event, project: project)) }
+                contentID = eventID
             } else {
                 prepared[row.id] = .decided(.unsendable(code: "event_missing", detail: "the event no longer exists"))
                 continue
             }
-            message.channel = row.target
-            let existing = row.ts.flatMap { ts in row.channelID.map { ($0, ts) } }
-            prepared[row.id] = .send(Send(messageID: row.messageID, token: token, message: message, existing: existing,
-                                          version: version))
+            let key = RenderKey(content: contentID, sink: sink.type)
+            let message = rendered[key] ?? sink.renderMessage(contents[contentID]!)
+            rendered[key] = message
+            prepared[row.id] = .send(Send(messageID: row.messageID, sink: sink, message: message,
+                                          address: SinkAddress(target: row.target, secret: secret),
+                                          existing: sink.capabilities.canEdit ? row.reference : nil, version: version))
         }
         for id in deliveries where prepared[id] == nil {
             prepared[id] = .decided(.unsendable(code: "delivery_missing", detail: "the delivery no longer exists"))
@@ -163,23 +167,33 @@ struct DeliverySender: Sendable {
         return prepared
     }
 
-    /// Posts or updates the message in Slack.
+    private struct RenderKey: Hashable {
+        var content: UUID
+        var sink: SinkType
+    }
+
+    /// Posts the message, or edits it in place when it exists and the sink can edit. A message the
+    /// sink says is gone is posted afresh, and the new one remembered.
     func send(_ send: Send) async -> Outcome {
-        do {
-            if let (channelID, ts) = send.existing {
-                do {
-                    let updated = try await services.slack.updateMessage(token: send.token, channel: channelID, ts: ts, send.message)
-                    return .delivered(messageID: send.messageID, channelID: updated.channel, ts: updated.ts, version: send.version, reposted: false)
-                } catch where error.isMessageGone {
-                    // The message was deleted or its channel archived: post a fresh one and remember it.
-                    let posted = try await services.slack.postMessage(token: send.token, send.message)
-                    return .delivered(messageID: send.messageID, channelID: posted.channel, ts: posted.ts, version: send.version, reposted: true)
-                }
+        var reposted = false
+        var result: SinkResult
+        if let existing = send.existing {
+            result = await send.sink.edit(existing, with: send.message, at: send.address)
+            if case .gone = result {
+                reposted = true
+                result = await send.sink.post(send.message, to: send.address)
             }
-            let posted = try await services.slack.postMessage(token: send.token, send.message)
-            return .delivered(messageID: send.messageID, channelID: posted.channel, ts: posted.ts, version: send.version, reposted: false)
-        } catch {
-            return .failed(error)
+        } else {
+            result = await send.sink.post(send.message, to: send.address)
+        }
+        switch result {
+        case .sent(let reference):
+            return .delivered(messageID: send.messageID, reference: reference, version: send.version, reposted: reposted)
+        case .transient(let code, let detail, let retryAfter):
+            return .failed(code: code, detail: detail, permanent: false, retryAfter: retryAfter)
+        case .permanent(let code, let detail), .gone(let code, let detail):
+            // Gone even for a fresh post: nothing to edit and nowhere to post.
+            return .failed(code: code, detail: detail, permanent: true, retryAfter: nil)
         }
     }
 
@@ -190,9 +204,10 @@ struct DeliverySender: Sendable {
         var projectID: UUID
         var incidentID: UUID?
         var eventID: UUID?
+        var sink: String
         var target: String
-        var ts: String?
-        var channelID: String?
+        var credential: String
+        var reference: String?
         var renderedVersion: Int
 
         init(_ row: any SQLRow) throws {
@@ -202,51 +217,42 @@ struct DeliverySender: Sendable {
             projectID = try row.decode(column: "project_id", as: UUID.self)
             incidentID = try row.decode(column: "incident_id", as: UUID?.self)
             eventID = try row.decode(column: "event_id", as: UUID?.self)
+            sink = try row.decode(column: "sink", as: String.self)
             target = try row.decode(column: "target", as: String.self)
-            ts = try row.decode(column: "ts", as: String?.self)
-            channelID = try row.decode(column: "channel_id", as: String?.self)
+            credential = try row.decode(column: "credential", as: String.self)
+            reference = try row.decode(column: "external_ref", as: String?.self)
             renderedVersion = try row.decode(column: "rendered_version", as: Int.self)
         }
     }
 
-    private func renderIncident(_ incident: Incident, latest: TimelineView?, project: ProjectRoutingCache.Entry,
-                                assignees: [String]) async throws -> SlackMessage {
+    private func incidentView(_ incident: Incident, latest: TimelineView?, project: ProjectRoutingCache.Entry,
+                              assignees: [String]) async throws -> IncidentView {
         let id = try incident.requireID()
         let serviceName = try await serviceName(incident.$service.id, project: project)
         let at = latest?.at ?? incident.lastEventAt
-        let view = IncidentView(
+        return IncidentView(
             id: id.apiString, key: incident.key, title: incident.title, description: incident.details,
             status: incident.incidentStatus, severity: incident.severity.flatMap(Severity.init(rawValue:)),
             serviceName: serviceName, tags: incident.tags, assignee: incident.assignee, projectName: project.projectName,
             latest: latest, link: incident.link.flatMap(URL.init(string:)) ?? services.links.incident(id, at: at),
             openedAt: incident.openedAt, resolvedAt: incident.resolvedAt, assignees: assignees
         )
-        return MessageRenderer.incident(view, interactive: services.configuration.slackSigningSecret != nil)
     }
 
-    private func renderNotification(_ event: Event, project: ProjectRoutingCache.Entry) async throws -> SlackMessage {
+    private func notificationView(_ event: Event, project: ProjectRoutingCache.Entry) async throws -> NotificationView {
         let eventID = try event.requireID()
-        let view = NotificationView(
+        return NotificationView(
             title: event.title ?? "Notification", text: event.text, severity: event.severity.flatMap(Severity.init(rawValue:)),
             serviceName: try await serviceName(event.$service.id, project: project), projectName: project.projectName,
             link: event.link.flatMap(URL.init(string:)) ?? services.links.event(eventID, at: event.occurredAt),
             at: event.occurredAt
         )
-        return MessageRenderer.notification(view)
     }
 
     private func serviceName(_ id: UUID?, project: ProjectRoutingCache.Entry) async throws -> String? {
         guard let id else { return nil }
         if let known = project.services[id] { return known.name }
         return try await Service.find(id, on: db)?.name
-    }
-}
-
-extension SlackError {
-    /// SPEC §2: Slack says the message is gone; post a fresh one.
-    var isMessageGone: Bool {
-        if case .api(let code, _) = self { return code.meansMessageGone }
-        return false
     }
 }
 

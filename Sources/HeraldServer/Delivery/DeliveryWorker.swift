@@ -3,7 +3,6 @@ import Foundation
 import HeraldCore
 import Metrics
 import NIOConcurrencyHelpers
-import SlackAPI
 import SQLKit
 import Vapor
 
@@ -160,8 +159,8 @@ final class DeliveryWorker: Sendable {
                 inFlight -= done.count
                 for item in done {
                     guard let completion = item.completion, !lost.contains(completion.claimed.id) else { continue }
-                    countRecorded(completion.state, sink: "slack")
-                    services.metrics.recordDelivery(sink: "slack", state: item.label, duration: item.duration)
+                    countRecorded(completion.state, sink: completion.claimed.sink)
+                    services.metrics.recordDelivery(sink: completion.claimed.sink, state: item.label, duration: item.duration)
                 }
                 for id in lost { logger.warning("lost the lease of delivery \(id) before recording its outcome; another worker owns it now") }
                 if !done.isEmpty { services.metrics.recordGroupCommit("completions", items: done.count, duration: clock.now - started) }
@@ -273,10 +272,10 @@ final class DeliveryWorker: Sendable {
         var completion = DeliveryQueue.Completion(claimed: item, state: .sent)
         let label: String
         switch outcome {
-        case .delivered(let messageID, let channelID, let ts, let version, let reposted):
-            completion.delivered = (messageID, channelID, ts, version)
+        case .delivered(let messageID, let reference, let version, let reposted):
+            completion.delivered = (messageID, reference, version)
             label = "sent"
-            if reposted { logger.info("message was gone in Slack; re-posted", metadata: ["delivery": "\(item.id)"]) }
+            if reposted { logger.info("message was gone; re-posted", metadata: ["delivery": "\(item.id)", "sink": "\(item.sink)"]) }
         case .superseded:
             label = "superseded"
         case .unprepared(let detail):
@@ -286,9 +285,8 @@ final class DeliveryWorker: Sendable {
             completion.state = .failed
             completion.error = (code, detail)
             label = "failed"
-        case .failed(let error):
-            label = retry(&completion, code: error.code, detail: String(describing: error), permanent: error.isPermanent,
-                          retryAfter: error.retryAfter)
+        case .failed(let code, let detail, let permanent, let retryAfter):
+            label = retry(&completion, code: code, detail: detail, permanent: permanent, retryAfter: retryAfter)
         }
         return Finished(completion: completion, label: label, duration: clock.now - started)
     }

@@ -285,7 +285,8 @@ extension EventIntake {
                   EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND d.state = 'pending') AS pending
                 FROM messages m WHERE m.incident_id IN (\(binds: Array(chunk)))
                 """).all()
-            for message in messages where try !message.decode(column: "pending", as: Bool.self) {
+            for message in messages where try !message.decode(column: "pending", as: Bool.self)
+                && services.sinks.canEdit(try message.decode(column: "sink", as: String.self)) {
                 let lastSent = try message.decode(column: "last_sent_at", as: Date?.self)
                 rows.addUpdate(messageID: try message.decode(column: "id", as: UUID.self), projectID: try message.decode(column: "project_id", as: UUID.self),
                                sink: try message.decode(column: "sink", as: String.self), target: try message.decode(column: "target", as: String.self),

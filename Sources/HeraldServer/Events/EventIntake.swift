@@ -325,12 +325,16 @@ struct EventIntake: Sendable {
         return destinations(entry, isIncident: isIncident, serviceChannel: serviceChannel, rule: rule)
     }
 
-    /// Where an event goes (SPEC §4), each with its pacing key, which names the Slack workspace
-    /// (by token fingerprint) and the channel.
+    /// Where an event goes (SPEC §4), each with its pacing key, which its sink makes from the
+    /// target and the credential's fingerprint (for Slack: the workspace and the channel).
     func destinations(_ entry: ProjectRoutingCache.Entry, isIncident: Bool, serviceChannel: String?, rule: String?) -> [(Destination, String)] {
-        let resolved = entry.slack
-        let input = RoutingInput(isIncident: isIncident, serviceChannel: serviceChannel, slack: resolved.effective, rule: rule)
-        return services.router.route(input).map { ($0, "\($0.sink)|\(resolved.tokenFingerprint ?? "-")|\($0.target)") }
+        let input = RoutingInput(isIncident: isIncident, serviceChannel: serviceChannel, slack: entry.slack.effective, rule: rule)
+        return services.router.route(input).map { destination in
+            let fingerprint = services.destinationCredentials.fingerprint(destination.credential, project: entry)
+            let key = services.sinks[destination.sink]?.pacingKey(target: destination.target, credentialFingerprint: fingerprint)
+                ?? "\(destination.sink)|\(fingerprint ?? "-")|\(destination.target)"
+            return (destination, key)
+        }
     }
 
     private func insertDelivery(_ message: Message, kind: String, notBefore: Date, on db: any Database) async throws {
@@ -358,7 +362,8 @@ struct EventIntake: Sendable {
         let time = now()
         let interval = TimeInterval(services.configuration.updateInterval)
         let messages = try await Message.query(on: db).filter(\.$incident.$id == incident.requireID()).all()
-        for message in messages {
+        // Messages of sinks that cannot edit get only status changes, each as a new message.
+        for message in messages where immediate || services.sinks.canEdit(message.sink) {
             let pending = try await Delivery.query(on: db).filter(\.$message.$id == message.requireID())
                 .filter(\.$state == DeliveryState.pending.rawValue).first()
             if let pending {

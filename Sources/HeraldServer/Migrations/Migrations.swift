@@ -3,8 +3,10 @@ import Vapor
 
 extension Application {
     /// Registers every migration in order. Add new schema versions at the end; never edit a shipped block.
-    func registerMigrations() {
-        do { // Migration 001 - tenancy, users, API tokens and event keys
+    /// Only `versions` when given: tests build a database as an older Herald left it, then add the rest.
+    func registerMigrations(_ versions: ClosedRange<Int> = 1...Int.max) {
+        func wanted(_ version: Int) -> Bool { versions.contains(version) }
+        if wanted(1) { // Migration 001 - tenancy, users, API tokens and event keys
             migrations.add(CreateOrganizations())
             migrations.add(CreateUsers())
             migrations.add(CreateMemberships())
@@ -14,11 +16,11 @@ extension Application {
             migrations.add(CreateAPITokens())
             migrations.add(CreateEventKeys())
         }
-        do { // Migration 002 - Slack settings per organization and project, Slack channel per service
+        if wanted(2) { // Migration 002 - Slack settings per organization and project, Slack channel per service
             migrations.add(CreateSlackSettings())
             migrations.add(AddServiceSlackChannel())
         }
-        do { // Migration 003 - events, incidents, timeline, living messages, delivery outbox, pacing
+        if wanted(3) { // Migration 003 - events, incidents, timeline, living messages, delivery outbox, pacing
             migrations.add(CreateIncidents())
             migrations.add(CreateEvents())
             migrations.add(CreateIncidentTimeline())
@@ -26,10 +28,13 @@ extension Application {
             migrations.add(CreateDeliveries())
             migrations.add(CreateChannelPacing())
         }
-        do { // Migration 004 - organization names unique per owner only, member names per organization, unique timeline order
+        if wanted(4) { // Migration 004 - organization names unique per owner only, member names per organization, unique timeline order
             migrations.add(OrganizationNamesNotUnique())
             migrations.add(AddMembershipName())
             migrations.add(UniqueTimelineSequence())
+        }
+        if wanted(5) { // Migration 005 - messages keep a sink-neutral reference (external_ref) instead of Slack's channel_id and ts
+            migrations.add(NeutralMessageReference())
         }
     }
 }

@@ -100,8 +100,8 @@ final class Event: Model, @unchecked Sendable {
     init() {}
 }
 
-/// A living message (incident) or a one-off message (notification) at one destination; `ts` and
-/// `channel_id` are Slack's once posted.
+/// A living message (incident) or a one-off message (notification) at one destination; once
+/// posted, `external_ref` is the sink's own reference to it (see ``Sink``).
 final class Message: Model, @unchecked Sendable {
     static let schema = "messages"
 
@@ -114,9 +114,9 @@ final class Message: Model, @unchecked Sendable {
     @Field(key: "credential") var credential: String
     /// Deliveries of this message share this channel's pacing.
     @Field(key: "pacing_key") var pacingKey: String
-    @OptionalField(key: "channel_id") var channelID: String?
-    @OptionalField(key: "ts") var ts: String?
-    /// The incident version the message in Slack shows.
+    /// Opaque to all but the message's sink; nil until posted, or when the sink gives none.
+    @OptionalField(key: "external_ref") var reference: String?
+    /// The incident version the message shows.
     @Field(key: "rendered_version") var renderedVersion: Int
     @OptionalField(key: "last_sent_at") var lastSentAt: Date?
     @Field(key: "created_at") var createdAt: Date

@@ -23,11 +23,11 @@ enum SandboxMode {
         var services = app.herald
         services.sandbox = workspace
         if let apiBaseURL {
-            services.slack = SlackClient(baseURL: apiBaseURL, transport: AsyncHTTPClientSlackTransport(client: app.http.client.shared),
-                                         now: services.now)
+            services.useSlack(SlackClient(baseURL: apiBaseURL, transport: AsyncHTTPClientSlackTransport(client: app.http.client.shared),
+                                          now: services.now))
         } else {
-            services.slack = SlackClient(baseURL: URL(string: "http://sandbox.local/sandbox/api")!,
-                                         transport: SandboxTransport(handler: SandboxHTTPHandler(workspace: workspace)), now: services.now)
+            services.useSlack(SlackClient(baseURL: URL(string: "http://sandbox.local/sandbox/api")!,
+                                          transport: SandboxTransport(handler: SandboxHTTPHandler(workspace: workspace)), now: services.now))
         }
         app.herald = services
         return workspace

@@ -64,12 +64,13 @@ struct DeliveriesController: RouteCollection {
         var query = Delivery.query(on: req.db).filter(\.$project.$id ~~ projectIDs).with(\.$message)
         if let stateFilter { query = query.filter(\.$state == stateFilter.rawValue) }
         return try await query.sort(\.$createdAt, .descending).limit(limit).all().map { d in
-            DeliveryDTO(id: try d.requireID().apiString, projectId: d.$project.id.apiString,
+            let location = req.herald.location(sink: d.message.sink, reference: d.message.reference)
+            return DeliveryDTO(id: try d.requireID().apiString, projectId: d.$project.id.apiString,
                         incidentId: d.message.$incident.id?.apiString, eventId: d.message.$event.id?.apiString,
                         kind: d.kind, sink: d.sink, target: d.target, state: d.state, attempts: d.attempts,
                         nextAttemptAt: d.nextAttemptAt, lastError: d.lastError, lastErrorCode: d.lastErrorCode,
                         createdAt: d.createdAt, updatedAt: d.updatedAt, sentAt: d.sentAt,
-                        channelId: d.message.channelID, ts: d.message.ts)
+                        channelId: location?.channel, ts: location?.message)
         }
     }
 }

@@ -127,7 +127,8 @@ struct IncidentsController: RouteCollection {
         for message in try await Message.query(on: req.db).filter(\.$incident.$id == id).sort(\.$createdAt).all() {
             let last = try await Delivery.query(on: req.db).filter(\.$message.$id == message.requireID())
                 .sort(\.$createdAt, .descending).first()
-            messages.append(.init(sink: message.sink, target: message.target, channelId: message.channelID, ts: message.ts,
+            let location = req.herald.location(sink: message.sink, reference: message.reference)
+            messages.append(.init(sink: message.sink, target: message.target, channelId: location?.channel, ts: location?.message,
                                   shownVersion: message.renderedVersion, lastSentAt: message.lastSentAt,
                                   lastDelivery: last.map { .init(id: $0.id!.apiString, kind: $0.kind, state: $0.state,
                                                                  error: $0.lastErrorCode) }))

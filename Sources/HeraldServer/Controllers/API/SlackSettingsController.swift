@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import HeraldCore
+import HeraldSinks
 import SlackAPI
 import Vapor
 
@@ -224,7 +225,7 @@ struct SlackSettingsController: RouteCollection {
             throw Problem(.unprocessableEntity, "Slack is disabled for this project (\(origin)); enable it to send messages", field: "enabled")
         }
         guard let token = resolved.token else { throw Problem(.internalServerError, "the configured token could not be read") }
-        let message = MessageRenderer.testMessage(scope: scope, sender: try req.caller.user.email, at: req.herald.now())
+        let message = SlackRenderer.testMessage(scope: scope, sender: try req.caller.user.email, at: req.herald.now())
         // Every channel at once (a few at a time), with one deadline for all: a Slack that hangs
         // costs the caller at most that long, and a channel still waiting then reports `timeout`.
         let channels = effective.channels

@@ -1,10 +1,11 @@
 import Foundation
 import HeraldCore
+import HeraldSinks
 import SlackAPI
 import Testing
 
 @Suite("SPEC §2/§6 Slack messages")
-struct MessageRendererTests {
+struct SlackRendererTests {
     static let at = Date(timeIntervalSince1970: 1_714_564_800)  // 2024-05-01T12:00:00Z
     static let link = URL(string: "https://herald.example.com/incidents/inc_123?at=1714564800")!
 
@@ -54,7 +55,7 @@ struct MessageRendererTests {
         // setup
         let view = Self.incident()
         // MUT
-        let message = MessageRenderer.incident(view, interactive: true)
+        let message = SlackRenderer.incident(view, interactive: true)
         // validate
         let actual = try Self.normalized(JSONEncoder().encode(message))
         let expected = try Self.normalized(Data(Self.triggeredJSON.utf8))
@@ -106,11 +107,11 @@ struct MessageRendererTests {
     // MARK: - Colour, controls
 
     @Test("colour bar per status", arguments: [
-        (IncidentStatus.triggered, MessageRenderer.red), (.acknowledged, MessageRenderer.amber), (.resolved, MessageRenderer.green),
+        (IncidentStatus.triggered, SlackRenderer.red), (.acknowledged, SlackRenderer.amber), (.resolved, SlackRenderer.green),
     ])
     func colour(_ status: IncidentStatus, _ expected: String) {
-        let message = MessageRenderer.incident(Self.incident(status: status), interactive: true)
-        #expect(MessageRenderer.color(for: status) == expected)
+        let message = SlackRenderer.incident(Self.incident(status: status), interactive: true)
+        #expect(SlackRenderer.color(for: status) == expected)
         #expect(message.attachments?.count == 1)
         #expect(message.attachments?.first?.color == expected)
         #expect(message.blocks == nil)
@@ -129,7 +130,7 @@ struct MessageRendererTests {
     ])
     func controls(_ status: IncidentStatus, _ interactive: Bool, _ expected: [String]?) {
         // MUT
-        let message = MessageRenderer.incident(Self.incident(status: status), interactive: interactive)
+        let message = SlackRenderer.incident(Self.incident(status: status), interactive: interactive)
         // validate
         #expect(Self.actions(message)?.map(\.actionID) == expected)
         let buttons = (Self.actions(message) ?? []).compactMap { element -> ButtonElement? in
@@ -166,7 +167,7 @@ struct MessageRendererTests {
         // setup
         let view = Self.incident(assignee: row.assignee, assignees: row.assignees)
         // MUT
-        let message = MessageRenderer.incident(view, interactive: true)
+        let message = SlackRenderer.incident(view, interactive: true)
         // validate
         var select: StaticSelectElement?
         for case .staticSelect(let element) in Self.actions(message) ?? [] { select = element }
@@ -185,7 +186,7 @@ struct MessageRendererTests {
         var view = Self.incident(status: .acknowledged)
         view.latest = TimelineView(kind: "acknowledge", summary: "Acknowledged", actor: "bo@example.com", at: Self.at.addingTimeInterval(60))
         // MUT
-        let message = MessageRenderer.incident(view, interactive: false)
+        let message = SlackRenderer.incident(view, interactive: false)
         // validate
         let mrkdwn = Self.texts(message).mrkdwn
         #expect(mrkdwn.contains("*Status*\nAcknowledged"))
@@ -201,7 +202,7 @@ struct MessageRendererTests {
         view.resolvedAt = resolvedAt
         view.latest = TimelineView(kind: "resolve", summary: "Latency back <1s", actor: "bo@example.com", at: resolvedAt)
         // MUT
-        let message = MessageRenderer.incident(view, interactive: true)
+        let message = SlackRenderer.incident(view, interactive: true)
         // validate
         let mrkdwn = Self.texts(message).mrkdwn
         #expect(mrkdwn.contains("*Resolved* by bo@example.com at <!date^1714568400^{date_short_pretty} {time}|2024-05-01T13:00:00Z>\nLatency back &lt;1s"))
@@ -215,7 +216,7 @@ struct MessageRendererTests {
         var view = Self.incident(status: .resolved)
         view.latest = nil
         view.resolvedAt = Self.at
-        let mrkdwn = Self.texts(MessageRenderer.incident(view, interactive: false)).mrkdwn
+        let mrkdwn = Self.texts(SlackRenderer.incident(view, interactive: false)).mrkdwn
         #expect(mrkdwn.contains("*Resolved* at <!date^1714564800^{date_short_pretty} {time}|2024-05-01T12:00:00Z>"))
     }
 
@@ -224,7 +225,7 @@ struct MessageRendererTests {
         // setup
         let view = IncidentView(id: "i", key: "k", title: "T", status: .triggered, projectName: "P", link: Self.link, openedAt: Self.at)
         // MUT
-        let message = MessageRenderer.incident(view, interactive: true)
+        let message = SlackRenderer.incident(view, interactive: true)
         // validate
         guard case .section(let fields) = Self.blocks(message)[1] else {
             Issue.record("no fields section")
@@ -248,7 +249,7 @@ struct MessageRendererTests {
             latest: TimelineView(kind: "update", summary: evil, actor: evil, at: Self.at),
             link: URL(string: "https://herald.example.com/a?b=1&c=2")!, openedAt: Self.at)
         // MUT
-        let message = MessageRenderer.incident(view, interactive: false)
+        let message = SlackRenderer.incident(view, interactive: false)
         // validate
         let escaped = "&lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;"
         let (mrkdwn, plain) = Self.texts(message)
@@ -273,7 +274,7 @@ struct MessageRendererTests {
     func tagOrder() {
         var view = Self.incident()
         view.tags = ["zone": "b", "app": "web", "Env": "prod", "mid": ""]
-        #expect(Self.texts(MessageRenderer.incident(view, interactive: false)).mrkdwn.contains("*Tags*\nEnv=prod, app=web, mid=, zone=b"))
+        #expect(Self.texts(SlackRenderer.incident(view, interactive: false)).mrkdwn.contains("*Tags*\nEnv=prod, app=web, mid=, zone=b"))
     }
 
     // MARK: - Limits
@@ -295,7 +296,7 @@ struct MessageRendererTests {
           arguments: IncidentStatus.allCases.flatMap { status in [true, false].map { (status, $0) } })
     func limits(_ status: IncidentStatus, _ interactive: Bool) throws {
         // MUT
-        let message = MessageRenderer.incident(Self.huge(status: status), interactive: interactive)
+        let message = SlackRenderer.incident(Self.huge(status: status), interactive: interactive)
         // validate
         #expect(SlackLimits.violations(in: message).isEmpty)
         #expect(message.clamped() == message)
@@ -323,7 +324,7 @@ struct MessageRendererTests {
     func longLink() {
         var view = Self.incident()
         view.link = URL(string: "https://herald.example.com/" + String(repeating: "x", count: 4_000))!
-        let message = MessageRenderer.incident(view, interactive: false)
+        let message = SlackRenderer.incident(view, interactive: false)
         #expect(SlackLimits.violations(in: message).isEmpty)
         #expect(!Self.texts(message).mrkdwn.contains { $0.contains("View in Herald") })
     }
@@ -331,12 +332,12 @@ struct MessageRendererTests {
     // MARK: - Notifications
 
     @Test("notification colour by severity", arguments: [
-        (Severity?.some(.critical), MessageRenderer.red), (.error, MessageRenderer.red), (.warning, MessageRenderer.amber),
-        (.info, MessageRenderer.grey), (nil, MessageRenderer.grey),
+        (Severity?.some(.critical), SlackRenderer.red), (.error, SlackRenderer.red), (.warning, SlackRenderer.amber),
+        (.info, SlackRenderer.grey), (nil, SlackRenderer.grey),
     ])
     func notificationColour(_ severity: Severity?, _ expected: String) {
         let view = NotificationView(title: "Deploy", severity: severity, projectName: "Shop", link: Self.link, at: Self.at)
-        #expect(MessageRenderer.notification(view).attachments?.first?.color == expected)
+        #expect(SlackRenderer.notification(view).attachments?.first?.color == expected)
     }
 
     @Test("notification content")
@@ -345,7 +346,7 @@ struct MessageRendererTests {
         let view = NotificationView(title: "Deploy <v2> done", text: "Rolled out to 3/3 & healthy", severity: .info,
                                     serviceName: "Checkout", projectName: "Shop", link: Self.link, at: Self.at)
         // MUT
-        let message = MessageRenderer.notification(view)
+        let message = SlackRenderer.notification(view)
         // validate
         #expect(message.text == "[INFO] Deploy &lt;v2&gt; done")
         #expect(message.attachments?.first?.fallback == message.text)
@@ -363,7 +364,7 @@ struct MessageRendererTests {
 
     @Test("minimal notification")
     func minimalNotification() {
-        let message = MessageRenderer.notification(NotificationView(title: "  ", projectName: "Shop", link: Self.link, at: Self.at))
+        let message = SlackRenderer.notification(NotificationView(title: "  ", projectName: "Shop", link: Self.link, at: Self.at))
         #expect(message.text == "(untitled)")
         #expect(Self.texts(message).plain == ["(untitled)"])
         #expect(Self.texts(message).mrkdwn.prefix(3) == ["*Severity*\n—", "*Service*\n—", "*Project*\nShop"])
@@ -375,7 +376,7 @@ struct MessageRendererTests {
         let view = NotificationView(title: String(repeating: "<t>", count: 4_000), text: String(repeating: "&", count: 50_000),
                                     severity: .critical, serviceName: String(repeating: "s", count: 3_000),
                                     projectName: String(repeating: "p", count: 3_000), link: Self.link, at: Self.at)
-        let message = MessageRenderer.notification(view)
+        let message = SlackRenderer.notification(view)
         #expect(SlackLimits.violations(in: message).isEmpty)
         #expect(message.text.hasPrefix("[CRITICAL] &lt;t&gt;"))
         #expect(message.text.count <= 400)

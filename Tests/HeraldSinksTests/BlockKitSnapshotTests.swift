@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import HeraldSinks
 import SlackAPI
 import Testing
 
@@ -26,30 +27,30 @@ struct BlockKitSnapshotTests {
     }
 
     static let cases: [(name: String, message: SlackMessage)] = [
-        ("incident-triggered", MessageRenderer.incident(
+        ("incident-triggered", SlackRenderer.incident(
             incident(.triggered, latest: TimelineView(kind: "trigger", summary: "Triggered: Checkout p99 latency above 2 s", actor: "alertmanager", at: at)),
             interactive: true)),
-        ("incident-triggered-no-buttons", MessageRenderer.incident(
+        ("incident-triggered-no-buttons", SlackRenderer.incident(
             incident(.triggered, latest: TimelineView(kind: "trigger", summary: "Triggered: Checkout p99 latency above 2 s", actor: "alertmanager", at: at)),
             interactive: false)),
-        ("incident-updated", MessageRenderer.incident(
+        ("incident-updated", SlackRenderer.incident(
             incident(.triggered, latest: TimelineView(kind: "update", summary: "p99 now 3.1 s", actor: "alertmanager", at: at.addingTimeInterval(600))),
             interactive: true)),
-        ("incident-acknowledged", MessageRenderer.incident(
+        ("incident-acknowledged", SlackRenderer.incident(
             incident(.acknowledged, latest: TimelineView(kind: "acknowledge", summary: "Acknowledged by ana@example.com", actor: "ana@example.com",
                                                          at: at.addingTimeInterval(300)), assignee: "ana@example.com"),
             interactive: true)),
-        ("incident-resolved", MessageRenderer.incident(
+        ("incident-resolved", SlackRenderer.incident(
             incident(.resolved, latest: TimelineView(kind: "resolve", summary: "Resolved by ana@example.com: rolled back the deploy",
                                                      actor: "ana@example.com", at: at.addingTimeInterval(1_800)), assignee: "ana@example.com"),
             interactive: true)),
-        ("notification-info", MessageRenderer.notification(NotificationView(
+        ("notification-info", SlackRenderer.notification(NotificationView(
             title: "Deploy 2024.05.01-3 finished", text: "Checkout API is on *v1.42.0* (was v1.41.2).", severity: .info,
             serviceName: "checkout-api", projectName: "Shop", link: URL(string: "https://ci.example.com/runs/981")!, at: at))),
-        ("notification-warning-no-text", MessageRenderer.notification(NotificationView(
+        ("notification-warning-no-text", SlackRenderer.notification(NotificationView(
             title: "Load test: error rate 2 %", severity: .warning, projectName: "Shop",
             link: URL(string: "https://herald.example.com/events/0190f3c2-0000-7000-8000-000000000002?at=2024-05-01T12:00:00Z")!, at: at))),
-        ("test-message", MessageRenderer.testMessage(scope: "Shop & Co", sender: "ops@example.com", at: at)),
+        ("test-message", SlackRenderer.testMessage(scope: "Shop & Co", sender: "ops@example.com", at: at)),
     ]
 
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots")
@@ -79,9 +80,9 @@ struct BlockKitSnapshotTests {
     @Test("every message is within Slack's documented limits", arguments: cases.map(\.name) + ["huge-triggered", "huge-resolved", "huge-notification"])
     func documentedLimits(_ name: String) throws {
         let message: SlackMessage = switch name {
-        case "huge-triggered": MessageRenderer.incident(Self.huge(.triggered), interactive: true)
-        case "huge-resolved": MessageRenderer.incident(Self.huge(.resolved), interactive: true)
-        case "huge-notification": MessageRenderer.notification(NotificationView(
+        case "huge-triggered": SlackRenderer.incident(Self.huge(.triggered), interactive: true)
+        case "huge-resolved": SlackRenderer.incident(Self.huge(.resolved), interactive: true)
+        case "huge-notification": SlackRenderer.notification(NotificationView(
             title: String(repeating: "T", count: 5_000), text: String(repeating: "x&", count: 20_000), severity: .error,
             serviceName: String(repeating: "s", count: 3_000), projectName: "P", link: Self.link, at: Self.at))
         default: try #require(Self.cases.first { $0.name == name }?.message)

@@ -1,0 +1,88 @@
+import Foundation
+
+/// What a message shows of an incident, as the renderer needs it (no database types).
+public struct IncidentView: Sendable, Equatable {
+    public var id: String
+    public var key: String
+    public var title: String
+    public var description: String?
+    public var status: IncidentStatus
+    public var severity: Severity?
+    public var serviceName: String?
+    public var tags: [String: String]
+    public var assignee: String?
+    public var projectName: String
+    /// The latest timeline event, shown in the message.
+    public var latest: TimelineView?
+    /// Herald's page for the incident at the time of the latest event, or the event's own link.
+    public var link: URL
+    public var openedAt: Date
+    public var resolvedAt: Date?
+    /// Emails offered in the Reassign select (at most 100 are shown).
+    public var assignees: [String]
+
+    public init(id: String, key: String, title: String, description: String? = nil, status: IncidentStatus,
+                severity: Severity? = nil, serviceName: String? = nil, tags: [String: String] = [:], assignee: String? = nil,
+                projectName: String, latest: TimelineView? = nil, link: URL, openedAt: Date, resolvedAt: Date? = nil,
+                assignees: [String] = []) {
+        self.id = id
+        self.key = key
+        self.title = title
+        self.description = description
+        self.status = status
+        self.severity = severity
+        self.serviceName = serviceName
+        self.tags = tags
+        self.assignee = assignee
+        self.projectName = projectName
+        self.latest = latest
+        self.link = link
+        self.openedAt = openedAt
+        self.resolvedAt = resolvedAt
+        self.assignees = assignees
+    }
+}
+
+/// One timeline entry as shown in a message.
+public struct TimelineView: Sendable, Equatable {
+    /// trigger, update, acknowledge, resolve, reassign, refused…
+    public var kind: String
+    public var summary: String
+    public var actor: String?
+    public var at: Date
+
+    public init(kind: String, summary: String, actor: String? = nil, at: Date) {
+        self.kind = kind
+        self.summary = summary
+        self.actor = actor
+        self.at = at
+    }
+}
+
+/// A stateless notification as shown in a message.
+public struct NotificationView: Sendable, Equatable {
+    public var title: String
+    public var text: String?
+    public var severity: Severity?
+    public var serviceName: String?
+    public var projectName: String
+    public var link: URL
+    public var at: Date
+
+    public init(title: String, text: String? = nil, severity: Severity? = nil, serviceName: String? = nil,
+                projectName: String, link: URL, at: Date) {
+        self.title = title
+        self.text = text
+        self.severity = severity
+        self.serviceName = serviceName
+        self.projectName = projectName
+        self.link = link
+        self.at = at
+    }
+}
+
+/// What a message shows, neutral of any sink: each sink renders it into its own payload.
+public enum MessageContent: Sendable, Equatable {
+    case incident(IncidentView)
+    case notification(NotificationView)
+}
