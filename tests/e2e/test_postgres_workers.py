@@ -139,7 +139,7 @@ def test_serve_and_two_workers_share_the_outbox_and_the_pacing(pg_database, star
     problems: list[str] = []
 
     # Sent once each: one Slack message per (channel, notification), after one attempt.
-    unsent = pg_database.query("SELECT count(*) FROM messages WHERE ts IS NULL")
+    unsent = pg_database.query("SELECT count(*) FROM messages WHERE external_ref IS NULL")
     if unsent != ["0"]:
         problems.append(f"messages without a Slack ts: {unsent}")
     for name in names:

@@ -56,7 +56,7 @@ struct EventKeyGrant: Sendable {
 /// Known keys are remembered for a short while (every event would otherwise read the same row).
 /// A revocation still takes effect at once in the process that made it, and within a second in
 /// the others: intake checks that the key is unrevoked in the transaction that stores the event
-/// when it has not seen it unrevoked in the last second (see ``EventIntake/applyBatch(_:on:)``).
+/// when it has not seen it unrevoked in the last second (see ``EventIntake/applyBatch(_:)``).
 enum EventKeyAuthenticator {
     static func grant(for key: String, services: HeraldServices, on db: any Database) async throws -> EventKeyGrant? {
         guard !key.isEmpty, key.count < 200 else { return nil }

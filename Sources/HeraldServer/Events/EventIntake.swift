@@ -4,9 +4,15 @@ import HeraldCore
 import SQLKit
 import Vapor
 
-/// Accepts events: stores the event, applies it to its incident (SPEC §1), routes it (SPEC §4)
+/// Accepts events: stores each event, applies it to its incident (SPEC §1), routes it (SPEC §4)
 /// and enqueues every delivery it causes — all in one transaction, so an event that got a `202`
 /// is never lost (SPEC §5).
+///
+/// Every intake (Herald's API, PagerDuty, Alertmanager, the incident API; later Slack and the
+/// pages) goes through one write path, ``applyBatch(_:)``, for every kind of event: a batch is
+/// read in a few set-based statements, decided in memory in order (``IntakePlan``), and written in
+/// one multi-row statement per table. An event that cannot be applied is answered alone and
+/// writes nothing.
 struct EventIntake: Sendable {
     let services: HeraldServices
     let db: any Database
@@ -58,271 +64,93 @@ struct EventIntake: Sendable {
         return try await services.intake.submit([item], intake: self)[0].get().throwIfRefused()
     }
 
-    /// An action on a known incident (the incident API and Slack buttons).
+    /// An action on a known incident (the incident API and Slack buttons); with `assignee`, a reassign.
     func act(_ action: IncidentAction, incidentID: UUID, actor: String, source: String, assignee: String? = nil) async throws -> IntakeResult {
-        let result = try await gate.transaction(db) { db -> IntakeResult in
-            guard let incident = try await Incident.find(incidentID, on: db) else { throw Problem.notFound("Incident") }
-            let event = IncomingEvent(kind: .incident(action), key: incident.key, source: source, actor: actor)
-            let stored = try await self.storeEvent(event, projectID: incident.$project.id, on: db)
-            return try await self.applyIncident(event, stored: stored, incident: incident, assignee: assignee, on: db)
+        guard let projectID = try await Incident.query(on: db).filter(\.$id == incidentID).field(\.$project.$id).first()?.$project.id else {
+            throw Problem.notFound("Incident")
         }
+        let event = IncomingEvent(kind: .incident(action), source: source, actor: actor)
+        let item = IntakeItem(event: event, projectID: projectID, eventKeyID: nil, incidentID: incidentID, assignee: assignee)
+        return try await services.intake.submit([item], intake: self)[0].get().throwIfRefused()
+    }
+
+    // MARK: The write path
+
+    /// Applies a batch in one write transaction, as if one event after another: the events'
+    /// projects come from the routing cache, the incidents they touch are read (and locked, on
+    /// PostgreSQL) in a few statements, ``IntakePlan`` decides each event in order, and the rows
+    /// are written together. Throws only when the batch as a whole failed (nothing was written);
+    /// ``IntakeBatcher`` then tries again, and at last applies the events one by one.
+    func applyBatch(_ items: [IntakeItem]) async throws -> [Result<IntakeResult, any Error>] {
+        var decided = try await refuseRevokedKeys(items)
+        var entries: [UUID: ProjectRoutingCache.Entry] = [:]
+        for projectID in Set(items.indices.filter { decided[$0] == nil }.map { items[$0].projectID }) {
+            entries[projectID] = try await services.routingCache.entry(for: projectID, secrets: services.secrets, now: now(), on: db)
+        }
+        // A service the cached entry does not know may be new: the project is read afresh, once.
+        for projectID in Set(items.indices.filter { decided[$0] == nil }.compactMap { i -> UUID? in
+            guard let ref = items[i].event.service, !ref.isEmpty, let entry = entries[items[i].projectID], entry.service(ref) == nil else { return nil }
+            return items[i].projectID
+        }) {
+            entries[projectID] = try await services.routingCache.reload(projectID, secrets: services.secrets, now: now(), on: db)
+        }
+        for (i, item) in items.enumerated() where decided[i] == nil && entries[item.projectID] == nil {
+            decided[i] = .failure(Problem.notFound("Project"))
+        }
+        let snapshot = decided, projects = entries
+        let written: (results: [Result<IntakeResult, any Error>], pacingKeys: Set<String>)
+        if let writer = services.sqliteWriter {
+            let sql = try await writer.database(logger: logger)
+            written = try await gate.transaction(on: sql) { sql in try await self.write(items, decided: snapshot, entries: projects, on: sql) }
+        } else {
+            written = try await gate.transaction(db) { db in
+                try await self.write(items, decided: snapshot, entries: projects, on: db as! any SQLDatabase)
+            }
+        }
+        services.pacingKeys.remember(written.pacingKeys)
         services.deliverySignal.notify()
-        return try result.throwIfRefused()
+        return written.results
     }
 
-    // MARK: -
-
-    /// Applies one event on its own, reading and writing row by row (the general path; see
-    /// ``applyBatch(_:on:)`` for the shared one).
-    func apply(_ event: IncomingEvent, projectID: UUID, on db: any Database) async throws -> IntakeResult {
-        let serviceID = try await resolveService(event.service, projectID: projectID, on: db)
-        let isNotification = event.kind == .notification
-        let stored = try await storeEvent(event, projectID: projectID, serviceID: serviceID, outcome: isNotification ? "notified" : nil, on: db)
-        switch event.kind {
-        case .notification:
-            let destinations = try await route(projectID: projectID, isIncident: false, serviceID: serviceID, rule: event.rule, on: db)
-            try await enqueuePosts(destinations, projectID: projectID, incidentID: nil, eventID: stored.requireID(), on: db)
-            return IntakeResult(eventID: try stored.requireID(), incidentID: nil, outcome: "notified", key: nil)
-        case .incident:
-            guard let key = event.key else { throw FieldError(field: "key", detail: "is required") }
-            let open = try await Incident.query(on: db).filter(\.$project.$id == projectID)
-                .filter(\.$key == key).filter(\.$status != IncidentStatus.resolved.rawValue).first()
-            var target = open
-            // The latest resolved incident matters only to refuse or ignore a late action; a trigger
-            // with no open incident opens one whatever came before.
-            if open == nil, event.kind != .incident(.trigger) {
-                target = try await Incident.query(on: db).filter(\.$project.$id == projectID).filter(\.$key == key)
-                    .sort(\.$openedAt, .descending).first()
-            }
-            return try await applyIncident(event, stored: stored, incident: target, serviceID: serviceID, on: db)
-        }
-    }
-
-    /// Applies an incident action to the open (or latest resolved) incident with its key.
-    private func applyIncident(_ event: IncomingEvent, stored: Event, incident: Incident?, serviceID: UUID? = nil,
-                               assignee: String? = nil, on db: any Database) async throws -> IntakeResult {
-        guard case .incident(let action) = event.kind else { preconditionFailure("not an incident event") }
-        let eventID = try stored.requireID()
-        let at = event.at ?? stored.receivedAt
-        let actor = event.actor ?? event.source
-        let projectID = stored.$project.id
-
-        func finish(_ incident: Incident?, _ outcome: String, reason: String? = nil) async throws -> IntakeResult {
-            stored.$incident.id = incident?.id
-            stored.outcome = outcome
-            try await stored.save(on: db)
-            return IntakeResult(eventID: eventID, incidentID: incident?.id, outcome: outcome, key: event.key, reason: reason)
-        }
-
-        // Reassign is not an event action, only an API/Slack one. Refused on a resolved incident,
-        // and the refusal is recorded (committed) like a late acknowledge.
-        if let assignee {
-            guard let incident else { throw IntakeError.noOpenIncident(key: event.key ?? "") }
-            guard incident.incidentStatus.isOpen, try await bump(incident, on: db, { $0.assignee = assignee }) else {
-                let reason = "the incident is already resolved"
-                try await addTimeline(incident, eventID: eventID, kind: "refused",
-                                      summary: "Reassign to \(assignee) by \(actor) refused: \(reason)", actor: actor, at: at, on: db)
-                return try await finish(incident, "refused", reason: reason)
-            }
-            try await addTimeline(incident, eventID: eventID, kind: "reassign", summary: "Reassigned to \(assignee)", actor: actor, at: at, on: db)
-            try await enqueueUpdates(incident, immediate: true, on: db)
-            return try await finish(incident, "reassigned")
-        }
-
-        let current = incident?.incidentStatus
-        switch IncidentStateMachine.decide(action, current: current) {
-        case .open:
-            guard let title = event.title, !title.isEmpty else {
-                throw FieldError(field: "title", detail: "is required to open an incident")
-            }
-            let created = Incident()
-            created.id = .timeOrdered(at: now())
-            created.$project.id = projectID
-            created.$service.id = serviceID
-            created.key = event.key ?? UUID().uuidString.lowercased()
-            created.title = title
-            created.details = event.text
-            created.severity = event.severity?.rawValue
-            created.tags = event.tags
-            created.status = IncidentStatus.triggered.rawValue
-            created.version = 1
-            created.link = event.link
-            created.openedAt = at
-            created.lastEventAt = at
-            try await created.create(on: db)
-            try await addTimeline(created, eventID: eventID, kind: "trigger", summary: "Triggered: \(title)", actor: actor, at: at,
-                                  collapsed: event.collapsed, first: true, on: db)
-            let destinations = try await route(projectID: projectID, isIncident: true, serviceID: serviceID, rule: event.rule, on: db)
-            try await enqueuePosts(destinations, projectID: projectID, incidentID: created.requireID(), eventID: eventID, on: db)
-            return try await finish(created, "opened")
-
-        case .append:
-            guard let incident else { throw IntakeError.noOpenIncident(key: event.key ?? "") }
-            let changed = try await bump(incident, on: db) { i in
-                if let title = event.title, !title.isEmpty { i.title = title }
-                if let text = event.text { i.details = text }
-                if let severity = event.severity { i.severity = severity.rawValue }
-                if !event.tags.isEmpty { i.tags = i.tags.merging(event.tags) { $1 } }
-                if let link = event.link { i.link = link }
-                if let serviceID { i.$service.id = serviceID }
-                i.lastEventAt = at
-            }
-            guard changed else {
-                // Resolved meanwhile: a trigger opens a new incident, an update has nothing to update.
-                let fresh = try await Incident.find(incident.requireID(), on: db)
-                return try await applyIncident(event, stored: stored, incident: fresh, serviceID: serviceID, on: db)
-            }
-            let summary = event.text.flatMap { $0.isEmpty ? nil : $0 } ?? event.title ?? (action == .trigger ? "Triggered again" : "Updated")
-            try await addTimeline(incident, eventID: eventID, kind: action.rawValue, summary: summary, actor: actor, at: at,
-                                  collapsed: event.collapsed, on: db)
-            try await enqueueUpdates(incident, immediate: false, on: db)
-            return try await finish(incident, "appended")
-
-        case .transition(let status):
-            guard let incident else { throw IntakeError.noOpenIncident(key: event.key ?? "") }
-            let from: [IncidentStatus] = status == .acknowledged ? [.triggered] : [.triggered, .acknowledged]
-            let changed = try await bump(incident, allowedFrom: from, on: db) { i in
-                i.status = status.rawValue
-                if status == .acknowledged { i.acknowledgedAt = at }
-                if status == .resolved { i.resolvedAt = at }
-                i.lastEventAt = at
-            }
-            guard changed else {
-                // Someone else changed the status first: decide again on what it is now.
-                let fresh = try await Incident.find(incident.requireID(), on: db)
-                return try await applyIncident(event, stored: stored, incident: fresh, serviceID: serviceID, on: db)
-            }
-            let verb = status == .acknowledged ? "Acknowledged" : "Resolved"
-            let summary = [verb + " by \(actor)", event.text].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
-            try await addTimeline(incident, eventID: eventID, kind: action.rawValue, summary: summary, actor: actor, at: at,
-                                  collapsed: event.collapsed, on: db)
-            try await enqueueUpdates(incident, immediate: true, on: db)
-            return try await finish(incident, status.rawValue)
-
-        case .unchanged:
-            guard let incident else { throw IntakeError.noOpenIncident(key: event.key ?? "") }
-            try await addTimeline(incident, eventID: eventID, kind: action.rawValue,
-                                  summary: "\(action.rawValue.capitalized) by \(actor): already \(incident.status)", actor: actor, at: at,
-                                  collapsed: event.collapsed, on: db)
-            return try await finish(incident, "unchanged")
-
-        case .refused(let reason):
-            guard let incident else { throw IntakeError.noOpenIncident(key: event.key ?? "") }
-            try await addTimeline(incident, eventID: eventID, kind: "refused",
-                                  summary: "\(action.rawValue.capitalized) by \(actor) refused: \(reason)", actor: actor, at: at,
-                                  collapsed: event.collapsed, on: db)
-            return try await finish(incident, "refused", reason: reason)
-
-        case .noOpenIncident:
-            throw IntakeError.noOpenIncident(key: event.key ?? "")
-        }
-    }
-
-    /// Applies `change` and increments the version only if the incident is still in one of
-    /// `allowedFrom` (default: open) — a conditional update, so concurrent writers cannot undo
-    /// each other (a resolve is never re-opened). Returns false when the condition failed.
-    private func bump(_ incident: Incident, allowedFrom: [IncidentStatus] = [.triggered, .acknowledged], on db: any Database,
-                      _ change: (Incident) -> Void) async throws -> Bool {
-        let id = try incident.requireID()
-        change(incident)
-        let sql = db as! any SQLDatabase
-        let rows = try await sql.update(Incident.schema)
-            .set("title", to: incident.title)
-            .set("description", to: incident.details)
-            .set("severity", to: incident.severity)
-            .set("tags", to: incident.tagsJSON)
-            .set("status", to: incident.status)
-            .set("assignee", to: incident.assignee)
-            .set("link", to: incident.link)
-            .set("service_id", to: incident.$service.id)
-            .set("acknowledged_at", to: incident.acknowledgedAt)
-            .set("resolved_at", to: incident.resolvedAt)
-            .set("last_event_at", to: incident.lastEventAt)
-            .set(SQLIdentifier("version"), to: SQLRaw("version + 1"))
-            .where("id", .equal, id)
-            .where("status", .in, allowedFrom.map(\.rawValue))
-            .returning("version")
-            .all()
-        guard let row = rows.first else { return false }
-        incident.version = try row.decode(column: "version", as: Int.self)
-        return true
-    }
-
-    /// Adds an entry to the timeline, after one entry per run of `collapsed` alerts. Sequence
-    /// numbers are read-then-written, so the incident's row is locked first (PostgreSQL; SQLite has
-    /// one writer): concurrent writers to one incident take numbers one after another, without gaps,
-    /// and the unique index on (incident, seq) catches anything that would not.
-    private func addTimeline(_ incident: Incident, eventID: UUID?, kind: String, summary: String, actor: String?, at: Date,
-                             collapsed: [CollapsedRun] = [], first: Bool = false, on db: any Database) async throws {
-        let id = try incident.requireID()
-        var last = 0
-        if !first {
-            try await db.lockRow(Incident.self, id: id)
-            last = try await TimelineEntry.query(on: db).filter(\.$incident.$id == id).max(\.$seq) ?? 0
-        }
-        var entries = collapsed.enumerated().map { offset, run in
-            TimelineEntry(incidentID: id, eventID: eventID, kind: "collapsed", summary: run.summary, actor: actor, at: at, seq: last + 1 + offset)
-        }
-        entries.append(TimelineEntry(incidentID: id, eventID: eventID, kind: kind, summary: EventValidation.cut(summary, max: TimelineEntry.maxSummary),
-                                     actor: actor, at: at, seq: last + 1 + collapsed.count))
-        try await entries.create(on: db)
-    }
-
-    private func storeEvent(_ event: IncomingEvent, projectID: UUID, serviceID: UUID? = nil, outcome: String? = nil,
-                            on db: any Database) async throws -> Event {
-        let stored = Event()
-        stored.id = .timeOrdered(at: now())
-        stored.$project.id = projectID
-        switch event.kind {
-        case .notification:
-            stored.kind = "notification"
-        case .incident(let action):
-            stored.kind = "incident"
-            stored.action = action.rawValue
-        }
-        stored.key = event.key
-        stored.title = event.title
-        stored.text = event.text
-        stored.severity = event.severity?.rawValue
-        stored.$service.id = serviceID
-        stored.tagsJSON = Incident.encodeTags(event.tags)
-        stored.link = event.link
-        stored.rule = event.rule
-        stored.source = event.source
-        stored.outcome = outcome
-        let received = now()
-        stored.receivedAt = received
-        stored.occurredAt = event.at ?? received
-        try await stored.create(on: db)
-        return stored
-    }
-
-    private func resolveService(_ ref: String?, projectID: UUID, on db: any Database) async throws -> UUID? {
-        guard let ref, !ref.isEmpty else { return nil }
-        if let id = UUID(uuidString: ref),
-           let service = try await Service.query(on: db).filter(\.$id == id).filter(\.$project.$id == projectID).first()
-        {
-            return service.id
-        }
-        guard let service = try await Service.query(on: db).filter(\.$project.$id == projectID)
-            .filter(\.$nameKey == ref.lowercased()).first()
-        else { throw IntakeError.unknownService(ref) }
-        return service.id
-    }
-
-    // MARK: Routing and the outbox
-
-    private func route(projectID: UUID, isIncident: Bool, serviceID: UUID?, rule: String?, on db: any Database) async throws -> [(Destination, String)] {
-        guard let entry = try await services.routingCache.entry(for: projectID, secrets: services.secrets, now: now(), on: db) else { return [] }
-        var serviceChannel: String?
-        if let serviceID {
-            if let known = entry.services[serviceID] {
-                serviceChannel = known.slackChannel
+    /// Inside the transaction: reads what the batch touches, decides, writes.
+    private func write(_ items: [IntakeItem], decided: [Result<IntakeResult, any Error>?], entries: [UUID: ProjectRoutingCache.Entry],
+                       on sql: any SQLDatabase) async throws -> (results: [Result<IntakeResult, any Error>], pacingKeys: Set<String>) {
+        let state = try await IntakeState.read(items, skipping: Set(decided.indices.filter { decided[$0] != nil }), on: sql)
+        var plan = IntakePlan(state: state, entries: entries, now: now(), updateInterval: TimeInterval(services.configuration.updateInterval),
+                              canEdit: { self.services.sinks.canEdit($0) },
+                              route: { entry, isIncident, serviceChannel, rule in
+                                  self.destinations(entry, isIncident: isIncident, serviceChannel: serviceChannel, rule: rule)
+                              })
+        var results: [Result<IntakeResult, any Error>] = []
+        results.reserveCapacity(items.count)
+        for (i, item) in items.enumerated() {
+            if let known = decided[i] {
+                results.append(known)
             } else {
-                serviceChannel = try await Service.find(serviceID, on: db)?.slackChannel
+                results.append(Result { try plan.apply(item) })
             }
         }
-        return destinations(entry, isIncident: isIncident, serviceChannel: serviceChannel, rule: rule)
+        let created = try await plan.write(on: sql, known: services.pacingKeys)
+        return (results, created)
+    }
+
+    /// Keys revoked since their requests were authenticated (from the cache) are refused now,
+    /// unless the database said they were unrevoked within the last second.
+    private func refuseRevokedKeys(_ items: [IntakeItem]) async throws -> [Result<IntakeResult, any Error>?] {
+        var results = [Result<IntakeResult, any Error>?](repeating: nil, count: items.count)
+        let checkedAt = now()
+        let usedKeys = Set(items.compactMap(\.eventKeyID))
+        let keyIDs = usedKeys.subtracting(services.eventKeys.recentlyVerified(usedKeys, now: checkedAt))
+        guard !keyIDs.isEmpty else { return results }
+        let live = try await (db as! any SQLDatabase).select().column("id").from(EventKey.schema)
+            .where("id", .in, Array(keyIDs)).where("revoked_at", .is, SQLLiteral.null).all()
+            .map { try $0.decode(column: "id", as: UUID.self) }
+        let liveIDs = Set(live)
+        services.eventKeys.markVerified(liveIDs, at: checkedAt)
+        for (i, item) in items.enumerated() where item.eventKeyID.map({ keyIDs.contains($0) && !liveIDs.contains($0) }) ?? false {
+            results[i] = .failure(IntakeError.keyRevoked)
+        }
+        return results
     }
 
     /// Where an event goes (SPEC §4), each with its pacing key, which its sink makes from the
@@ -336,46 +164,95 @@ struct EventIntake: Sendable {
             return (destination, key)
         }
     }
+}
 
-    private func insertDelivery(_ message: Message, kind: String, notBefore: Date, on db: any Database) async throws {
-        let time = now()
-        let delivery = Delivery()
-        delivery.id = .timeOrdered(at: time)
-        delivery.$project.id = message.$project.id
-        delivery.$message.id = try message.requireID()
-        delivery.kind = kind
-        delivery.sink = message.sink
-        delivery.target = message.target
-        delivery.pacingKey = message.pacingKey
-        delivery.state = DeliveryState.pending.rawValue
-        delivery.attempts = 0
-        delivery.nextAttemptAt = notBefore
-        delivery.createdAt = time
-        delivery.updatedAt = time
-        try await delivery.create(on: db)
-    }
+/// A batch's incidents and their living messages as the database has them, read in a few
+/// statements inside the write transaction (on PostgreSQL the incidents' rows are locked, so
+/// concurrent batches touching one incident take turns, and its timeline numbers stay gapless).
+struct IntakeState {
+    /// The open incident of each key.
+    var open: [ProjectKey: IncidentRow] = [:]
+    /// The latest incident of each key with no open one, for late actions (refused or unchanged).
+    var latest: [ProjectKey: IncidentRow] = [:]
+    /// Incidents named by id (actions on a known incident).
+    var byID: [UUID: IncidentRow] = [:]
+    /// The last timeline number of each incident read.
+    var lastSeq: [UUID: Int] = [:]
+    /// The messages of each incident read, with any pending delivery.
+    var messages: [UUID: [IntakePlan.LivingMessage]] = [:]
 
-    /// Living messages (SPEC §2): one pending update per message at most — a newer change is folded
-    /// into it (it renders the latest state when sent). Content changes wait for the update interval
-    /// since the last send; status changes go at once.
-    private func enqueueUpdates(_ incident: Incident, immediate: Bool, on db: any Database) async throws {
-        let time = now()
-        let interval = TimeInterval(services.configuration.updateInterval)
-        let messages = try await Message.query(on: db).filter(\.$incident.$id == incident.requireID()).all()
-        // Messages of sinks that cannot edit get only status changes, each as a new message.
-        for message in messages where immediate || services.sinks.canEdit(message.sink) {
-            let pending = try await Delivery.query(on: db).filter(\.$message.$id == message.requireID())
-                .filter(\.$state == DeliveryState.pending.rawValue).first()
-            if let pending {
-                if immediate, pending.nextAttemptAt > time {
-                    pending.nextAttemptAt = time
-                    pending.updatedAt = time
-                    try await pending.save(on: db)
-                }
-                continue
-            }
-            let notBefore = immediate ? time : max(time, (message.lastSentAt ?? time).addingTimeInterval(interval))
-            try await insertDelivery(message, kind: "update", notBefore: notBefore, on: db)
+    static func read(_ items: [IntakeItem], skipping: Set<Int>, on sql: any SQLDatabase) async throws -> IntakeState {
+        var state = IntakeState()
+        let lock = sql.dialect.name == "postgresql" ? SQLRaw("ORDER BY id FOR UPDATE") : SQLRaw("")
+        var keysByProject: [UUID: Set<String>] = [:]
+        var ids: Set<UUID> = []
+        for (i, item) in items.enumerated() where !skipping.contains(i) {
+            guard case .incident = item.event.kind else { continue }
+            if let id = item.incidentID { ids.insert(id) } else if let key = item.event.key { keysByProject[item.projectID, default: []].insert(key) }
         }
+        var read: [UUID: IncidentRow] = [:]
+        for (projectID, keys) in keysByProject {
+            for chunk in Array(keys).chunked(into: 500) {
+                for row in try await sql.raw("""
+                    SELECT \(IncidentRow.selection) FROM incidents
+                    WHERE project_id = \(bind: projectID) AND status <> 'resolved' AND dedup_key IN (\(binds: Array(chunk))) \(lock)
+                    """).all() {
+                    let incident = try IncidentRow(row)
+                    state.open[ProjectKey(project: projectID, key: incident.key)] = incident
+                    read[incident.id] = incident
+                }
+            }
+            // Keys with no open incident: their latest one (one index seek each), for late actions.
+            let closed = keys.filter { state.open[ProjectKey(project: projectID, key: $0)] == nil }
+            for chunk in Array(closed).chunked(into: 500) {
+                for row in try await sql.raw("""
+                    SELECT \(IncidentRow.selection) FROM incidents i
+                    WHERE project_id = \(bind: projectID) AND dedup_key IN (\(binds: Array(chunk)))
+                      AND id = (SELECT j.id FROM incidents j WHERE j.project_id = i.project_id AND j.dedup_key = i.dedup_key
+                                ORDER BY j.opened_at DESC, j.id DESC LIMIT 1) \(lock)
+                    """).all() {
+                    let incident = try IncidentRow(row)
+                    state.latest[ProjectKey(project: projectID, key: incident.key)] = incident
+                    read[incident.id] = incident
+                }
+            }
+        }
+        for chunk in Array(ids.subtracting(read.keys)).chunked(into: 500) {
+            for row in try await sql.raw("SELECT \(IncidentRow.selection) FROM incidents WHERE id IN (\(binds: Array(chunk))) \(lock)").all() {
+                let incident = try IncidentRow(row)
+                read[incident.id] = incident
+            }
+        }
+        for id in ids { state.byID[id] = read[id] }
+        for chunk in Array(read.keys).chunked(into: 500) {
+            for row in try await sql.raw("""
+                SELECT incident_id, MAX(seq) AS seq FROM incident_timeline WHERE incident_id IN (\(binds: Array(chunk))) GROUP BY incident_id
+                """).all() {
+                state.lastSeq[try row.decode(column: "incident_id", as: UUID.self)] = try row.decode(column: "seq", as: Int.self)
+            }
+            for row in try await sql.raw("""
+                SELECT m.id, m.incident_id, m.project_id, m.sink, m.target, m.pacing_key, m.last_sent_at,
+                       d.id AS pending_id, d.next_attempt_at AS pending_at
+                FROM messages m LEFT JOIN deliveries d ON d.message_id = m.id AND d.state = 'pending'
+                WHERE m.incident_id IN (\(binds: Array(chunk)))
+                ORDER BY m.created_at, m.id
+                """).all() {
+                let incidentID = try row.decode(column: "incident_id", as: UUID.self)
+                let id = try row.decode(column: "id", as: UUID.self)
+                if state.messages[incidentID]?.contains(where: { $0.id == id }) == true { continue }
+                let pendingID = try row.decode(column: "pending_id", as: UUID?.self)
+                state.messages[incidentID, default: []].append(IntakePlan.LivingMessage(
+                    id: id, projectID: try row.decode(column: "project_id", as: UUID.self), sink: try row.decode(column: "sink", as: String.self),
+                    target: try row.decode(column: "target", as: String.self), pacingKey: try row.decode(column: "pacing_key", as: String.self),
+                    lastSentAt: try row.decode(column: "last_sent_at", as: Date?.self),
+                    pending: try pendingID.map { .stored(id: $0, at: try row.decode(column: "pending_at", as: Date.self)) }))
+            }
+        }
+        return state
     }
+}
+
+struct ProjectKey: Hashable, Sendable {
+    var project: UUID
+    var key: String
 }

@@ -8,6 +8,10 @@ struct IntakeItem: Sendable {
     var event: IncomingEvent
     var projectID: UUID
     var eventKeyID: UUID?
+    /// An action on this incident (the incident API and Slack), instead of the open one with the event's key.
+    var incidentID: UUID? = nil
+    /// A reassign to this email (with `incidentID`).
+    var assignee: String? = nil
 }
 
 /// Group commit for intake (see ``GroupCommit``): concurrent requests' events share one write
@@ -46,64 +50,20 @@ final class IntakeBatcher: Sendable {
     }
 
     private static func apply(_ items: [IntakeItem], intake: EventIntake) async -> [Result<IntakeResult, any Error>] {
-        if let writer = intake.services.sqliteWriter {
-            do {
-                return try await applyOnWriter(items, writer: writer, intake: intake)
-            } catch {
-                // Nothing of it was written: the general path below tries again, and the intake
-                // connection starts afresh.
-                intake.logger.warning("a batch of \(items.count) events failed on the intake connection (\(String(describing: error))); trying again")
-                await writer.reset()
-            }
-        }
         for attempt in 1...2 {
             do {
-                let applied = try await intake.gate.transaction(intake.db) { db in try await intake.applyBatch(items, on: db) }
-                intake.services.pacingKeys.remember(applied.pacingKeys)
-                intake.services.deliverySignal.notify()
-                return applied.results
+                return try await intake.applyBatch(items)
             } catch {
-                if items.count == 1 || attempt == 2 {
-                    intake.logger.debug("a batch of \(items.count) events failed (\(String(describing: error))); applying them one at a time")
-                }
+                // Nothing of it was written. The intake connection (SQLite) starts afresh.
+                await intake.services.sqliteWriter?.reset()
+                if items.count == 1, attempt == 2 { return [.failure(error)] }
+                intake.logger.debug("a batch of \(items.count) events failed (\(String(describing: error))); trying again")
             }
         }
-        return await applyOneByOne(items, intake: intake)
-    }
-
-    /// SQLite: the set-based events on the writer's connection (prepared before taking the write
-    /// lock), then, if any, the others on the general path in a second transaction: the same
-    /// order as in one transaction, each event still whole in one of them.
-    private static func applyOnWriter(_ items: [IntakeItem], writer: SQLiteWriter, intake: EventIntake) async throws -> [Result<IntakeResult, any Error>] {
-        let prepared = try await intake.prepareBatch(items, on: intake.db)
-        let sql = try await writer.database(logger: intake.logger)
-        let (applied, created) = try await intake.gate.transaction(on: sql) { sql in try await intake.applySetBased(prepared, items, on: sql) }
-        intake.services.pacingKeys.remember(created)
-        intake.services.deliverySignal.notify()
-        var results = applied.results
-        if !applied.oneByOne.isEmpty {
-            let rest = applied.oneByOne.map { items[$0] }
-            let others: [Result<IntakeResult, any Error>]
-            do {
-                // Already sorted and checked: straight to the general path.
-                others = try await intake.gate.transaction(intake.db) { db in try await intake.applyGeneral(rest, on: db as! any SQLDatabase) }
-                intake.services.deliverySignal.notify()
-            } catch {
-                others = await applyOneByOne(rest, intake: intake)
-            }
-            for (i, result) in zip(applied.oneByOne, others) { results[i] = result }
-        }
-        return results.map { $0 ?? .failure(IntakeError.keyRevoked) }
-    }
-
-    private static func applyOneByOne(_ items: [IntakeItem], intake: EventIntake) async -> [Result<IntakeResult, any Error>] {
         var results: [Result<IntakeResult, any Error>] = []
         for item in items {
             do {
-                let applied = try await intake.gate.transaction(intake.db) { db in try await intake.applyBatch([item], on: db) }
-                intake.services.pacingKeys.remember(applied.pacingKeys)
-                intake.services.deliverySignal.notify()
-                results.append(applied.results[0])
+                results += try await intake.applyBatch([item])
             } catch {
                 results.append(.failure(error))
             }

@@ -148,9 +148,9 @@ struct EventsController: RouteCollection {
         }
         try Problem.throwIfInvalid(errors)
         var events = payload.alerts.map(Self.event(from:))
-        // A service label names a service only if the project has it.
-        let known = Set(try await Service.query(on: req.db).filter(\.$project.$id == projectID).all().map(\.nameKey))
-        for i in events.indices where events[i].service.map({ !known.contains($0.lowercased()) }) ?? false {
+        // A service label names a service only if the project has it (as the routing cache knows it).
+        let entry = try await req.herald.routingCache.entry(for: projectID, secrets: req.herald.secrets, now: req.herald.now(), on: req.db)
+        for i in events.indices where events[i].service.map({ entry?.service($0) == nil }) ?? false {
             events[i].service = nil
         }
         let (applied, origins) = Self.collapse(events)

@@ -1,0 +1,274 @@
+import Foundation
+import HeraldCore
+import NIOConcurrencyHelpers
+import SQLKit
+
+/// One column of a row intake writes: its name, its PostgreSQL type (for the casts a
+/// `VALUES` list needs in an `UPDATE … FROM`), and its value.
+struct Column {
+    var name: String
+    var postgresType: String
+    var value: any SQLExpression
+
+    init<Value: Encodable & Sendable>(_ name: String, _ postgresType: String, _ value: Value) {
+        self.name = name
+        self.postgresType = postgresType
+        self.value = SQLBind(value)
+    }
+}
+
+/// A row intake writes. Each table's columns are named once, beside their values, in `columns`.
+protocol IntakeRow {
+    static var table: String { get }
+    var columns: [Column] { get }
+}
+
+/// An `events` row: every accepted event, as received (normalised).
+struct EventRow: IntakeRow {
+    static let table = Event.schema
+    var id: UUID
+    var projectID: UUID
+    var incidentID: UUID?
+    var event: IncomingEvent
+    var serviceID: UUID?
+    var outcome: String
+    var received: Date
+
+    var columns: [Column] {
+        let (kind, action): (String, String?) = switch event.kind {
+        case .notification: ("notification", nil)
+        case .incident(let action): ("incident", action.rawValue)
+        }
+        return [
+            Column("id", "uuid", id), Column("project_id", "uuid", projectID), Column("incident_id", "uuid", incidentID),
+            Column("kind", "text", kind), Column("action", "text", action), Column("dedup_key", "text", event.key),
+            Column("title", "text", event.title), Column("text", "text", event.text), Column("severity", "text", event.severity?.rawValue),
+            Column("service_id", "uuid", serviceID), Column("tags", "text", Incident.encodeTags(event.tags)), Column("link", "text", event.link),
+            Column("rule", "text", event.rule), Column("source", "text", event.source), Column("outcome", "text", outcome),
+            Column("occurred_at", "timestamptz", event.at ?? received), Column("received_at", "timestamptz", received),
+        ]
+    }
+}
+
+/// An `incidents` row, as intake reads it, changes it in memory, and writes it back.
+struct IncidentRow: IntakeRow {
+    static let table = Incident.schema
+    var id: UUID
+    var projectID: UUID
+    var serviceID: UUID?
+    var key: String
+    var title: String
+    var details: String?
+    var severity: String?
+    var tags: [String: String]
+    var status: IncidentStatus
+    var assignee: String?
+    var version: Int
+    var link: String?
+    var openedAt: Date
+    var acknowledgedAt: Date?
+    var resolvedAt: Date?
+    var lastEventAt: Date
+
+    var columns: [Column] {
+        [
+            Column("id", "uuid", id), Column("project_id", "uuid", projectID), Column("service_id", "uuid", serviceID),
+            Column("dedup_key", "text", key), Column("title", "text", title), Column("description", "text", details),
+            Column("severity", "text", severity), Column("tags", "text", Incident.encodeTags(tags)), Column("status", "text", status.rawValue),
+            Column("assignee", "text", assignee), Column("version", "bigint", version), Column("link", "text", link),
+            Column("opened_at", "timestamptz", openedAt), Column("acknowledged_at", "timestamptz", acknowledgedAt),
+            Column("resolved_at", "timestamptz", resolvedAt), Column("last_event_at", "timestamptz", lastEventAt),
+        ]
+    }
+
+    /// The columns to select to read one back (the same names, in the same order).
+    static let selection = SQLRaw(IncidentRow.placeholder.columns.map { "\"\($0.name)\"" }.joined(separator: ", "))
+    private static let placeholder = IncidentRow(id: UUID(), projectID: UUID(), key: "", title: "", tags: [:], status: .triggered,
+                                                 version: 0, openedAt: Date(), lastEventAt: Date())
+
+    init(id: UUID, projectID: UUID, serviceID: UUID? = nil, key: String, title: String, details: String? = nil, severity: String? = nil,
+         tags: [String: String], status: IncidentStatus, assignee: String? = nil, version: Int, link: String? = nil, openedAt: Date,
+         acknowledgedAt: Date? = nil, resolvedAt: Date? = nil, lastEventAt: Date) {
+        self.id = id
+        self.projectID = projectID
+        self.serviceID = serviceID
+        self.key = key
+        self.title = title
+        self.details = details
+        self.severity = severity
+        self.tags = tags
+        self.status = status
+        self.assignee = assignee
+        self.version = version
+        self.link = link
+        self.openedAt = openedAt
+        self.acknowledgedAt = acknowledgedAt
+        self.resolvedAt = resolvedAt
+        self.lastEventAt = lastEventAt
+    }
+
+    init(_ row: any SQLRow) throws {
+        let tags = try row.decode(column: "tags", as: String.self)
+        self.init(
+            id: try row.decode(column: "id", as: UUID.self), projectID: try row.decode(column: "project_id", as: UUID.self),
+            serviceID: try row.decode(column: "service_id", as: UUID?.self), key: try row.decode(column: "dedup_key", as: String.self),
+            title: try row.decode(column: "title", as: String.self), details: try row.decode(column: "description", as: String?.self),
+            severity: try row.decode(column: "severity", as: String?.self),
+            tags: (try? JSONDecoder().decode([String: String].self, from: Data(tags.utf8))) ?? [:],
+            status: IncidentStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .triggered,
+            assignee: try row.decode(column: "assignee", as: String?.self), version: try row.decode(column: "version", as: Int.self),
+            link: try row.decode(column: "link", as: String?.self), openedAt: try row.decode(column: "opened_at", as: Date.self),
+            acknowledgedAt: try row.decode(column: "acknowledged_at", as: Date?.self),
+            resolvedAt: try row.decode(column: "resolved_at", as: Date?.self), lastEventAt: try row.decode(column: "last_event_at", as: Date.self))
+    }
+}
+
+/// An `incident_timeline` row.
+struct TimelineRow: IntakeRow {
+    static let table = TimelineEntry.schema
+    var id: UUID
+    var incidentID: UUID
+    var eventID: UUID?
+    var kind: String
+    var summary: String
+    var actor: String?
+    var at: Date
+    var seq: Int
+
+    var columns: [Column] {
+        [
+            Column("id", "uuid", id), Column("incident_id", "uuid", incidentID), Column("event_id", "uuid", eventID),
+            Column("kind", "text", kind), Column("summary", "text", EventValidation.cut(summary, max: TimelineEntry.maxSummary)),
+            Column("actor", "text", actor), Column("at", "timestamptz", at), Column("seq", "bigint", seq),
+        ]
+    }
+}
+
+/// A `messages` row: an incident's living message, or a notification's message, at one destination.
+struct MessageRow: IntakeRow {
+    static let table = Message.schema
+    var id: UUID
+    var projectID: UUID
+    var incidentID: UUID?
+    var eventID: UUID
+    var destination: Destination
+    var pacingKey: String
+    var createdAt: Date
+
+    var columns: [Column] {
+        [
+            Column("id", "uuid", id), Column("project_id", "uuid", projectID), Column("incident_id", "uuid", incidentID),
+            Column("event_id", "uuid", eventID), Column("sink", "text", destination.sink), Column("target", "text", destination.target),
+            Column("credential", "text", destination.credential), Column("pacing_key", "text", pacingKey),
+            Column("rendered_version", "bigint", 0), Column("created_at", "timestamptz", createdAt),
+        ]
+    }
+}
+
+/// A `deliveries` row: one post or update of one message, pending.
+struct DeliveryRow: IntakeRow {
+    static let table = Delivery.schema
+    var id: UUID
+    var projectID: UUID
+    var messageID: UUID
+    /// `post` or `update`.
+    var kind: String
+    var sink: String
+    var target: String
+    var pacingKey: String
+    var notBefore: Date
+    var createdAt: Date
+
+    var columns: [Column] {
+        [
+            Column("id", "uuid", id), Column("project_id", "uuid", projectID), Column("message_id", "uuid", messageID),
+            Column("kind", "text", kind), Column("sink", "text", sink), Column("target", "text", target),
+            Column("pacing_key", "text", pacingKey), Column("state", "text", DeliveryState.pending.rawValue), Column("attempts", "bigint", 0),
+            Column("next_attempt_at", "timestamptz", notBefore), Column("created_at", "timestamptz", createdAt),
+            Column("updated_at", "timestamptz", createdAt),
+        ]
+    }
+}
+
+/// Multi-row statements for intake's rows, split to stay under the databases' limits on bound values.
+enum IntakeStatements {
+    /// SQLite allows 32,766 bound values per statement, PostgreSQL 65,535: stay well under both.
+    static let maxBindsPerStatement = 30_000
+
+    static func insert<Row: IntakeRow>(_ rows: [Row], on sql: any SQLDatabase, ignoringConflictsWith conflict: String? = nil) async throws {
+        guard let first = rows.first else { return }
+        let names = first.columns.map(\.name)
+        for chunk in rows.chunked(into: max(1, maxBindsPerStatement / names.count)) {
+            var insert = sql.insert(into: Row.table).columns(names)
+            for row in chunk { insert = insert.values(row.columns.map(\.value)) }
+            if let conflict { insert = insert.ignoringConflicts(with: conflict) }
+            try await insert.run()
+        }
+    }
+
+    /// Inserts incidents unless their key already has an open incident (the partial unique index
+    /// on open keys); returns the ids inserted.
+    static func insertIncidentsUnlessOpen(_ rows: [IncidentRow], on sql: any SQLDatabase) async throws -> Set<UUID> {
+        guard let first = rows.first else { return [] }
+        let names = SQLList(first.columns.map { SQLIdentifier($0.name) })
+        var inserted: Set<UUID> = []
+        for chunk in rows.chunked(into: max(1, maxBindsPerStatement / first.columns.count)) {
+            let values = SQLList(chunk.map { SQLGroupExpression($0.columns.map(\.value)) })
+            let returned = try await sql.raw("""
+                INSERT INTO \(ident: IncidentRow.table) (\(names)) VALUES \(values)
+                ON CONFLICT (project_id, dedup_key) WHERE status <> 'resolved' DO NOTHING
+                RETURNING id
+                """).all()
+            for row in returned { inserted.insert(try row.decode(column: "id", as: UUID.self)) }
+        }
+        return inserted
+    }
+
+    /// Writes every column of each row over the row with its id: one `UPDATE … FROM (VALUES …)`
+    /// per chunk. Returns how many rows it changed.
+    static func update<Row: IntakeRow>(_ rows: [Row], on sql: any SQLDatabase) async throws -> Int {
+        guard let first = rows.first else { return 0 }
+        let columns = first.columns
+        let postgres = sql.dialect.name == "postgresql"
+        // A VALUES list has positional columns (column1…); PostgreSQL needs their types spelt out
+        // where a column is all NULLs or not text.
+        func value(_ index: Int) -> String {
+            postgres ? "v.column\(index + 1)::\(columns[index].postgresType)" : "v.column\(index + 1)"
+        }
+        let assignments = columns.indices.dropFirst().map { "\"\(columns[$0].name)\" = \(value($0))" }.joined(separator: ", ")
+        var changed = 0
+        for chunk in rows.chunked(into: max(1, maxBindsPerStatement / columns.count)) {
+            let values = SQLList(chunk.map { SQLGroupExpression($0.columns.map(\.value)) })
+            let returned = try await sql.raw("""
+                UPDATE \(ident: Row.table) SET \(unsafeRaw: assignments)
+                FROM (VALUES \(values)) AS v
+                WHERE \(ident: Row.table).id = \(unsafeRaw: value(0))
+                RETURNING \(ident: Row.table).id
+                """).all()
+            changed += returned.count
+        }
+        return changed
+    }
+}
+
+/// Pacing keys whose `channel_pacing` row is known to be committed. Rows are never deleted, so a
+/// key learnt once needs no insert again in this process.
+final class PacingKeys: Sendable {
+    private let keys = NIOLockedValueBox<Set<String>>([])
+
+    func unknown(_ candidates: Set<String>) -> Set<String> {
+        keys.withLockedValue { candidates.subtracting($0) }
+    }
+
+    /// Call only after the transaction that wrote them committed.
+    func remember(_ committed: Set<String>) {
+        guard !committed.isEmpty else { return }
+        keys.withLockedValue { $0.formUnion(committed) }
+    }
+}
+
+extension Array {
+    func chunked(into size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}
