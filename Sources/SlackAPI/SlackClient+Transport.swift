@@ -63,6 +63,11 @@ extension SlackClient {
             throw httpError(response, method: method, secrets: secrets)
         }
         let decoder = JSONDecoder()
+        // The usual answer, `ok` and what the method promises, read in one pass; anything else is
+        // read again below, for the error it deserves.
+        if let reply = try? decoder.decode(Reply<Answer>.self, from: response.body), let answer = reply.answer {
+            return answer
+        }
         let envelope: Envelope
         do {
             envelope = try decoder.decode(Envelope.self, from: response.body)
@@ -154,5 +159,17 @@ extension SlackClient {
     struct Envelope: Decodable {
         var ok: Bool
         var error: String?
+    }
+
+    /// `{"ok": true, …}` with the method's answer decoded from the same object; nil unless ok.
+    struct Reply<Answer: Decodable>: Decodable {
+        var answer: Answer?
+
+        enum CodingKeys: String, CodingKey { case ok }
+
+        init(from decoder: any Decoder) throws {
+            let ok = try decoder.container(keyedBy: CodingKeys.self).decode(Bool.self, forKey: .ok)
+            answer = ok ? try Answer(from: decoder) : nil
+        }
     }
 }

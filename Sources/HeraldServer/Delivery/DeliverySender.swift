@@ -77,11 +77,15 @@ struct DeliverySender: Sendable {
             """).all().map(Row.init)
         let incidentIDs = Array(Set(rows.compactMap(\.incidentID)))
         let eventIDs = Array(Set(rows.filter { $0.incidentID == nil }.compactMap(\.eventID)))
-        var incidents: [UUID: Incident] = [:]
+        var incidents: [UUID: IncidentRow] = [:]
         var latest: [UUID: TimelineView] = [:]
-        var events: [UUID: Event] = [:]
+        var events: [UUID: NotificationRow] = [:]
+        // Plain SQL into plain structs: decoding Fluent models cost more than rendering the messages.
         for chunk in incidentIDs.chunked(into: 500) {
-            for incident in try await Incident.query(on: db).filter(\.$id ~~ Array(chunk)).all() { incidents[try incident.requireID()] = incident }
+            for row in try await sql.raw("SELECT \(IncidentRow.selection) FROM incidents WHERE id IN (\(binds: Array(chunk)))").all() {
+                let incident = try IncidentRow(row)
+                incidents[incident.id] = incident
+            }
             let entries = try await sql.raw("""
                 SELECT t.incident_id, t.kind, t.summary, t.actor, t.at FROM incident_timeline t
                 WHERE t.incident_id IN (\(binds: Array(chunk)))
@@ -94,7 +98,12 @@ struct DeliverySender: Sendable {
             }
         }
         for chunk in eventIDs.chunked(into: 500) {
-            for event in try await Event.query(on: db).filter(\.$id ~~ Array(chunk)).all() { events[try event.requireID()] = event }
+            for row in try await sql.raw("""
+                SELECT id, title, text, severity, service_id, link, occurred_at FROM events WHERE id IN (\(binds: Array(chunk)))
+                """).all() {
+                let event = try NotificationRow(row)
+                events[event.id] = event
+            }
         }
 
         var prepared: [UUID: Prepared] = [:]
@@ -137,14 +146,14 @@ struct DeliverySender: Sendable {
                     continue
                 }
                 if contents[incidentID] == nil {
-                    if interactive, incident.incidentStatus.isOpen, assignees[project.orgID] == nil {
+                    if interactive, incident.status.isOpen, assignees[project.orgID] == nil {
                         assignees[project.orgID] = try await Membership.query(on: db).filter(\.$organization.$id == project.orgID)
                             .filter(\.$role ~~ [OrgRole.owner.rawValue, OrgRole.admin.rawValue, OrgRole.responder.rawValue])
                             .with(\.$user).all().map { $0.user.email }.sorted()
                     }
                     contents[incidentID] = .incident(try await incidentView(
                         incident, latest: latest[incidentID], project: project,
-                        assignees: interactive && incident.incidentStatus.isOpen ? assignees[project.orgID] ?? [] : []))
+                        assignees: interactive && incident.status.isOpen ? assignees[project.orgID] ?? [] : []))
                 }
                 contentID = incidentID
             } else if let eventID = row.eventID, let event = events[eventID] {
@@ -225,28 +234,47 @@ struct DeliverySender: Sendable {
         }
     }
 
-    private func incidentView(_ incident: Incident, latest: TimelineView?, project: ProjectRoutingCache.Entry,
+    private func incidentView(_ incident: IncidentRow, latest: TimelineView?, project: ProjectRoutingCache.Entry,
                               assignees: [String]) async throws -> IncidentView {
-        let id = try incident.requireID()
-        let serviceName = try await serviceName(incident.$service.id, project: project)
+        let serviceName = try await serviceName(incident.serviceID, project: project)
         let at = latest?.at ?? incident.lastEventAt
         return IncidentView(
-            id: id.apiString, key: incident.key, title: incident.title, description: incident.details,
-            status: incident.incidentStatus, severity: incident.severity.flatMap(Severity.init(rawValue:)),
+            id: incident.id.apiString, key: incident.key, title: incident.title, description: incident.details,
+            status: incident.status, severity: incident.severity.flatMap(Severity.init(rawValue:)),
             serviceName: serviceName, tags: incident.tags, assignee: incident.assignee, projectName: project.projectName,
-            latest: latest, link: incident.link.flatMap(URL.init(string:)) ?? services.links.incident(id, at: at),
+            latest: latest, link: incident.link.flatMap(URL.init(string:)) ?? services.links.incident(incident.id, at: at),
             openedAt: incident.openedAt, resolvedAt: incident.resolvedAt, assignees: assignees
         )
     }
 
-    private func notificationView(_ event: Event, project: ProjectRoutingCache.Entry) async throws -> NotificationView {
-        let eventID = try event.requireID()
-        return NotificationView(
+    private func notificationView(_ event: NotificationRow, project: ProjectRoutingCache.Entry) async throws -> NotificationView {
+        NotificationView(
             title: event.title ?? "Notification", text: event.text, severity: event.severity.flatMap(Severity.init(rawValue:)),
-            serviceName: try await serviceName(event.$service.id, project: project), projectName: project.projectName,
-            link: event.link.flatMap(URL.init(string:)) ?? services.links.event(eventID, at: event.occurredAt),
+            serviceName: try await serviceName(event.serviceID, project: project), projectName: project.projectName,
+            link: event.link.flatMap(URL.init(string:)) ?? services.links.event(event.id, at: event.occurredAt),
             at: event.occurredAt
         )
+    }
+
+    /// What a notification's message shows of its event.
+    private struct NotificationRow {
+        var id: UUID
+        var title: String?
+        var text: String?
+        var severity: String?
+        var serviceID: UUID?
+        var link: String?
+        var occurredAt: Date
+
+        init(_ row: any SQLRow) throws {
+            id = try row.decode(column: "id", as: UUID.self)
+            title = try row.decode(column: "title", as: String?.self)
+            text = try row.decode(column: "text", as: String?.self)
+            severity = try row.decode(column: "severity", as: String?.self)
+            serviceID = try row.decode(column: "service_id", as: UUID?.self)
+            link = try row.decode(column: "link", as: String?.self)
+            occurredAt = try row.decode(column: "occurred_at", as: Date.self)
+        }
     }
 
     private func serviceName(_ id: UUID?, project: ProjectRoutingCache.Entry) async throws -> String? {

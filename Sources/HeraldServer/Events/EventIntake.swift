@@ -44,7 +44,7 @@ struct EventIntake: Sendable {
     /// Events sent together (an Alertmanager payload) go to intake in chunks of this many, one
     /// after another, so a huge payload never holds the writer for long: other requests' events
     /// are applied between its chunks.
-    static let chunkSize = 32
+    static let chunkSize = 128
 
     /// Accepts events sent together (an Alertmanager payload): applied in order, in chunks of
     /// ``chunkSize`` (each chunk in one transaction). Refusals come back as failures, after they were recorded.

@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import HeraldCore
 import NIOConcurrencyHelpers
+import SQLKit
 
 /// What intake and delivery need to know about a project, cached briefly: its organization,
 /// name, services, and resolved Slack settings (with the opened token). The one source of routing
@@ -35,7 +36,15 @@ final class ProjectRoutingCache: Sendable {
         var slackChannel: String?
     }
 
-    private let entries = NIOLockedValueBox<[UUID: Entry]>([:])
+    private struct State {
+        var entries: [UUID: Entry] = [:]
+        /// Loads in flight: concurrent callers that find an entry missing or expired share one.
+        var loading: [UUID: (generation: Int, task: Task<Entry?, any Error>)] = [:]
+        /// Grows with every invalidation; a load begun before one is not kept.
+        var generation = 0
+    }
+
+    private let state = NIOLockedValueBox(State())
     let ttl: TimeInterval
 
     init(ttl: TimeInterval = 2) {
@@ -43,33 +52,61 @@ final class ProjectRoutingCache: Sendable {
     }
 
     func entry(for projectID: UUID, secrets: SecretsBox, now: Date, on db: any Database) async throws -> Entry? {
-        if let cached = entries.withLockedValue({ $0[projectID] }), now.timeIntervalSince(cached.loadedAt) < ttl {
+        if let cached = state.withLockedValue({ $0.entries[projectID] }), now.timeIntervalSince(cached.loadedAt) < ttl {
             return cached
         }
         return try await reload(projectID, secrets: secrets, now: now, on: db)
     }
 
-    /// Reads the project afresh (say an event names a service the cached entry does not know).
+    /// Reads the project afresh (say an event names a service the cached entry does not know); callers
+    /// at the same moment share one read.
     func reload(_ projectID: UUID, secrets: SecretsBox, now: Date, on db: any Database) async throws -> Entry? {
+        let (generation, task) = state.withLockedValue { s -> (Int, Task<Entry?, any Error>) in
+            if let loading = s.loading[projectID], loading.generation == s.generation { return (loading.generation, loading.task) }
+            let task = Task { try await Self.load(projectID, secrets: secrets, now: now, on: db) }
+            s.loading[projectID] = (s.generation, task)
+            return (s.generation, task)
+        }
+        let result = await task.result
+        state.withLockedValue { s in
+            if s.loading[projectID]?.generation == generation { s.loading[projectID] = nil }
+            if case .success(let entry?) = result, s.generation == generation { s.entries[projectID] = entry }
+        }
+        return try result.get()
+    }
+
+    /// One project's routing data in four small queries (plain SQL for the services: a project may have hundreds).
+    private static func load(_ projectID: UUID, secrets: SecretsBox, now: Date, on db: any Database) async throws -> Entry? {
         guard let project = try await Project.find(projectID, on: db) else { return nil }
         let slack = try await SlackSettingsStore.resolve(orgID: project.$organization.id, projectID: projectID, secrets: secrets, on: db)
-        let services = try await Service.query(on: db).filter(\.$project.$id == projectID).all()
-        let infos = try services.map { ServiceInfo(id: try $0.requireID(), name: $0.name, slackChannel: $0.slackChannel) }
-        let entry = Entry(orgID: project.$organization.id, projectName: project.name, slack: slack,
-                          services: Dictionary(infos.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }),
-                          serviceIDs: Dictionary(zip(services.map(\.nameKey), infos.map(\.id)), uniquingKeysWith: { a, _ in a }),
-                          loadedAt: now)
-        entries.withLockedValue { $0[projectID] = entry }
-        return entry
+        var services: [UUID: ServiceInfo] = [:]
+        var serviceIDs: [String: UUID] = [:]
+        for row in try await (db as! any SQLDatabase).raw("""
+            SELECT id, name, name_key, slack_channel FROM services WHERE project_id = \(bind: projectID) ORDER BY id
+            """).all() {
+            let info = ServiceInfo(id: try row.decode(column: "id", as: UUID.self), name: try row.decode(column: "name", as: String.self),
+                                   slackChannel: try row.decode(column: "slack_channel", as: String?.self))
+            services[info.id] = services[info.id] ?? info
+            let key = try row.decode(column: "name_key", as: String.self)
+            serviceIDs[key] = serviceIDs[key] ?? info.id
+        }
+        return Entry(orgID: project.$organization.id, projectName: project.name, slack: slack, services: services,
+                     serviceIDs: serviceIDs, loadedAt: now)
     }
 
     /// Drops the project's entry (its services changed).
     func invalidate(_ projectID: UUID) {
-        _ = entries.withLockedValue { $0.removeValue(forKey: projectID) }
+        state.withLockedValue { s in
+            s.generation += 1
+            s.entries[projectID] = nil
+        }
     }
 
     /// Drops every entry (organization settings affect all its projects).
     func invalidateAll() {
-        entries.withLockedValue { $0.removeAll() }
+        state.withLockedValue { s in
+            s.generation += 1
+            s.entries.removeAll()
+        }
     }
 }

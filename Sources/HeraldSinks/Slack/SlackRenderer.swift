@@ -220,10 +220,22 @@ extension SlackRenderer {
     /// Slack mrkdwn escaping for user-supplied text (SPEC §2): `&`, `<` and `>` become entities, so a
     /// title cannot mention `<!channel>` or forge a link.
     enum Mrkdwn {
+        /// `&`, `<` and `>` as Slack's entities; one pass, and none at all for text without them.
         static func escape(_ raw: String) -> String {
-            raw.replacingOccurrences(of: "&", with: "&amp;")
-                .replacingOccurrences(of: "<", with: "&lt;")
-                .replacingOccurrences(of: ">", with: "&gt;")
+            guard raw.utf8.contains(where: { $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") }) else {
+                return raw
+            }
+            var out = ""
+            out.reserveCapacity(raw.utf8.count + 16)
+            for scalar in raw.unicodeScalars {
+                switch scalar {
+                case "&": out += "&amp;"
+                case "<": out += "&lt;"
+                case ">": out += "&gt;"
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return out
         }
 
         /// Escaped and, if longer than `max` Unicode scalars, cut with an ellipsis between characters of
