@@ -70,7 +70,6 @@ let package = Package(
                 "HeraldCore",
                 "HeraldSinks",
                 "SlackAPI",
-                "SlackSandbox",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Fluent", package: "fluent"),
@@ -89,11 +88,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        /// `serve --sandbox`: the SlackSandbox workspace mounted in Herald's app (linked by the executable and the tests only).
+        .target(
+            name: "HeraldSandbox",
+            dependencies: [
+                "HeraldServer",
+                "SlackSandbox",
+                "SlackAPI",
+                .product(name: "Vapor", package: "vapor"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         /// The thin executable.
         .executableTarget(
             name: "herald",
             dependencies: [
                 "HeraldServer",
+                "HeraldSandbox",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -133,6 +144,7 @@ let package = Package(
                 "HeraldServer",
                 "HeraldCore",
                 "HeraldSinks",
+                "HeraldSandbox",
                 "SlackAPI",
                 "SlackSandbox",
                 .product(name: "VaporTesting", package: "vapor"),

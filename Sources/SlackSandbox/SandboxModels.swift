@@ -1,4 +1,5 @@
 import Foundation
+import SlackAPI
 
 /// A channel of the sandbox workspace.
 public struct SandboxChannel: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import Foundation
+import SlackAPI
 
 /// The sandbox's page: each channel's messages as Slack shows them (colour bar, header, fields,
 /// context, buttons), latest version of each message, without JavaScript.

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldSandbox
 import HeraldServer
 import Logging
 import Metrics
@@ -27,6 +28,8 @@ do {
 let app = try await Application.make(env)
 do {
     try await configure(app, configuration: configuration)
+    // The Slack sandbox is linked here, not into HeraldServer: `serve --sandbox` mounts it.
+    app.slackSandboxHost = BuiltInSlackSandbox()
     MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: app.heraldMetricsRegistry))
     // `startup()` rather than `execute()`, which would log a refusal before it reaches us.
     try await app.startup()

@@ -113,7 +113,7 @@ struct DeliveryHardeningTests {
         try await withApp(sandbox: true) { app in
             // setup: 20 channels, every post hangs.
             let t = try await Tenancy.make(app)
-            let sandbox = try #require(app.herald.sandbox)
+            let sandbox = try #require(app.herald.sandboxWorkspace)
             let bot = await sandbox.issueBotToken()
             let channels = (1...20).map { "#c\($0)" }
             let put = try await app.api(.PUT, "/api/v1/projects/\(t.projectID)/settings/slack", token: t.owner,

@@ -1,5 +1,5 @@
 import Foundation
-import SlackSandbox
+import SlackAPI
 import Testing
 
 /// The sandbox's JSON: parsed as Slack would read it, written back faithfully.

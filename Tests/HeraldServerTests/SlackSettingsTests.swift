@@ -133,7 +133,7 @@ struct SlackSettingsTests {
     func testMessage() async throws {
         try await withApp(sandbox: true) { app in
             let t = try await Tenancy.make(app)
-            let sandbox = try #require(app.herald.sandbox)
+            let sandbox = try #require(app.herald.sandboxWorkspace)
             let token = await sandbox.issueBotToken()
             let put = try await app.api(.PUT, "/api/v1/projects/\(t.projectID)/settings/slack", token: t.owner,
                                         json: ["enabled": true, "token": token, "channels": "#alerts #nope #general #private-hr #old-alerts #secret-ops"])
@@ -185,7 +185,7 @@ struct SlackSettingsTests {
             // Stakeholders and responders may not send test messages.
             let stakeholder = try await app.api(.POST, "/api/v1/projects/\(t.projectID)/settings/slack/test", token: t.stakeholder)
             #expect(stakeholder.status == .forbidden)
-            #expect(await app.herald.sandbox!.messages(in: "#alerts").isEmpty)
+            #expect(await app.herald.sandboxWorkspace!.messages(in: "#alerts").isEmpty)
         }
     }
 

@@ -1,7 +1,7 @@
 import Fluent
 import Foundation
 import HeraldCore
-import SlackSandbox
+import SlackAPI
 import Vapor
 
 /// `POST /v2/enqueue`: the PagerDuty Events API v2, so existing PagerDuty senders work unchanged.

@@ -2,7 +2,6 @@ import Foundation
 import HeraldCore
 import HeraldSinks
 import SlackAPI
-import SlackSandbox
 import Vapor
 
 /// Herald's shared services, built once in ``configure(_:configuration:overrides:)``.
@@ -14,7 +13,7 @@ struct HeraldServices: Sendable {
     /// Herald's Slack Web API client (pointed at the sandbox in `--sandbox` mode).
     var slack: SlackClient
     /// The built-in Slack workspace, when `--sandbox` (or a test) mounted it.
-    var sandbox: SandboxWorkspace?
+    var sandbox: (any SlackSandboxInstance)?
     /// Serialises write transactions on SQLite.
     var writeGate: WriteGate
     /// Wakes this process's delivery loop.

@@ -2,24 +2,18 @@ import Fluent
 import Foundation
 import HeraldCore
 import SlackAPI
-import SlackSandbox
 import Vapor
 
 /// `herald serve --sandbox`: mounts the built-in Slack workspace at `/sandbox`, points Herald's
 /// Slack client at it, and seeds a demo so a new user sees messages arrive without Slack.
 enum SandboxMode {
-    /// Mounts the sandbox. With `apiBaseURL`, Herald reaches it over HTTP like real Slack;
-    /// without, through an in-process transport (tests).
+    /// Mounts the sandbox `host` provides. With `apiBaseURL`, Herald reaches it over HTTP like real
+    /// Slack; without, through an in-process transport (tests).
     @discardableResult
-    static func enable(_ app: Application, apiBaseURL: URL?) throws -> SandboxWorkspace {
+    static func enable(_ app: Application, host: any SlackSandboxHost, apiBaseURL: URL?) throws -> any SlackSandboxInstance {
         let config = app.herald.configuration
-        // The workspace keeps Herald's clock, so tests that drive time drive both.
-        let workspace = SandboxWorkspace(
-            clientID: config.slackClientID ?? "0000000000.0000000000",
-            clientSecret: config.slackClientSecret ?? "sandbox-client-secret",
-            now: app.herald.now
-        )
-        try app.register(collection: SandboxRoutes(workspace: workspace))
+        let workspace = try host.mount(on: app, clientID: config.slackClientID ?? "0000000000.0000000000",
+                                       clientSecret: config.slackClientSecret ?? "sandbox-client-secret", now: app.herald.now)
         var services = app.herald
         services.sandbox = workspace
         if let apiBaseURL {
@@ -27,7 +21,7 @@ enum SandboxMode {
                                           now: services.now))
         } else {
             services.useSlack(SlackClient(baseURL: URL(string: "http://sandbox.local/sandbox/api")!,
-                                          transport: SandboxTransport(handler: SandboxHTTPHandler(workspace: workspace)), now: services.now))
+                                          transport: workspace.inProcessTransport, now: services.now))
         }
         app.herald = services
         return workspace
@@ -48,7 +42,7 @@ enum SandboxMode {
     /// Seeds (or refreshes) the demo: organization "Demo", project "Demo project" with Slack
     /// enabled on the sandbox bot token and `#alerts`, the demo owner with a fresh API token and a
     /// fresh event key (earlier demo credentials are revoked: they were printed, never stored).
-    static func seedDemo(_ app: Application, workspace: SandboxWorkspace) async throws -> Demo {
+    static func seedDemo(_ app: Application, workspace: any SlackSandboxInstance) async throws -> Demo {
         let secrets = app.herald.secrets
         let factory = app.herald.credentials
         // Stable across restarts, so the stored settings keep working; derived, never stored in clear.

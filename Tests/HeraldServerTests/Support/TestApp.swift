@@ -4,6 +4,7 @@ import Foundation
 import HeraldCore
 import NIOConcurrencyHelpers
 import NIOCore
+import HeraldSandbox
 import SlackSandbox
 import SQLKit
 import Testing
@@ -73,7 +74,7 @@ func withApp(
     }
     do {
         try await configure(app, configuration: try testConfiguration(database: database, extra: extra), overrides: overrides)
-        if sandbox { try SandboxMode.enable(app, apiBaseURL: nil) }
+        if sandbox { try SandboxMode.enable(app, host: BuiltInSlackSandbox(), apiBaseURL: nil) }
         if case .postgres(let location) = database, let schema = location.searchPath?.first {
             try await (app.db as! any SQLDatabase).raw("CREATE SCHEMA \(ident: schema)").run()
         }
@@ -152,7 +153,7 @@ struct SlackProject {
 
     static func make(_ app: Application, channels: String = "#alerts") async throws -> SlackProject {
         let t = try await Tenancy.make(app)
-        let sandbox = try #require(app.herald.sandbox)
+        let sandbox = try #require(app.herald.sandboxWorkspace)
         let bot = await sandbox.issueBotToken()
         let put = try await app.api(.PUT, "/api/v1/projects/\(t.projectID)/settings/slack", token: t.owner,
                                     json: ["enabled": true, "token": bot, "channels": channels])
@@ -361,4 +362,9 @@ func freeLoopbackPort() throws -> Int {
     }
     guard bound else { throw POSIXError(.EADDRINUSE) }
     return Int(UInt16(bigEndian: address.sin_port))
+}
+
+extension HeraldServices {
+    /// The in-process sandbox workspace a test mounted (``withApp(sandbox:)``).
+    var sandboxWorkspace: SandboxWorkspace? { (sandbox as? MountedSlackSandbox)?.workspace }
 }

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Any JSON value: the sandbox keeps blocks and attachments exactly as clients sent them.
+/// Any JSON value, kept exactly as sent: the sandbox keeps Slack clients' blocks and attachments in it, and
+/// PagerDuty's free-form `custom_details` arrive in it.
 public enum JSONValue: Codable, Sendable, Hashable {
     case null
     case bool(Bool)
