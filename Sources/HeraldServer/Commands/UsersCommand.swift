@@ -54,65 +54,30 @@ struct CreateUserCommand: AsyncCommand {
             }
             roleInput = r
         }
-        let factory = app.herald.credentials
-        let (name, role) = (nameInput, roleInput)
-        let (messages, token) = try await app.herald.writeGate.transaction(app.db) { db -> ([String], String) in
-            var messages: [String] = []
-            var user = try await User.query(on: db).filter(\.$email == email).first()
-            if let existing = user {
-                messages.append("User \(email) already exists (id \(try existing.requireID().apiString)); issuing a new token.")
-            } else {
-                let created = User(email: email, name: name ?? String(email.split(separator: "@")[0]))
-                try await created.create(on: db)
-                user = created
-                messages.append("Created user \(email) (id \(try created.requireID().apiString)).")
-            }
-            let userID = try user!.requireID()
-            if let orgRef = signature.org {
-                var org = try await Self.findOrg(orgRef, on: db)
-                var isNew = false
-                if org == nil {
-                    let orgName: String
-                    do { orgName = try Validate.name(orgRef, field: "--org") } catch let error as FieldError { throw Failure(description: "--org \(error.detail)") }
-                    let created = Organization(name: orgName)
-                    try await created.create(on: db)
-                    org = created
-                    isNew = true
-                    messages.append("Created organization \(orgName) (id \(try created.requireID().apiString)).")
-                }
-                let orgID = try org!.requireID()
-                guard let effectiveRole = role ?? (isNew ? .owner : nil) else {
-                    throw Failure(description: "--role is required to join the existing organization \(org!.name)")
-                }
-                if let membership = try await Membership.query(on: db).filter(\.$organization.$id == orgID)
-                    .filter(\.$user.$id == userID).first()
-                {
-                    membership.role = effectiveRole.rawValue
-                    try await membership.save(on: db)
-                } else {
-                    try await Membership(organizationID: orgID, userID: userID, role: effectiveRole).create(on: db)
-                }
-                messages.append("\(email) is \(effectiveRole.rawValue) of \(org!.name).")
-            }
-            let (_, token) = try await APIToken.issue(for: userID, name: "cli", factory: factory, on: db)
-            return (messages, token)
+        let directory = Directory(services: app.herald, db: app.db)
+        let provisioned: Directory.Provisioned
+        do {
+            provisioned = try await directory.provision(email: email, name: nameInput, organization: signature.org, role: roleInput,
+                                                        tokenName: "cli")
+        } catch let error as FieldError {
+            throw Failure(description: "--\(error.field) \(error.detail)")
+        } catch Directory.Failure.ambiguousOrganization(let name) {
+            throw Failure(description: "--org: several organizations are named \(name); pass the organization's id instead")
+        } catch Directory.Failure.roleRequired(let name) {
+            throw Failure(description: "--role is required to join the existing organization \(name)")
         }
+        var messages = [provisioned.createdUser
+            ? "Created user \(email) (id \(provisioned.userID.apiString))."
+            : "User \(email) already exists (id \(provisioned.userID.apiString)); issuing a new token."]
+        if let org = provisioned.organization {
+            if org.created { messages.append("Created organization \(org.name) (id \(org.id.apiString)).") }
+            messages.append("\(email) is \(org.role.rawValue) of \(org.name).")
+        }
+        let token = provisioned.token
         for message in messages {
             FileHandle.standardError.write(Data((message + "\n").utf8))
         }
         FileHandle.standardError.write(Data("API token (shown once, store it now):\n".utf8))
         context.console.output(token, style: .plain, newLine: true)
-    }
-
-    /// The organization with id `ref`, else the one named `ref` (any case). Names are not unique
-    /// across tenants: when several organizations have the name, the id is required.
-    static func findOrg(_ ref: String, on db: any Database) async throws -> Organization? {
-        if let id = UUID(uuidString: ref), let org = try await Organization.find(id, on: db) { return org }
-        let named = try await Organization.query(on: db).filter(\.$nameKey == ref.trimmingCharacters(in: .whitespaces).lowercased())
-            .limit(2).all()
-        guard named.count <= 1 else {
-            throw Failure(description: "--org: several organizations are named \(ref); pass the organization's id instead")
-        }
-        return named.first
     }
 }

@@ -49,7 +49,7 @@ enum SandboxMode {
         let botToken = "xoxb-sandbox-" + secrets.derive("sandbox bot token")
         await workspace.register(botToken: botToken)
         return try await app.herald.writeGate.transaction(app.db) { db in
-            let user = try await User.findOrCreate(email: demoEmail, name: "Demo Operator", on: db)
+            let (user, _) = try await Directory.user(email: demoEmail, name: "Demo Operator", on: db)
             let userID = try user.requireID()
             // The demo user's own "Demo" organization (other tenants may have one of that name too).
             var org: Organization! = try await Membership.query(on: db).filter(\.$user.$id == userID)
@@ -60,7 +60,7 @@ enum SandboxMode {
                 try await org.create(on: db)
             }
             let orgID = try org.requireID()
-            if try await Membership.query(on: db).filter(\.$organization.$id == orgID).filter(\.$user.$id == userID).first() == nil {
+            if try await Directory.membership(orgID: orgID, userID: userID, on: db) == nil {
                 try await Membership(organizationID: orgID, userID: userID, role: .owner).create(on: db)
             }
             var project: Project! = try await Project.query(on: db).filter(\.$organization.$id == orgID)

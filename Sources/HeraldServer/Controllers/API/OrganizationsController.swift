@@ -20,21 +20,7 @@ struct OrganizationsController: RouteCollection {
         let caller = try req.caller
         let body = try await req.decodeJSON(NameBody.self)
         let name = try Validate.name(body.name)
-        let org = try await req.herald.writeGate.transaction(req.db) { db in
-            // One creation at a time per user, so the check holds.
-            try await db.lockRow(User.self, id: caller.userID)
-            if try await Membership.query(on: db)
-                .filter(\.$user.$id == caller.userID).filter(\.$role == OrgRole.owner.rawValue)
-                .join(Organization.self, on: \Membership.$organization.$id == \Organization.$id)
-                .filter(Organization.self, \.$nameKey == name.lowercased()).first() != nil
-            {
-                throw Problem.conflict("You already own an organization named \"\(name)\"", field: "name")
-            }
-            let org = Organization(name: name)
-            try await org.create(on: db)
-            try await Membership(organizationID: org.requireID(), userID: caller.userID, role: .owner).create(on: db)
-            return org
-        }
+        let org = try await Directory(services: req.herald, db: req.db).createOrganization(name: name, ownerID: caller.userID)
         req.logger.info("organization created", metadata: ["org": "\(org.id?.apiString ?? "")"])
         return try await OrgDTO(org, role: .owner).encodeResponse(status: .created, for: req)
     }
@@ -74,19 +60,7 @@ struct OrganizationsController: RouteCollection {
         let (email, name, role) = try Self.validate(body)
         try req.enforce(.grantOrgRole(role), standing, notFound: "Organization")
         let orgID = try org.requireID()
-        let membership = try await req.herald.writeGate.transaction(req.db) { db in
-            let user = try await User.findOrCreate(email: email, on: db)
-            let userID = try user.requireID()
-            if try await Membership.query(on: db).filter(\.$organization.$id == orgID)
-                .filter(\.$user.$id == userID).first() != nil
-            {
-                throw Problem.conflict("\(email) is already a member of this organization", field: "email")
-            }
-            let membership = Membership(organizationID: orgID, userID: userID, role: role, name: name)
-            try await membership.create(on: db)
-            membership.$user.value = user
-            return membership
-        }
+        let membership = try await Directory(services: req.herald, db: req.db).addMember(orgID: orgID, email: email, name: name, role: role)
         return try await MemberDTO(membership).encodeResponse(status: .created, for: req)
     }
 
@@ -180,20 +154,5 @@ struct OrganizationsController: RouteCollection {
         do { role = try Self.role(body.role) } catch let e as FieldError { errors.append(e) }
         try Problem.throwIfInvalid(errors)
         return (email, name, role)
-    }
-}
-
-extension User {
-    /// The user with this email, created if new with `name`, or (by default) the part of the email
-    /// before `@`: a neutral name, since an organization adding a member names them for itself only.
-    static func findOrCreate(email: String, name: String? = nil, on db: any Database) async throws -> User {
-        if let user = try await User.query(on: db).filter(\.$email == email).first() { return user }
-        let user = User(email: email, name: name ?? defaultName(for: email))
-        try await user.create(on: db)
-        return user
-    }
-
-    static func defaultName(for email: String) -> String {
-        String(email.split(separator: "@").first ?? Substring(email))
     }
 }
