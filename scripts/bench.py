@@ -75,44 +75,16 @@ TARGETS = {  # SQLite, release build
     "memory_peak_mib": ("<=", 150.0),
 }
 
-# --- process bookkeeping: everything started here is stopped on exit --------------------------------
+# --- processes, ports and PostgreSQL: the shared harness (scripts/harness.py) -----------------------------
 
-_CHILDREN: list[subprocess.Popen] = []
-_CLEANUPS: list = []
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness  # noqa: E402
+from harness import RawConn, free_port  # noqa: E402,F401
 
-
-def _spawn(argv, **kw) -> subprocess.Popen:
-    proc = subprocess.Popen(argv, **kw)
-    _CHILDREN.append(proc)
-    return proc
-
-
-def _stop_proc(proc: subprocess.Popen, sig=signal.SIGTERM, timeout: float = 20.0) -> None:
-    if proc.poll() is None:
-        try:
-            proc.send_signal(sig)
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        except ProcessLookupError:
-            pass
-    if proc in _CHILDREN:
-        _CHILDREN.remove(proc)
-
-
-def cleanup_all() -> None:
-    for proc in list(reversed(_CHILDREN)):
-        try:
-            _stop_proc(proc, timeout=10)
-        except Exception:  # noqa: BLE001 - best effort on the way out
-            pass
-    while _CLEANUPS:
-        fn = _CLEANUPS.pop()
-        try:
-            fn()
-        except Exception:  # noqa: BLE001
-            pass
+_spawn = harness.Processes.spawn
+_stop_proc = harness.Processes.stop
+_CLEANUPS = harness.Processes.cleanups
+cleanup_all = harness.Processes.stop_all
 
 
 def _on_signal(signum, _frame):
@@ -122,13 +94,7 @@ def _on_signal(signum, _frame):
 
 # --- small helpers ------------------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never a proxy: loopback only
+_OPENER = harness.OPENER  # never a proxy: loopback only
 
 
 def http(method: str, port: int, path: str, token: str | None = None, body=None, timeout: float = 30.0):
@@ -313,72 +279,19 @@ class CpuMeter:
 
 # --- PostgreSQL: a throwaway cluster like scripts/test.sh's ---------------------------------------------
 
-class PgCluster:
+class PgCluster(harness.PgCluster):
+    """The harness's throwaway cluster with pg_stat_statements; `durable` keeps fsync on (and, unless
+    asked, turns synchronous_commit off, like SQLite's WAL with synchronous=NORMAL)."""
+
     def __init__(self, durable: bool):
-        bins = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: [int(x) for x in re.findall(r"\d+", p)])
-        if not bins or not os.access(os.path.join(bins[-1], "initdb"), os.X_OK):
-            raise RuntimeError("PostgreSQL is not installed (/usr/lib/postgresql/*/bin/initdb); "
-                               "`make test` installs it, or: apt-get install -y postgresql")
-        self.bin = bins[-1]
+        super().__init__(fast=False, statements=True, max_connections=200)
         self.durable = durable
-        self.tmp = tempfile.mkdtemp(prefix="herald-bench-pg.")
-        self.port = free_port()
-        self.root = os.geteuid() == 0
-        self.started = False
-        self.admin_url = f"postgres://herald@{HOST}:{self.port}/postgres"
+        self.admin_url = self.url("postgres")
 
-    def _as_pg(self, argv: list[str]) -> list[str]:
-        return ["runuser", "-u", "postgres", "--", *argv] if self.root else argv
-
-    def start(self) -> None:
-        if self.root:
-            shutil.chown(self.tmp, "postgres", "postgres")
-        data = os.path.join(self.tmp, "data")
-        r = subprocess.run(self._as_pg([f"{self.bin}/initdb", "-D", data, "-U", "herald", "--auth=trust", "-E", "UTF8"]),
-                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
-        if r.returncode != 0:
-            raise RuntimeError(f"initdb failed:\n{r.stdout}\n{r.stderr}")
-        opts = (f"-p {self.port} -k {self.tmp} -c listen_addresses={HOST} -c max_connections=200 "
-                f"-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all "
-                f"-c shared_buffers=256MB")
+    def start(self) -> "PgCluster":
         if not self.durable:
-            # Like SQLite's WAL + synchronous=NORMAL that Herald uses: a crash of Herald or PostgreSQL
-            # loses nothing; an OS crash may lose the last commits. fsync stays on.
-            opts += " -c synchronous_commit=off"
-        _CLEANUPS.append(self.stop)
-        self.started = True
-        r = subprocess.run(self._as_pg([f"{self.bin}/pg_ctl", "-D", data, "-l", os.path.join(self.tmp, "server.log"),
-                                        "-w", "-t", "60", "start", "-o", opts]),
-                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
-        if r.returncode != 0:
-            log = Path(self.tmp, "server.log").read_text(errors="replace") if Path(self.tmp, "server.log").exists() else ""
-            raise RuntimeError(f"pg_ctl start failed:\n{r.stdout}\n{r.stderr}\n{log[-3000:]}")
-        self.psql("postgres", "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
-
-    def postmaster_pid(self) -> int | None:
-        try:
-            return int(Path(self.tmp, "data", "postmaster.pid").read_text().split()[0])
-        except (OSError, ValueError, IndexError):
-            return None
-
-    def url(self, db: str) -> str:
-        return f"postgres://herald@{HOST}:{self.port}/{db}"
-
-    def psql(self, db: str, sql: str) -> str:
-        r = subprocess.run([f"{self.bin}/psql", self.url(db), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At", "-F", "\t", "-c", sql],
-                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
-                           env={**os.environ, "PGCONNECT_TIMEOUT": "10"})
-        if r.returncode != 0:
-            raise RuntimeError(f"psql failed for {sql!r}: {r.stderr}")
-        return r.stdout
-
-    def create_db(self) -> str:
-        name = f"herald_bench_{secrets.token_hex(6)}"
-        self.psql("postgres", f'CREATE DATABASE "{name}"')
-        return name
-
-    def drop_db(self, name: str) -> None:
-        self.psql("postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            self.extra_options = "-c synchronous_commit=off"
+        return super().start()
 
     def reset_statements(self) -> None:
         self.psql("postgres", "SELECT pg_stat_statements_reset()")
@@ -396,50 +309,21 @@ class PgCluster:
                 rows.append({"calls": int(parts[0]), "total_ms": float(parts[1]), "mean_ms": float(parts[2]), "query": parts[3]})
         return rows
 
-    def stop(self) -> None:
-        if not self.started:
-            return
-        self.started = False
-        data = os.path.join(self.tmp, "data")
-        subprocess.run(self._as_pg([f"{self.bin}/pg_ctl", "-D", data, "-m", "fast", "-w", "-t", "60", "stop"]),
-                       capture_output=True, timeout=90, stdin=subprocess.DEVNULL)
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
 
 # --- Herald processes -------------------------------------------------------------------------------------
 
-class Herald:
+class Herald(harness.HeraldProcess):
     """One `herald serve` process in its own temp dir."""
 
     def __init__(self, bin_path: str, workdir: Path, env: dict[str, str], sandbox: bool, name: str):
-        self.port = free_port()
+        super().__init__(bin_path, workdir, env, name=name, sandbox=sandbox)
         self.workdir = workdir
-        self.name = name
-        workdir.mkdir(parents=True, exist_ok=True)
-        self.stdout_path = workdir / f"{name}.stdout.log"
-        self.stderr_path = workdir / f"{name}.stderr.log"
-        self._out = open(self.stdout_path, "wb")
-        self._err = open(self.stderr_path, "wb")
-        args = ["serve", "--hostname", HOST, "--port", str(self.port)] + (["--sandbox"] if sandbox else [])
-        self.proc = _spawn([bin_path, *args], cwd=workdir, env=env, stdin=subprocess.DEVNULL,
-                           stdout=self._out, stderr=self._err)
-        self.pid = self.proc.pid
-
-    def logs(self, n: int = 3000) -> str:
-        return (self.stdout_path.read_text(errors="replace")[-n:] + "\n" + self.stderr_path.read_text(errors="replace")[-n:])
 
     def wait_healthy(self, timeout: float = 120.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}:\n{self.logs()}")
-            try:
-                if http("GET", self.port, "/healthz", timeout=2)[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"{self.name} not healthy within {timeout:.0f} s:\n{self.logs()}")
+        try:
+            super().wait_healthy(timeout)
+        except harness.HarnessError as err:
+            raise RuntimeError(str(err)) from None
 
     def banner(self, timeout: float = 60.0) -> dict[str, str]:
         """The sandbox demo's credentials, from the startup banner."""
@@ -461,11 +345,7 @@ class Herald:
 
     def stop(self) -> str:
         """Stops the server; returns how it ended ("exit 0", or a crash with its first fatal line)."""
-        _stop_proc(self.proc)
-        for f in (self._out, self._err):
-            if not f.closed:
-                f.close()
-        code = self.proc.returncode
+        code = super().stop(timeout=20)
         try:
             err = self.stderr_path.read_text(errors="replace")
         except OSError:
@@ -527,53 +407,6 @@ class Run:
 
 
 # --- a raw HTTP/1.1 keep-alive client ---------------------------------------------------------------------
-
-class RawConn:
-    def __init__(self, port: int):
-        self.port = port
-        self.reader = None
-        self.writer = None
-
-    async def _open(self):
-        self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
-
-    def close(self):
-        if self.writer:
-            self.writer.close()
-        self.reader = self.writer = None
-
-    async def send(self, data: bytes, timeout: float) -> tuple[int, bytes]:
-        if self.writer is None:
-            await self._open()
-        try:
-            self.writer.write(data)
-            return await asyncio.wait_for(self._read(), timeout)
-        except BaseException:
-            self.close()
-            raise
-
-    async def _read(self) -> tuple[int, bytes]:
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        status = int(head[9:12])
-        lower = head.lower()
-        body = b""
-        i = lower.find(b"\r\ncontent-length:")
-        if i >= 0:
-            n = int(head[i + 17: head.index(b"\r\n", i + 2)])
-            body = await self.reader.readexactly(n)
-        elif b"transfer-encoding: chunked" in lower:
-            chunks = []
-            while True:
-                size = int((await self.reader.readuntil(b"\r\n")).strip().split(b";")[0], 16)
-                chunk = await self.reader.readexactly(size + 2)
-                if size == 0:
-                    break
-                chunks.append(chunk[:-2])
-            body = b"".join(chunks)
-        if b"\r\nconnection: close" in lower:
-            self.close()
-        return status, body
-
 
 def event_request(port: int, key: str, body: dict) -> bytes:
     payload = json.dumps(body, separators=(",", ":")).encode()

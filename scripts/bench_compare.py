@@ -30,6 +30,7 @@ the end. `--runs N` repeats the whole comparison (default 3) and reports each ru
 from __future__ import annotations
 
 import argparse
+import base64
 import datetime as dt
 import hashlib
 import json
@@ -117,9 +118,13 @@ def messages_by_id(slack: SlackSandboxProcess, channels: list[str]) -> dict[str,
 class HeraldSystem:
     name = "herald"
 
+    def database_url(self, work: Path) -> str:
+        return f"sqlite://{work / 'herald.sqlite'}"
+
     def __init__(self, args, work: Path, slack: SlackSandboxProcess, bot: str, prefix: str):
         self.admin = "hrd_bench_" + secrets.token_urlsafe(24)
-        env = herald_env(HERALD_DATABASE_URL=f"sqlite://{work / 'herald.sqlite'}", HERALD_CHANNEL_RATE="0",
+        env = herald_env(HERALD_DATABASE_URL=self.database_url(work), HERALD_CHANNEL_RATE="0",
+                         HERALD_SECRET_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
                          HERALD_SLACK_API_URL=slack.api_url, HERALD_ADMIN_EMAIL="bench@herald.local", HERALD_ADMIN_TOKEN=self.admin,
                          HERALD_PUBLIC_URL="http://herald.bench", LOG_LEVEL="warning")
         self.server = HeraldProcess(args.bin, work, env, name="herald")
@@ -162,6 +167,52 @@ class HeraldSystem:
 
     def stop(self):
         self.server.stop()
+
+
+class HeraldPostgresSystem(HeraldSystem):
+    """Herald's release build on PostgreSQL (the harness's throwaway cluster, fsync and synchronous
+    commit on, pg_stat_statements loaded): no target yet; its figures, its PostgreSQL's CPU and its
+    top statements say where the time goes."""
+
+    name = "herald_postgres"
+    cluster: "harness.PgCluster | None" = None
+
+    def database_url(self, work: Path) -> str:
+        if HeraldPostgresSystem.cluster is None:
+            HeraldPostgresSystem.cluster = harness.PgCluster(fast=False, statements=True, max_connections=200).start()
+        self.dbname = HeraldPostgresSystem.cluster.create_db("herald_compare")
+        HeraldPostgresSystem.cluster.psql("postgres", "SELECT pg_stat_statements_reset()")
+        return HeraldPostgresSystem.cluster.url(self.dbname)
+
+    def postgres_cpu(self) -> float:
+        pm = HeraldPostgresSystem.cluster.postmaster_pid()
+        if not pm:
+            return 0.0
+        total = proc_cpu_seconds(pm)
+        for path in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = path.read_text().rsplit(")", 1)[1].split()
+                if int(fields[1]) == pm:
+                    total += proc_cpu_seconds(int(path.parent.name))
+            except (OSError, ValueError, IndexError):
+                continue
+        return total
+
+    def top_statements(self, limit: int = 8) -> list[dict]:
+        out = HeraldPostgresSystem.cluster.psql("postgres", f"""
+            SELECT calls, round(total_exec_time::numeric, 1), regexp_replace(left(query, 140), '\\s+', ' ', 'g')
+            FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+            WHERE d.datname = '{self.dbname}' ORDER BY total_exec_time DESC LIMIT {limit}""")
+        rows = []
+        for line in out.splitlines():
+            parts = line.split("\t")
+            if len(parts) == 3:
+                rows.append({"calls": int(parts[0]), "total_ms": float(parts[1]), "query": parts[2]})
+        return rows
+
+    def stop(self):
+        super().stop()
+        HeraldPostgresSystem.cluster.drop_db(self.dbname)
 
 
 class AlertmanagerSystem:
@@ -249,7 +300,10 @@ def run_once(args, work: Path, slack_bin: str) -> dict:
     out: dict = {}
     try:
         bot = slack.bot_token()
-        for system_class, prefix in ((HeraldSystem, "h-"), (AlertmanagerSystem, "a-")):
+        systems = [(HeraldSystem, "h-"), (AlertmanagerSystem, "a-")]
+        if args.postgres:
+            systems.append((HeraldPostgresSystem, "p-"))
+        for system_class, prefix in systems:
             for i in range(SERVICES):
                 slack.add_channel(f"{prefix}ch-{i:03d}")
             sys_work = work / system_class.name
@@ -259,8 +313,12 @@ def run_once(args, work: Path, slack_bin: str) -> dict:
             if args.profile and system.name == "herald":
                 profiler = harness.Processes.spawn(["perf", "record", "-F", "499", "-g", "-p", str(system.pid), "-o", str(sys_work / "perf.data")],
                                                    stdout=harness.subprocess.DEVNULL, stderr=harness.subprocess.DEVNULL)
+            pg0 = system.postgres_cpu() if isinstance(system, HeraldPostgresSystem) else None
             try:
                 out[system.name] = measure(args, system, slack)
+                if pg0 is not None:
+                    out[system.name]["postgres_cpu_s"] = round(system.postgres_cpu() - pg0, 1)
+                    out[system.name]["top_statements"] = system.top_statements()
             finally:
                 if profiler:
                     harness.Processes.stop(profiler, sig=harness.signal.SIGINT, timeout=60)
@@ -383,10 +441,22 @@ def summary(runs: list[dict]) -> str:
         lo, hi = min(values), max(values)
         return fmt.format(lo) if lo == hi else f"{fmt.format(lo)}–{fmt.format(hi)}"
 
-    lines = [f"| ({len(runs)} runs, ranges) | Alertmanager | Herald |", "|---|---|---|"]
+    postgres = any("herald_postgres" in run for run in runs)
+    head = f"| ({len(runs)} runs, ranges) | Alertmanager | Herald |" + (" Herald on PostgreSQL |" if postgres else "")
+    lines = [head, "|---|---|---|" + ("---|" if postgres else "")]
     for label, section, key, fmt in rows:
-        lines.append(f"| {label} | {cell('alertmanager', section, key, fmt)} | {cell('herald', section, key, fmt)} |")
-    lines.append(f"| Herald CPU ms per request, project with no services | — | {cell('herald', 'single_none', 'cpu_ms_per_request', '{:.2f}')} |")
+        line = f"| {label} | {cell('alertmanager', section, key, fmt)} | {cell('herald', section, key, fmt)} |"
+        if postgres:
+            line += f" {cell('herald_postgres', section, key, fmt)} |"
+        lines.append(line)
+    none = cell('herald', 'single_none', 'cpu_ms_per_request', '{:.2f}')
+    line = f"| Herald CPU ms per request, project with no services | — | {none} |"
+    if postgres:
+        line += f" {cell('herald_postgres', 'single_none', 'cpu_ms_per_request', '{:.2f}')} |"
+        lines.append(line)
+        lines.append(f"| PostgreSQL's own CPU seconds, whole run | — | — | {cell('herald_postgres', None, 'postgres_cpu_s', '{:.1f}')} |")
+    else:
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -399,6 +469,7 @@ def main() -> int:
     parser.add_argument("--single", type=int, default=3_000)
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds any one phase may take")
     parser.add_argument("--json", default="bench-compare.json")
+    parser.add_argument("--postgres", action="store_true", help="also Herald on PostgreSQL (no target; figures and top statements)")
     parser.add_argument("--profile", default=None, help="record Herald with `perf record -g` and write the report to this file")
     args = parser.parse_args()
     slack_bin = args.slack_bin or str(Path(args.bin).with_name("slack-sandbox"))

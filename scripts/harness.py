@@ -284,6 +284,8 @@ class PgCluster:
         self.port = free_port()
         self.root = os.geteuid() == 0
         self.started = False
+        #: More `-c name=value` server options.
+        self.extra_options = ""
 
     def _as_pg(self, argv: list[str]) -> list[str]:
         return ["runuser", "-u", "postgres", "--", *argv] if self.root else argv
@@ -303,6 +305,8 @@ class PgCluster:
         opts = f"-p {self.port} -k {self.tmp} -c listen_addresses={HOST} -c max_connections={self.max_connections}"
         if self.fast:
             opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        if self.extra_options:
+            opts += " " + self.extra_options
         if self.statements:
             opts += " -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all -c shared_buffers=256MB"
         Processes.install()

@@ -2,7 +2,8 @@
 # Herald's whole test suite, as CI runs it (`make test`):
 #   1. installs what is missing (Debian's PostgreSQL and prometheus-alertmanager; pytest, slack_sdk,
 #      schemathesis and the OpenAPI validator from PyPI), idempotently;
-#   2. starts a throwaway PostgreSQL cluster under a temp dir on a free loopback port;
+#   2. starts a throwaway PostgreSQL cluster under a temp dir on a free loopback port (through
+#      scripts/harness.py, the harness the end-to-end tests and benchmarks use too);
 #   3. builds (any warning in Herald's own targets is an error: Package.swift), then runs every
 #      Swift test on SQLite and again on PostgreSQL;
 #   4. runs the end-to-end tests (pytest) against the built binaries;
@@ -40,23 +41,12 @@ if [ "${#python_need[@]}" -gt 0 ]; then
 fi
 
 # --- 2. PostgreSQL -----------------------------------------------------------
-PGTMP="$(mktemp -d /tmp/herald-pg.XXXXXX)"
-PGPORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-[ "$(id -u)" = 0 ] && chown postgres:postgres "$PGTMP"
-stop_pg() {
-    as_pg "$PGBIN/pg_ctl" -D "$PGTMP/data" -m immediate -w stop >/dev/null 2>&1 || true
-    rm -rf "$PGTMP"
-}
-trap stop_pg EXIT
-log "starting PostgreSQL on 127.0.0.1:$PGPORT"
-as_pg "$PGBIN/initdb" -D "$PGTMP/data" -U herald --auth=trust -E UTF8 >"$PGTMP/initdb.log" 2>&1 \
-    || { cat "$PGTMP/initdb.log"; exit 1; }
-as_pg "$PGBIN/pg_ctl" -D "$PGTMP/data" -l "$PGTMP/server.log" -w start \
-    -o "-p $PGPORT -k $PGTMP -c listen_addresses=127.0.0.1 -c max_connections=600 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-    >/dev/null || { cat "$PGTMP/server.log"; exit 1; }
-as_pg "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U herald herald_test
-export HERALD_TEST_PG_URL="postgres://herald@127.0.0.1:$PGPORT/herald_test"
+# The one harness (scripts/harness.py) starts a throwaway cluster under a temp dir on a free
+# loopback port, runs the rest of this script with HERALD_TEST_POSTGRES_URL pointing at it (the
+# variable every test reads), and stops the cluster afterwards, whatever happens.
+if [ -z "${HERALD_TEST_POSTGRES_URL:-}" ]; then
+    exec python3 scripts/harness.py with-postgres -- bash "$0" "$@"
+fi
 
 # --- 3. Swift tests on both databases ---------------------------------------
 status=0
@@ -64,8 +54,8 @@ log "building"
 swift build --build-tests || exit 1
 log "Swift tests on SQLite"
 env -u HERALD_TEST_POSTGRES_URL swift test --skip-build || status=1
-log "Swift tests on PostgreSQL"
-HERALD_TEST_POSTGRES_URL="$HERALD_TEST_PG_URL" swift test --skip-build || status=1
+log "Swift tests on PostgreSQL ($HERALD_TEST_POSTGRES_URL)"
+swift test --skip-build || status=1
 
 # --- 4. End-to-end tests of the built binary ------------------------------------
 log "end-to-end tests (the herald binary, SQLite and PostgreSQL)"

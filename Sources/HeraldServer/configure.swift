@@ -43,23 +43,18 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
     for sink in overrides.sinks { sinks.register(sink) }
     app.herald = HeraldServices(
         configuration: configuration,
-        secrets: secrets,
-        credentials: CredentialFactory(randomBytes: overrides.randomBytes ?? CredentialFactory.systemRandomBytes),
         metrics: metrics,
-        slack: slack,
-        sandbox: nil,
-        writeGate: WriteGate(serialize: !configuration.database.isPostgres),
-        deliverySignal: DeliverySignal(),
-        router: HeraldCore.Router(sources: [SlackSettingsSource()] + overrides.destinationSources),
-        sinks: sinks,
-        destinationCredentials: DestinationCredentials(),
-        retryPolicy: RetryPolicy(maxAge: .seconds(configuration.deliveryMaxAge)),
-        links: HeraldLinks(base: configuration.publicURL),
-        routingCache: ProjectRoutingCache(),
-        eventKeys: EventKeyCache(),
+        storage: .init(writeGate: WriteGate(serialize: !configuration.database.isPostgres), sqliteWriter: nil),
+        security: .init(secrets: secrets,
+                        credentials: CredentialFactory(randomBytes: overrides.randomBytes ?? CredentialFactory.systemRandomBytes),
+                        eventKeys: EventKeyCache()),
+        routing: .init(router: HeraldCore.Router(sources: [SlackSettingsSource()] + overrides.destinationSources),
+                       cache: ProjectRoutingCache()),
         intake: IntakeBatcher(concurrentBatches: configuration.database.isPostgres ? 2 : 1, metrics: metrics),
-        pacingKeys: PacingKeys(),
-        sqliteWriter: nil,
+        delivery: .init(signal: DeliverySignal(), retryPolicy: RetryPolicy(maxAge: .seconds(configuration.deliveryMaxAge)),
+                        sinks: sinks, credentials: DestinationCredentials(), pacingKeys: PacingKeys()),
+        slack: .init(client: slack),
+        links: HeraldLinks(base: configuration.publicURL),
         now: now,
         random: overrides.random ?? { Double.random(in: 0..<1) }
     )
@@ -75,7 +70,7 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
     try DatabaseSetup.register(configuration.database, on: app)
     if case .sqlite(let path) = configuration.database {
         let writer = SQLiteWriter(path: path, threadPool: app.threadPool, pragmas: DatabaseSetup.sqliteConnectionPragmas(configuration))
-        app.herald.sqliteWriter = writer
+        app.herald.storage.sqliteWriter = writer
         app.lifecycle.use(SQLiteWriterLifecycle(writer: writer))
     }
     app.registerMigrations(1...(overrides.schemaVersion ?? Int.max))
@@ -129,7 +124,7 @@ func routes(_ app: Application) throws {
         .grouped(APITokenAuthenticator(), RequireCaller())
     try api.register(collection: OrganizationsController())
     try api.register(collection: ProjectsController())
-    try api.register(collection: CredentialsController(factory: app.herald.credentials))
+    try api.register(collection: CredentialsController(factory: app.herald.security.credentials))
     try api.register(collection: SlackSettingsController())
     try api.register(collection: IncidentsController())
     try api.register(collection: DeliveriesController())

@@ -385,10 +385,10 @@ struct IncidentTests {
             // Another process revokes it: the row changes, this process's key cache does not.
             try await (app.db as! any SQLDatabase).raw("UPDATE event_keys SET revoked_at = \(bind: clock.now)").run()
             // Within the second after the database last said it was valid, this process still takes it…
-            clock.set(app.herald.eventKeys.recheck / 2)
+            clock.set(app.herald.security.eventKeys.recheck / 2)
             #expect(try await app.api(.POST, "/api/v1/events", token: p.eventKey, json: ["type": "notification", "title": "w"]).status == .accepted)
             // …and from then on, never.
-            clock.set(app.herald.eventKeys.recheck)
+            clock.set(app.herald.security.eventKeys.recheck)
             for b in [body, ["type": "notification", "title": "y"] as [String: Any]] {
                 let r = try await app.api(.POST, "/api/v1/events", token: p.eventKey, json: b)
                 #expect(r.status == .unauthorized)

@@ -120,7 +120,7 @@ struct DeliveryHardeningTests {
                                         json: ["enabled": true, "token": bot, "channels": channels.joined(separator: " ")])
             #expect(put.status == .ok, "\(put.body)")
             await sandbox.injectFault(SandboxFault(kind: .hang, method: "chat.postMessage", count: 20))
-            app.herald.slackTestDeadline = .milliseconds(500)
+            app.herald.slack.testDeadline = .milliseconds(500)
             // MUT
             let r = try await app.api(.POST, "/api/v1/projects/\(t.projectID)/settings/slack/test", token: t.owner)
             // validate: an outcome for every channel, in order; and they were sent together, up to the bound.

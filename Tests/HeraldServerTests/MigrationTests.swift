@@ -22,8 +22,8 @@ struct MigrationTests {
             let alertsID = try #require(await p.sandbox.allChannels().first { $0.name == "alerts" }).id
             let token = try #require(try await SlackSettingsStore.resolve(orgID: UUID(uuidString: p.tenancy.orgID)!,
                                                                           projectID: UUID(uuidString: p.tenancy.projectID)!,
-                                                                          secrets: app.herald.secrets, on: app.db).token)
-            let posted = try await app.herald.slack.postMessage(token: token, SlackMessage(channel: "#alerts", text: "[TRIGGERED] Disk full"))
+                                                                          secrets: app.herald.security.secrets, on: app.db).token)
+            let posted = try await app.herald.slack.client.postMessage(token: token, SlackMessage(channel: "#alerts", text: "[TRIGGERED] Disk full"))
             #expect(posted.channel == alertsID)
             let projectID = UUID(uuidString: p.tenancy.projectID)!, incidentID = UUID(), messageID = UUID(), now = app.herald.now()
             try await sql.raw("""

@@ -39,7 +39,7 @@ struct SystemHardeningTests {
                 let value = try await db.raw("PRAGMA synchronous").first()?.decode(column: "synchronous", as: Int.self)
                 #expect(value == expected)
             }
-            let writer = try #require(app.herald.sqliteWriter)
+            let writer = try #require(app.herald.storage.sqliteWriter)
             let value = try await writer.database(logger: app.logger).raw("PRAGMA synchronous").first()?.decode(column: "synchronous", as: Int.self)
             #expect(value == expected)
         }

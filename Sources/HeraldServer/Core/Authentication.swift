@@ -14,7 +14,7 @@ struct Caller: Authenticatable, Sendable {
 /// Resolves `Authorization: Bearer <personal API token>` to a ``Caller`` by the token's hash.
 struct APITokenAuthenticator: AsyncBearerAuthenticator {
     func authenticate(bearer: BearerAuthorization, for request: Request) async throws {
-        guard let caller = try await Self.caller(for: bearer.token, on: request.db, gate: request.herald.writeGate,
+        guard let caller = try await Self.caller(for: bearer.token, on: request.db, gate: request.herald.storage.writeGate,
                                                  now: request.herald.now()) else { return }
         request.auth.login(caller)
     }
@@ -62,7 +62,7 @@ enum EventKeyAuthenticator {
         guard !key.isEmpty, key.count < 200 else { return nil }
         let hash = CredentialFactory.hash(key)
         let now = services.now()
-        if let cached = services.eventKeys.lookup(hash, now: now) { return cached }
+        if let cached = services.security.eventKeys.lookup(hash, now: now) { return cached }
         guard let row = try await EventKey.query(on: db)
             .filter(\.$keyHash == hash)
             .filter(\.$revokedAt == nil)
@@ -72,9 +72,9 @@ enum EventKeyAuthenticator {
         // Record use at most once a minute (on a cache miss, so at most once per cache lifetime).
         if (row.lastUsedAt ?? .distantPast) < now.addingTimeInterval(-60) {
             row.lastUsedAt = now
-            try? await services.writeGate.transaction(db) { db in try await row.save(on: db) }
+            try? await services.storage.writeGate.transaction(db) { db in try await row.save(on: db) }
         }
-        services.eventKeys.remember(hash, grant, now: now)
+        services.security.eventKeys.remember(hash, grant, now: now)
         return grant
     }
 }

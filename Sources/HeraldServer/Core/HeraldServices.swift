@@ -4,44 +4,72 @@ import HeraldSinks
 import SlackAPI
 import Vapor
 
-/// Herald's shared services, built once in ``configure(_:configuration:overrides:)``.
+/// Herald's shared services, built once in ``configure(_:configuration:overrides:)``, grouped by
+/// concern: each group is what one part of Herald (storage, security, intake, delivery, Slack) needs.
 struct HeraldServices: Sendable {
     var configuration: HeraldConfiguration
-    var secrets: SecretsBox
-    var credentials: CredentialFactory
     var metrics: HeraldMetrics
-    /// Herald's Slack Web API client (pointed at the sandbox in `--sandbox` mode).
-    var slack: SlackClient
-    /// The built-in Slack workspace, when `--sandbox` (or a test) mounted it.
-    var sandbox: (any SlackSandboxInstance)?
-    /// Serialises write transactions on SQLite.
-    var writeGate: WriteGate
-    /// Wakes this process's delivery loop.
-    var deliverySignal: DeliverySignal
-    var router: HeraldCore.Router
-    /// Every sink this process sends to, by type.
-    var sinks: SinkRegistry
-    /// What destinations' credentials stand for at send time, by the source that made them.
-    var destinationCredentials: DestinationCredentials
-    var retryPolicy: RetryPolicy
-    var links: HeraldLinks
-    /// Projects' organization, name and Slack settings, cached for 2 s.
-    var routingCache: ProjectRoutingCache
-    /// Valid event keys by hash (revocation is still checked when an event is stored).
-    var eventKeys: EventKeyCache
+    var storage: Storage
+    var security: Security
+    var routing: Routing
     /// Applies concurrent events in shared transactions.
     var intake: IntakeBatcher
-    /// Channels whose pacing row exists.
-    var pacingKeys: PacingKeys
-    /// SQLite: intake's own connection for set-based writes.
-    var sqliteWriter: SQLiteWriter?
+    var delivery: Delivery
+    var slack: Slack
+    /// Links into Herald's pages, for messages and answers.
+    var links: HeraldLinks
     /// Path patterns to the methods served there, for `405` answers.
     var allowedMethods = AllowedMethods()
-    /// How long a Slack test message may take, for all its channels together.
-    var slackTestDeadline: Duration = .seconds(10)
     /// The clock and randomness, injectable for tests.
     var now: @Sendable () -> Date
     var random: @Sendable () -> Double
+
+    /// Write transactions and, on SQLite, intake's own connection.
+    struct Storage: Sendable {
+        /// Serialises write transactions on SQLite.
+        var writeGate: WriteGate
+        /// SQLite: intake's own connection for set-based writes.
+        var sqliteWriter: SQLiteWriter?
+    }
+
+    /// Secrets at rest and the credentials people and senders present.
+    struct Security: Sendable {
+        var secrets: SecretsBox
+        /// Makes API tokens and event keys.
+        var credentials: CredentialFactory
+        /// Valid event keys by hash (revocation is still checked when an event is stored).
+        var eventKeys: EventKeyCache
+    }
+
+    /// Where events go: the destination sources and each project's routing data.
+    struct Routing: Sendable {
+        var router: HeraldCore.Router
+        /// Projects' organization, name, services and Slack settings, cached for 2 s.
+        var cache: ProjectRoutingCache
+    }
+
+    /// The outbox's delivery core, the same for every sink.
+    struct Delivery: Sendable {
+        /// Wakes this process's delivery loop.
+        var signal: DeliverySignal
+        var retryPolicy: RetryPolicy
+        /// Every sink this process sends to, by type.
+        var sinks: SinkRegistry
+        /// What destinations' credentials stand for at send time, by the source that made them.
+        var credentials: DestinationCredentials
+        /// Channels whose pacing row exists.
+        var pacingKeys: PacingKeys
+    }
+
+    /// Herald's own Slack calls (settings tests, the Slack app) and the sandbox.
+    struct Slack: Sendable {
+        /// Herald's Slack Web API client (pointed at the sandbox in `--sandbox` mode).
+        var client: SlackClient
+        /// The built-in Slack workspace, when `--sandbox` (or a test) mounted it.
+        var sandbox: (any SlackSandboxInstance)?
+        /// How long a Slack test message may take, for all its channels together.
+        var testDeadline: Duration = .seconds(10)
+    }
 }
 
 extension HeraldServices {
@@ -52,14 +80,14 @@ extension HeraldServices {
 
     /// Points Herald's Slack client, and the Slack sinks, at another Slack (the sandbox).
     mutating func useSlack(_ client: SlackClient) {
-        slack = client
-        for sink in Self.builtInSinks(slack: client, configuration: configuration) { sinks.register(sink) }
+        slack.client = client
+        for sink in Self.builtInSinks(slack: client, configuration: configuration) { delivery.sinks.register(sink) }
     }
 
     /// Where a message is, in its sink's terms (nil before it is posted, or for an unknown sink).
     func location(sink: String, reference: String?) -> MessageLocation? {
         guard let reference else { return nil }
-        return sinks[sink]?.location(of: reference)
+        return delivery.sinks[sink]?.location(of: reference)
     }
 }
 

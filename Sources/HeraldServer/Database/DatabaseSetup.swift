@@ -89,7 +89,7 @@ enum DatabaseSetup {
         let config = app.herald.configuration
         guard let email = config.adminEmail, let token = config.adminToken else { return }
         let logger = app.logger
-        try await app.herald.writeGate.transaction(app.db) { db in
+        try await app.herald.storage.writeGate.transaction(app.db) { db in
             guard try await User.query(on: db).count() == 0 else { return }
             let user = User(email: email, name: String(email.split(separator: "@")[0]))
             try await user.create(on: db)

@@ -8,7 +8,7 @@ extension Request {
     /// SQLite never sees two writers (and never answers SQLITE_BUSY).
     func write<T: Sendable>(file: String = #fileID, line: Int = #line,
                             _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
-        try await herald.writeGate.transaction(db, file: file, line: line, body)
+        try await herald.storage.writeGate.transaction(db, file: file, line: line, body)
     }
 }
 

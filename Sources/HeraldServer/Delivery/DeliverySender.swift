@@ -115,19 +115,19 @@ struct DeliverySender: Sendable {
         let interactive = services.configuration.slackSigningSecret != nil
         for row in rows {
             if projects[row.projectID] == nil {
-                projects[row.projectID] = try await services.routingCache.entry(for: row.projectID, secrets: services.secrets,
+                projects[row.projectID] = try await services.routing.cache.entry(for: row.projectID, secrets: services.security.secrets,
                                                                                 now: services.now(), on: db)
             }
             guard let project = projects[row.projectID] ?? nil else {
                 prepared[row.id] = .decided(.unsendable(code: "project_missing", detail: "the project no longer exists"))
                 continue
             }
-            guard let sink = services.sinks[row.sink] else {
+            guard let sink = services.delivery.sinks[row.sink] else {
                 prepared[row.id] = .decided(.unsendable(code: "sink_unknown", detail: "this Herald cannot send to \(row.sink)"))
                 continue
             }
             let secret: String
-            switch services.destinationCredentials.resolve(row.credential, project: project) {
+            switch services.delivery.credentials.resolve(row.credential, project: project) {
             case .resolved(let resolved, _): secret = resolved
             case .unsendable(let code, let detail):
                 prepared[row.id] = .decided(.unsendable(code: code, detail: detail))

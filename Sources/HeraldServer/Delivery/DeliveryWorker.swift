@@ -31,7 +31,7 @@ final class DeliveryWorker: Sendable {
         let isPostgres = services.configuration.database.isPostgres
         self.services = services
         self.queue = DeliveryQueue(
-            db: app.db, gate: services.writeGate, isPostgres: isPostgres,
+            db: app.db, gate: services.storage.writeGate, isPostgres: isPostgres,
             workerID: "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))",
             lease: Self.lease, pacing: ChannelPacing.interval(rate: services.configuration.channelRate),
             logger: Logger(label: "herald.delivery")
@@ -51,7 +51,7 @@ final class DeliveryWorker: Sendable {
     /// Stops claiming and waits (bounded by the send timeout) for the sends in flight.
     func stop() async {
         stopping.withLockedValue { $0 = true }
-        services.deliverySignal.notify()
+        services.delivery.signal.notify()
         let running = task.withLockedValue { $0 }
         await running?.value
     }
@@ -85,7 +85,7 @@ final class DeliveryWorker: Sendable {
                 t.waiters.append((after: t.begun, continuation: continuation))
                 return true
             }
-            if running { services.deliverySignal.notify() } else { continuation.resume() }
+            if running { services.delivery.signal.notify() } else { continuation.resume() }
         }
     }
 
@@ -187,7 +187,7 @@ final class DeliveryWorker: Sendable {
                 await updateCountsIfDue()
                 endTurn(turn, idle: done.isEmpty && claimed.isEmpty && inFlight == 0 && !stop)
                 if claimed.isEmpty || claimed.count == free {
-                    await services.deliverySignal.wait(timeout: .milliseconds(100))
+                    await services.delivery.signal.wait(timeout: .milliseconds(100))
                 }
                 // Under a storm of wake-ups (thousands of events a second), look for work at most
                 // every 20 ms once a claim came back empty, instead of once per event.
@@ -210,7 +210,7 @@ final class DeliveryWorker: Sendable {
                 group.addTask {
                     let outcome = await self.process(item, work, claimedAt: claimedAt)
                     self.finished.withLockedValue { $0.append(outcome) }
-                    self.services.deliverySignal.notify()
+                    self.services.delivery.signal.notify()
                 }
             }
         }
@@ -307,7 +307,7 @@ final class DeliveryWorker: Sendable {
     private func retry(_ completion: inout DeliveryQueue.Completion, code: String, detail: String, permanent: Bool,
                        retryAfter: Duration?) -> String {
         let item = completion.claimed
-        let decision = services.retryPolicy.decide(attempts: item.attempts, permanent: permanent, retryAfter: retryAfter,
+        let decision = services.delivery.retryPolicy.decide(attempts: item.attempts, permanent: permanent, retryAfter: retryAfter,
                                                    createdAt: item.createdAt, now: services.now(), random: services.random())
         completion.error = (code, detail)
         switch decision {

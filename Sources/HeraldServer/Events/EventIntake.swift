@@ -23,7 +23,7 @@ struct EventIntake: Sendable {
     init(app: Application) {
         self.services = app.herald
         self.db = app.db
-        self.gate = app.herald.writeGate
+        self.gate = app.herald.storage.writeGate
         self.now = app.herald.now
         self.logger = app.logger
     }
@@ -31,7 +31,7 @@ struct EventIntake: Sendable {
     init(req: Request) {
         self.services = req.herald
         self.db = req.db
-        self.gate = req.herald.writeGate
+        self.gate = req.herald.storage.writeGate
         self.now = req.herald.now
         self.logger = req.logger
     }
@@ -85,21 +85,21 @@ struct EventIntake: Sendable {
         var decided = try await refuseRevokedKeys(items)
         var entries: [UUID: ProjectRoutingCache.Entry] = [:]
         for projectID in Set(items.indices.filter { decided[$0] == nil }.map { items[$0].projectID }) {
-            entries[projectID] = try await services.routingCache.entry(for: projectID, secrets: services.secrets, now: now(), on: db)
+            entries[projectID] = try await services.routing.cache.entry(for: projectID, secrets: services.security.secrets, now: now(), on: db)
         }
         // A service the cached entry does not know may be new: the project is read afresh, once.
         for projectID in Set(items.indices.filter { decided[$0] == nil }.compactMap { i -> UUID? in
             guard let ref = items[i].event.service, !ref.isEmpty, let entry = entries[items[i].projectID], entry.service(ref) == nil else { return nil }
             return items[i].projectID
         }) {
-            entries[projectID] = try await services.routingCache.reload(projectID, secrets: services.secrets, now: now(), on: db)
+            entries[projectID] = try await services.routing.cache.reload(projectID, secrets: services.security.secrets, now: now(), on: db)
         }
         for (i, item) in items.enumerated() where decided[i] == nil && entries[item.projectID] == nil {
             decided[i] = .failure(Problem.notFound("Project"))
         }
         let snapshot = decided, projects = entries
         let written: (results: [Result<IntakeResult, any Error>], pacingKeys: Set<String>)
-        if let writer = services.sqliteWriter {
+        if let writer = services.storage.sqliteWriter {
             let sql = try await writer.database(logger: logger)
             written = try await gate.transaction(on: sql) { sql in try await self.write(items, decided: snapshot, entries: projects, on: sql) }
         } else {
@@ -107,8 +107,8 @@ struct EventIntake: Sendable {
                 try await self.write(items, decided: snapshot, entries: projects, on: db as! any SQLDatabase)
             }
         }
-        services.pacingKeys.remember(written.pacingKeys)
-        services.deliverySignal.notify()
+        services.delivery.pacingKeys.remember(written.pacingKeys)
+        services.delivery.signal.notify()
         return written.results
     }
 
@@ -117,7 +117,7 @@ struct EventIntake: Sendable {
                        on sql: any SQLDatabase) async throws -> (results: [Result<IntakeResult, any Error>], pacingKeys: Set<String>) {
         let state = try await IntakeState.read(items, skipping: Set(decided.indices.filter { decided[$0] != nil }), on: sql)
         var plan = IntakePlan(state: state, entries: entries, now: now(), updateInterval: TimeInterval(services.configuration.updateInterval),
-                              canEdit: { self.services.sinks.canEdit($0) },
+                              canEdit: { self.services.delivery.sinks.canEdit($0) },
                               route: { entry, isIncident, serviceChannel, rule in
                                   self.destinations(entry, isIncident: isIncident, serviceChannel: serviceChannel, rule: rule)
                               })
@@ -130,7 +130,7 @@ struct EventIntake: Sendable {
                 results.append(Result { try plan.apply(item) })
             }
         }
-        let created = try await plan.write(on: sql, known: services.pacingKeys)
+        let created = try await plan.write(on: sql, known: services.delivery.pacingKeys)
         return (results, created)
     }
 
@@ -140,13 +140,13 @@ struct EventIntake: Sendable {
         var results = [Result<IntakeResult, any Error>?](repeating: nil, count: items.count)
         let checkedAt = now()
         let usedKeys = Set(items.compactMap(\.eventKeyID))
-        let keyIDs = usedKeys.subtracting(services.eventKeys.recentlyVerified(usedKeys, now: checkedAt))
+        let keyIDs = usedKeys.subtracting(services.security.eventKeys.recentlyVerified(usedKeys, now: checkedAt))
         guard !keyIDs.isEmpty else { return results }
         let live = try await (db as! any SQLDatabase).select().column("id").from(EventKey.schema)
             .where("id", .in, Array(keyIDs)).where("revoked_at", .is, SQLLiteral.null).all()
             .map { try $0.decode(column: "id", as: UUID.self) }
         let liveIDs = Set(live)
-        services.eventKeys.markVerified(liveIDs, at: checkedAt)
+        services.security.eventKeys.markVerified(liveIDs, at: checkedAt)
         for (i, item) in items.enumerated() where item.eventKeyID.map({ keyIDs.contains($0) && !liveIDs.contains($0) }) ?? false {
             results[i] = .failure(IntakeError.keyRevoked)
         }
@@ -157,9 +157,9 @@ struct EventIntake: Sendable {
     /// target and the credential's fingerprint (for Slack: the workspace and the channel).
     func destinations(_ entry: ProjectRoutingCache.Entry, isIncident: Bool, serviceChannel: String?, rule: String?) -> [(Destination, String)] {
         let input = RoutingInput(isIncident: isIncident, serviceChannel: serviceChannel, slack: entry.slack.effective, rule: rule)
-        return services.router.route(input).map { destination in
-            let fingerprint = services.destinationCredentials.fingerprint(destination.credential, project: entry)
-            let key = services.sinks[destination.sink]?.pacingKey(target: destination.target, credentialFingerprint: fingerprint)
+        return services.routing.router.route(input).map { destination in
+            let fingerprint = services.delivery.credentials.fingerprint(destination.credential, project: entry)
+            let key = services.delivery.sinks[destination.sink]?.pacingKey(target: destination.target, credentialFingerprint: fingerprint)
                 ?? "\(destination.sink)|\(fingerprint ?? "-")|\(destination.target)"
             return (destination, key)
         }
@@ -185,10 +185,18 @@ struct IntakeState {
         var state = IntakeState()
         let lock = sql.dialect.name == "postgresql" ? SQLRaw("ORDER BY id FOR UPDATE") : SQLRaw("")
         var keysByProject: [UUID: Set<String>] = [:]
+        /// Keys some event acts on other than by a trigger: only these need their latest incident
+        /// when none is open (a trigger then opens one whatever came before).
+        var lateActionKeys: [UUID: Set<String>] = [:]
         var ids: Set<UUID> = []
         for (i, item) in items.enumerated() where !skipping.contains(i) {
-            guard case .incident = item.event.kind else { continue }
-            if let id = item.incidentID { ids.insert(id) } else if let key = item.event.key { keysByProject[item.projectID, default: []].insert(key) }
+            guard case .incident(let action) = item.event.kind else { continue }
+            if let id = item.incidentID {
+                ids.insert(id)
+            } else if let key = item.event.key {
+                keysByProject[item.projectID, default: []].insert(key)
+                if action != .trigger || item.assignee != nil { lateActionKeys[item.projectID, default: []].insert(key) }
+            }
         }
         var read: [UUID: IncidentRow] = [:]
         for (projectID, keys) in keysByProject {
@@ -203,7 +211,7 @@ struct IntakeState {
                 }
             }
             // Keys with no open incident: their latest one (one index seek each), for late actions.
-            let closed = keys.filter { state.open[ProjectKey(project: projectID, key: $0)] == nil }
+            let closed = keys.filter { state.open[ProjectKey(project: projectID, key: $0)] == nil && lateActionKeys[projectID]?.contains($0) == true }
             for chunk in Array(closed).chunked(into: 500) {
                 for row in try await sql.raw("""
                     SELECT \(IncidentRow.selection) FROM incidents i

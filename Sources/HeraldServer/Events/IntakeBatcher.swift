@@ -41,7 +41,7 @@ final class IntakeBatcher: Sendable {
 
     /// Applies `items` (in order, in one transaction) and returns each one's outcome.
     func submit(_ items: [IntakeItem], intake: EventIntake) async -> [Result<IntakeResult, any Error>] {
-        let loop = intake.services.sqliteWriter?.eventLoop ?? intake.db.eventLoop
+        let loop = intake.services.storage.sqliteWriter?.eventLoop ?? intake.db.eventLoop
         let beforeBatch = self.beforeBatch
         return await group.submit(items, executor: EventLoopExecutor.of(loop)) { batch in
             await beforeBatch?(batch)
@@ -55,7 +55,7 @@ final class IntakeBatcher: Sendable {
                 return try await intake.applyBatch(items)
             } catch {
                 // Nothing of it was written. The intake connection (SQLite) starts afresh.
-                await intake.services.sqliteWriter?.reset()
+                await intake.services.storage.sqliteWriter?.reset()
                 if items.count == 1, attempt == 2 { return [.failure(error)] }
                 intake.logger.debug("a batch of \(items.count) events failed (\(String(describing: error))); trying again")
             }

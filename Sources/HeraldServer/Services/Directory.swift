@@ -12,8 +12,8 @@ struct Directory: Sendable {
 
     init(services: HeraldServices, db: any Database) {
         self.db = db
-        self.gate = services.writeGate
-        self.credentials = services.credentials
+        self.gate = services.storage.writeGate
+        self.credentials = services.security.credentials
     }
 
     enum Failure: Error, Equatable {

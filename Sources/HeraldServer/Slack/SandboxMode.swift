@@ -15,7 +15,7 @@ enum SandboxMode {
         let workspace = try host.mount(on: app, clientID: config.slackClientID ?? "0000000000.0000000000",
                                        clientSecret: config.slackClientSecret ?? "sandbox-client-secret", now: app.herald.now)
         var services = app.herald
-        services.sandbox = workspace
+        services.slack.sandbox = workspace
         if let apiBaseURL {
             services.useSlack(SlackClient(baseURL: apiBaseURL, transport: AsyncHTTPClientSlackTransport(client: app.http.client.shared),
                                           now: services.now))
@@ -43,12 +43,12 @@ enum SandboxMode {
     /// enabled on the sandbox bot token and `#alerts`, the demo owner with a fresh API token and a
     /// fresh event key (earlier demo credentials are revoked: they were printed, never stored).
     static func seedDemo(_ app: Application, workspace: any SlackSandboxInstance) async throws -> Demo {
-        let secrets = app.herald.secrets
-        let factory = app.herald.credentials
+        let secrets = app.herald.security.secrets
+        let factory = app.herald.security.credentials
         // Stable across restarts, so the stored settings keep working; derived, never stored in clear.
         let botToken = "xoxb-sandbox-" + secrets.derive("sandbox bot token")
         await workspace.register(botToken: botToken)
-        return try await app.herald.writeGate.transaction(app.db) { db in
+        return try await app.herald.storage.writeGate.transaction(app.db) { db in
             let (user, _) = try await Directory.user(email: demoEmail, name: "Demo Operator", on: db)
             let userID = try user.requireID()
             // The demo user's own "Demo" organization (other tenants may have one of that name too).

@@ -214,8 +214,8 @@ extension Application {
     /// Creates a user directly in the database and returns an API token for them.
     func makeUser(_ email: String, name: String? = nil) async throws -> (user: User, token: String) {
         let user = User(email: email, name: name ?? email)
-        let factory = herald.credentials
-        let token = try await herald.writeGate.transaction(db) { db in
+        let factory = herald.security.credentials
+        let token = try await herald.storage.writeGate.transaction(db) { db in
             try await user.create(on: db)
             return try await APIToken.issue(for: try user.requireID(), name: "test", factory: factory, on: db).1
         }
@@ -249,8 +249,8 @@ struct Tenancy {
                                           json: ["email": email, "name": role.capitalized, "role": role])
             try #require(added.status == .created, "\(added.body)")
             let user = try #require(try await User.query(on: app.db).filter(\.$email == email).first())
-            let factory = app.herald.credentials
-            tokens[role] = try await app.herald.writeGate.transaction(app.db) { db in
+            let factory = app.herald.security.credentials
+            tokens[role] = try await app.herald.storage.writeGate.transaction(app.db) { db in
                 try await APIToken.issue(for: user.requireID(), name: "t", factory: factory, on: db).1
             }
         }
@@ -366,5 +366,5 @@ func freeLoopbackPort() throws -> Int {
 
 extension HeraldServices {
     /// The in-process sandbox workspace a test mounted (``withApp(sandbox:)``).
-    var sandboxWorkspace: SandboxWorkspace? { (sandbox as? MountedSlackSandbox)?.workspace }
+    var sandboxWorkspace: SandboxWorkspace? { (slack.sandbox as? MountedSlackSandbox)?.workspace }
 }

@@ -56,7 +56,7 @@ struct CredentialsController: RouteCollection {
             key.revokedAt = req.herald.now()
             try await req.write { db in try await key.save(on: db) }
         }
-        try req.herald.eventKeys.forget(keyID: key.requireID())
+        try req.herald.security.eventKeys.forget(keyID: key.requireID())
         return .noContent
     }
 

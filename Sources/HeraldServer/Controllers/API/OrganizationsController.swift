@@ -72,7 +72,7 @@ struct OrganizationsController: RouteCollection {
         let email = try Self.memberEmail(req)
         let orgID = try org.requireID()
         let callerID = try req.caller.userID
-        return try await req.herald.writeGate.transaction(req.db) { db in
+        return try await req.herald.storage.writeGate.transaction(req.db) { db in
             // Read and decide under the organization's lock, the caller's own role included: two
             // owners demoting each other at once leave one owner.
             let (membership, standing) = try await Self.lockedMembership(email, orgID: orgID, caller: callerID, on: db)
@@ -92,7 +92,7 @@ struct OrganizationsController: RouteCollection {
         let email = try Self.memberEmail(req)
         let orgID = try org.requireID()
         let callerID = try req.caller.userID
-        try await req.herald.writeGate.transaction(req.db) { db in
+        try await req.herald.storage.writeGate.transaction(req.db) { db in
             let (membership, standing) = try await Self.lockedMembership(email, orgID: orgID, caller: callerID, on: db)
             try req.enforce(.manageOrg, standing, notFound: "Organization")
             try req.enforce(.grantOrgRole(membership.orgRole), standing, notFound: "Organization")

@@ -122,7 +122,7 @@ struct ProjectsController: RouteCollection {
         let service = Service(projectID: projectID, name: name)
         try await req.write { db in try await service.create(on: db) }
         // Intake and routing read services from the cache: this process sees the new one at once.
-        req.herald.routingCache.invalidate(projectID)
+        req.herald.routing.cache.invalidate(projectID)
         return try await ServiceDTO(service).encodeResponse(status: .created, for: req)
     }
 

@@ -43,13 +43,13 @@ struct SlackSettingsController: RouteCollection {
         let (org, _) = try await req.organization(.manageOrg)
         let orgID = try org.requireID()
         try await req.write { db in try await SlackSettingsStore.orgRow(orgID, on: db)?.delete(on: db) }
-        req.herald.routingCache.invalidateAll()
+        req.herald.routing.cache.invalidateAll()
         return try await dto(req, orgID: orgID, projectID: nil)
     }
 
     func testOrg(req: Request) async throws -> TestResults {
         let (org, _) = try await req.organization(.manageOrg)
-        let resolved = try await SlackSettingsStore.resolve(orgID: org.requireID(), projectID: nil, secrets: req.herald.secrets, on: req.db)
+        let resolved = try await SlackSettingsStore.resolve(orgID: org.requireID(), projectID: nil, secrets: req.herald.security.secrets, on: req.db)
         return try await sendTest(req, resolved, requireEnabled: false, scope: org.name)
     }
 
@@ -78,14 +78,14 @@ struct SlackSettingsController: RouteCollection {
         let (project, _) = try await req.project(.manageProject)
         let projectID = try project.requireID()
         try await req.write { db in try await SlackSettingsStore.projectRow(projectID, on: db)?.delete(on: db) }
-        req.herald.routingCache.invalidateAll()
+        req.herald.routing.cache.invalidateAll()
         return try await dto(req, orgID: project.$organization.id, projectID: projectID)
     }
 
     func testProject(req: Request) async throws -> TestResults {
         let (project, _) = try await req.project(.manageProject)
         let resolved = try await SlackSettingsStore.resolve(orgID: project.$organization.id, projectID: project.requireID(),
-                                                            secrets: req.herald.secrets, on: req.db)
+                                                            secrets: req.herald.security.secrets, on: req.db)
         return try await sendTest(req, resolved, requireEnabled: true, scope: project.name)
     }
 
@@ -128,13 +128,13 @@ struct SlackSettingsController: RouteCollection {
         let raw = body.channel?.trimmingCharacters(in: SlackChannels.surroundingSpace) ?? ""
         service.slackChannel = raw.isEmpty ? nil : try SlackChannels.normalize(raw, field: "channel")
         try await req.write { db in try await service.save(on: db) }
-        req.herald.routingCache.invalidateAll()
+        req.herald.routing.cache.invalidateAll()
         return try await serviceDTO(req, service, project)
     }
 
     private func serviceDTO(_ req: Request, _ service: Service, _ project: Project) async throws -> ServiceSettingsDTO {
         let resolved = try await SlackSettingsStore.resolve(orgID: project.$organization.id, projectID: project.requireID(),
-                                                            secrets: req.herald.secrets, on: req.db)
+                                                            secrets: req.herald.security.secrets, on: req.db)
         let (channels, from) = SlackSettingsPolicy.incidentChannels(resolved.effective, serviceChannel: service.slackChannel)
         return ServiceSettingsDTO(channel: service.slackChannel, effective: .init(channels: channels, from: from))
     }
@@ -144,14 +144,14 @@ struct SlackSettingsController: RouteCollection {
     /// Validates everything first, then writes one row in one transaction: nothing is half-saved.
     private func save(_ req: Request, _ update: SlackSettingsUpdate, level: SettingsLevel,
                       row: @escaping @Sendable (any Database) async throws -> SlackSettings) async throws {
-        let secrets = req.herald.secrets
+        let secrets = req.herald.security.secrets
         let change = SlackSettingsPolicy.tokenChange(newToken: update.token, removeToken: update.removeToken)
         let sealed: (String, String)? = switch change {
         case .set(let token): (try secrets.seal(token, context: SlackSettings.tokenContext), secrets.fingerprint(token))
         default: nil
         }
-        defer { req.herald.routingCache.invalidateAll() }
-        try await req.herald.writeGate.transaction(req.db) { db in
+        defer { req.herald.routing.cache.invalidateAll() }
+        try await req.herald.storage.writeGate.transaction(req.db) { db in
             let settings = try await row(db)
             if let enabled = update.enabled { settings.enabled = enabled }
             if let channels = update.channels { settings.channels = channels }
@@ -169,7 +169,7 @@ struct SlackSettingsController: RouteCollection {
     }
 
     private func dto(_ req: Request, orgID: UUID, projectID: UUID?) async throws -> SlackSettingsDTO {
-        let resolved = try await SlackSettingsStore.resolve(orgID: orgID, projectID: projectID, secrets: req.herald.secrets, on: req.db)
+        let resolved = try await SlackSettingsStore.resolve(orgID: orgID, projectID: projectID, secrets: req.herald.security.secrets, on: req.db)
         let own = projectID == nil ? resolved.org : resolved.project
         return SlackSettingsDTO(
             hasSettings: own != nil,
@@ -229,9 +229,9 @@ struct SlackSettingsController: RouteCollection {
         // Every channel at once (a few at a time), with one deadline for all: a Slack that hangs
         // costs the caller at most that long, and a channel still waiting then reports `timeout`.
         let channels = effective.channels
-        let slack = req.herald.slack
+        let slack = req.herald.slack.client
         let results = await BoundedFanOut.run(count: channels.count, concurrency: Self.testConcurrency,
-                                              deadline: req.herald.slackTestDeadline) { index in
+                                              deadline: req.herald.slack.testDeadline) { index in
             var m = message
             m.channel = channels[index]
             do throws(SlackError) {
