@@ -30,5 +30,14 @@ bench:
 	swift build -c release --product herald
 	python3 scripts/bench.py --bin .build/release/herald --build-label release $(ARGS)
 
+## Benchmark, not a test: Herald against Debian's prometheus-alertmanager on Alertmanager's own workload
+## (10,000 alerts over 200 channels, then resolved; one alert per request), 3 runs, ranges.
+## Builds the release binaries first. Options: make bench-compare ARGS="--runs 1 --postgres" (scripts/bench_compare.py --help)
+.PHONY: bench-compare
+bench-compare:
+	swift build -c release --product herald
+	swift build -c release --product slack-sandbox
+	python3 scripts/bench_compare.py --bin .build/release/herald $(ARGS)
+
 clean:
 	rm -rf .build

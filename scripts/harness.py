@@ -348,9 +348,9 @@ class PgCluster:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def psql(url: str, sql: str, timeout: float = 120.0, psql_path: str = "psql") -> str:
-    """One SQL command through psql (unaligned, tuples only, tab-separated); raises on failure."""
-    r = subprocess.run([psql_path, url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At", "-F", "\t", "-c", sql],
+def psql(url: str, sql: str, timeout: float = 120.0, psql_path: str = "psql", separator: str = "\t") -> str:
+    """One SQL command through psql (unaligned, tuples only, fields split by `separator`); raises on failure."""
+    r = subprocess.run([psql_path, url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At", "-F", separator, "-c", sql],
                        capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
                        env={**os.environ, "PGCONNECT_TIMEOUT": "10"})
     if r.returncode != 0:

@@ -4,12 +4,15 @@ These tests drive the real, already built `herald` binary as an operator and a u
 they run its commands in throwaway directories, start `herald serve` on free loopback ports,
 and talk to it over HTTP (only to 127.0.0.1). Only the standard library and pytest are used.
 
+Processes, ports, HTTP and psql come from the one harness, scripts/harness.py.
+
 Environment:
-  HERALD_BIN              the binary (default: <repo>/.build/debug/herald)
-  HERALD_TEST_PG_URL      a PostgreSQL server URL, e.g. postgres://herald@127.0.0.1:5432/herald_test
-                          (trust auth; the user may CREATE DATABASE). Each PostgreSQL test makes and
-                          drops its own database on that server with `psql`. When unset, PostgreSQL
-                          tests FAIL, unless HERALD_E2E_SQLITE_ONLY=1.
+  HERALD_BIN                the binary (default: <repo>/.build/debug/herald)
+  HERALD_TEST_POSTGRES_URL  a PostgreSQL server URL, e.g. postgres://herald@127.0.0.1:5432/herald_test
+                            (trust auth; the user may CREATE DATABASE): the same variable the Swift
+                            tests read. Each PostgreSQL test makes and drops its own database on that
+                            server with `psql`. When unset, PostgreSQL tests FAIL, unless
+                            HERALD_E2E_SQLITE_ONLY=1.
 """
 
 from __future__ import annotations
@@ -17,9 +20,9 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.parse
@@ -30,6 +33,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "scripts"))
+import harness  # noqa: E402
 HEALTH_TIMEOUT = 30.0  # seconds a server gets to answer /healthz
 COMMAND_TIMEOUT = 60.0  # seconds a one-shot command (migrate, users create, bad config) gets
 STOP_TIMEOUT = 10.0  # seconds a server gets to exit after SIGTERM before SIGKILL
@@ -52,19 +57,10 @@ def herald_env(**overrides: str | None) -> dict[str, str]:
 
     An override of None removes the variable.
     """
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HERALD_")}
-    for key, value in overrides.items():
-        if value is None:
-            env.pop(key, None)
-        else:
-            env[key] = value
-    return env
+    return harness.herald_env(**overrides)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+free_port = harness.free_port
 
 
 def port_is_listening(port: int) -> bool:
@@ -83,7 +79,7 @@ def run_herald(herald_bin: str, args: list[str], cwd: Path, env: dict[str, str],
 # --- HTTP --------------------------------------------------------------------------------------
 
 # No proxies: every request goes straight to 127.0.0.1, whatever http_proxy says.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+_OPENER = harness.OPENER
 
 
 class Response:
@@ -120,64 +116,23 @@ def http(method: str, port: int, path: str, token: str | None = None, body=None,
 # --- servers -----------------------------------------------------------------------------------
 
 
-class HeraldServer:
-    """One `herald serve` process, its port and its logs."""
+class HeraldServer(harness.HeraldProcess):
+    """One `herald serve` process, its port and its logs (the harness's, failing the test when it does not come up)."""
 
     def __init__(self, herald_bin: str, cwd: Path, env: dict[str, str], port: int,
                  args: list[str] | None = None, name: str = "herald"):
-        self.cwd = cwd
-        self.port = port
-        self.name = name
-        self.args = args if args is not None else ["serve", "--port", str(port)]
-        self.stdout_path = cwd / f"{name}.{port}.stdout.log"
-        self.stderr_path = cwd / f"{name}.{port}.stderr.log"
-        self._stdout = open(self.stdout_path, "wb")
-        self._stderr = open(self.stderr_path, "wb")
-        self.proc = subprocess.Popen([herald_bin, *self.args], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                                     stdout=self._stdout, stderr=self._stderr)
-
-    def logs(self, limit: int = 4000) -> str:
-        out = []
-        for label, path in (("stdout", self.stdout_path), ("stderr", self.stderr_path)):
-            try:
-                text = path.read_bytes().decode("utf-8", "replace")
-            except OSError:
-                text = ""
-            out.append(f"--- {self.name} {label} (last {limit} chars) ---\n{text[-limit:]}")
-        return "\n".join(out)
+        super().__init__(herald_bin, cwd, env, port=port, args=args if args is not None else ["serve", "--port", str(port)], name=name)
 
     def wait_healthy(self, deadline: float | None = None) -> dict:
         """Polls GET /healthz until it answers 200, the process exits, or the deadline passes."""
-        if deadline is None:
-            deadline = time.monotonic() + HEALTH_TIMEOUT
-        last = "no answer yet"
-        while time.monotonic() < deadline:
-            code = self.proc.poll()
-            if code is not None:
-                pytest.fail(f"{self.name} exited with code {code} before becoming healthy\n{self.logs()}")
-            try:
-                resp = http("GET", self.port, "/healthz", timeout=2.0)
-                if resp.status == 200:
-                    return resp.json()
-                last = repr(resp)
-            except (OSError, urllib.error.URLError) as err:
-                last = repr(err)
-            time.sleep(0.2)
-        pytest.fail(f"{self.name} on port {self.port} not healthy within {HEALTH_TIMEOUT:.0f} s "
-                    f"(last: {last})\n{self.logs()}")
+        timeout = HEALTH_TIMEOUT if deadline is None else max(0.0, deadline - time.monotonic())
+        try:
+            return super().wait_healthy(timeout)
+        except harness.HarnessError as err:
+            pytest.fail(str(err))
 
     def stop(self) -> int | None:
-        if self.proc.poll() is None:
-            try:
-                self.proc.send_signal(signal.SIGTERM)
-                self.proc.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=STOP_TIMEOUT)
-        for f in (self._stdout, self._stderr):
-            if not f.closed:
-                f.close()
-        return self.proc.returncode
+        return super().stop(timeout=STOP_TIMEOUT)
 
 
 @pytest.fixture
@@ -211,55 +166,17 @@ def slack_sandbox_bin(herald_bin) -> str:
     return str(path)
 
 
-class SlackSandboxProcess:
+class SlackSandboxProcess(harness.SlackSandboxProcess):
     """`slack-sandbox serve --port P`: a Slack workspace that outlives the Herald processes a test kills."""
 
     def __init__(self, binary: str, cwd: Path):
-        self.port = free_port()
-        self.stderr_path = cwd / f"slack-sandbox.{self.port}.log"
-        self._log = open(self.stderr_path, "wb")
-        self.proc = subprocess.Popen([binary, "serve", "--port", str(self.port)], cwd=cwd, stdin=subprocess.DEVNULL,
-                                     stdout=self._log, stderr=subprocess.STDOUT, env=herald_env())
-        deadline = time.monotonic() + HEALTH_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                pytest.fail(f"slack-sandbox exited with {self.proc.returncode}\n{self.logs()}")
-            try:
-                if http("GET", self.port, "/sandbox", timeout=2.0).status == 200:
-                    return
-            except (OSError, urllib.error.URLError):
-                pass
-            time.sleep(0.2)
-        pytest.fail(f"slack-sandbox did not answer within {HEALTH_TIMEOUT:.0f} s\n{self.logs()}")
-
-    @property
-    def api_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/sandbox/api"
-
-    def bot_token(self) -> str:
-        resp = http("POST", self.port, "/sandbox/control/bot-tokens", body={})
-        assert resp.status == 201, resp
-        return resp.json()["token"]
+        try:
+            super().__init__(binary, cwd, timeout=HEALTH_TIMEOUT)
+        except harness.HarnessError as err:
+            pytest.fail(str(err))
 
     def messages(self, channel: str) -> list[dict]:
         return sandbox_messages(self.port, channel)
-
-    def logs(self) -> str:
-        try:
-            return self.stderr_path.read_bytes().decode("utf-8", "replace")[-4000:]
-        except OSError:
-            return ""
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=STOP_TIMEOUT)
-        if not self._log.closed:
-            self._log.close()
 
 
 @pytest.fixture
@@ -293,17 +210,17 @@ def slack_project(port: int, bot_token: str, channels: str = "#alerts") -> tuple
 
 @pytest.fixture(scope="session")
 def pg_server_url() -> str:
-    url = os.environ.get("HERALD_TEST_PG_URL", "").strip()
+    url = os.environ.get(harness.POSTGRES_URL_VARIABLE, "").strip()
     if not url:
         if os.environ.get("HERALD_E2E_SQLITE_ONLY") == "1":
             pytest.skip("HERALD_E2E_SQLITE_ONLY=1: PostgreSQL end-to-end tests not run")
-        pytest.fail("HERALD_TEST_PG_URL is not set: the PostgreSQL end-to-end tests need a PostgreSQL "
+        pytest.fail(f"{harness.POSTGRES_URL_VARIABLE} is not set: the PostgreSQL end-to-end tests need a PostgreSQL "
                     "server URL such as postgres://herald@127.0.0.1:5432/herald_test (trust auth, user may "
                     "CREATE DATABASE); scripts/test.sh starts one. Set HERALD_E2E_SQLITE_ONLY=1 to run "
                     "only the SQLite tests.")
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("postgres", "postgresql") or parts.hostname not in ("127.0.0.1", "localhost", "::1"):
-        pytest.fail(f"HERALD_TEST_PG_URL must be a postgres:// URL on the loopback interface, got {url!r}")
+        pytest.fail(f"{harness.POSTGRES_URL_VARIABLE} must be a postgres:// URL on the loopback interface, got {url!r}")
     return url
 
 
@@ -314,12 +231,10 @@ def with_database(url: str, dbname: str) -> str:
 
 def psql(url: str, sql: str, timeout: float = 30.0) -> str:
     """Runs one SQL command with psql (unaligned, tuples only) and returns its output."""
-    result = subprocess.run([PSQL, url, "-X", "-v", "ON_ERROR_STOP=1", "-At", "-c", sql],
-                            capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
-                            env={**os.environ, "PGCONNECT_TIMEOUT": "10"})
-    if result.returncode != 0:
-        raise AssertionError(f"psql failed ({result.returncode}) for {sql!r}:\n{result.stderr}")
-    return result.stdout
+    try:
+        return harness.psql(url, sql, timeout=timeout, psql_path=PSQL, separator="|")
+    except harness.HarnessError as err:
+        raise AssertionError(str(err)) from None
 
 
 def psql_lines(url: str, sql: str) -> list[str]:
