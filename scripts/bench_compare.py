@@ -362,7 +362,7 @@ def measure(args, system, slack: SlackSandboxProcess) -> dict:
         received.append(msgs[0]["receivedAt"])
         trigger_lat.append(msgs[0]["receivedAt"] - t0)
         t1 = sent_resolve[ident]
-        if system.name == "herald":
+        if system.name.startswith("herald"):
             edits = [u for u in msgs[0].get("updatedAt", []) if u >= t1]
             if edits:
                 resolve_lat.append(max(edits) - t1)
@@ -388,7 +388,7 @@ def measure(args, system, slack: SlackSandboxProcess) -> dict:
     # none, services), half the alerts each time, so drift over the run (warm caches, a growing
     # database) weighs on both alike.
     m = args.single
-    order = ["services", "none", "none", "services"] if system.name == "herald" else ["services", "services"]
+    order = ["services", "none", "none", "services"] if system.name.startswith("herald") else ["services", "services"]
     totals: dict[str, dict] = {}
     for round_index, project in enumerate(order):
         base = system.delivered()

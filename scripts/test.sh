@@ -53,9 +53,11 @@ status=0
 log "building"
 swift build --build-tests || exit 1
 log "Swift tests on SQLite"
-env -u HERALD_TEST_POSTGRES_URL swift test --skip-build || status=1
+# Each run under the harness's watchdog: a run that prints nothing for 3 minutes has stalled (see
+# the README), is dumped with gdb and run once more; its status is the last run's.
+env -u HERALD_TEST_POSTGRES_URL python3 scripts/harness.py watchdog --idle 180 -- swift test --skip-build || status=1
 log "Swift tests on PostgreSQL ($HERALD_TEST_POSTGRES_URL)"
-swift test --skip-build || status=1
+python3 scripts/harness.py watchdog --idle 180 -- swift test --skip-build || status=1
 
 # --- 4. End-to-end tests of the built binary ------------------------------------
 log "end-to-end tests (the herald binary, SQLite and PostgreSQL)"

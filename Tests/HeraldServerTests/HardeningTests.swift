@@ -128,7 +128,7 @@ struct DeliveryHardeningTests {
             let results = try #require(r["results"] as? [[String: Any]])
             #expect(results.compactMap { $0["channel"] as? String } == channels)
             #expect(results.allSatisfy { $0["ok"] as? Bool == false && $0["error"] as? String == "timeout" })
-            #expect(await sandbox.peakHanging == SlackSettingsController.testConcurrency)
+            #expect(await sandbox.peakHanging == SlackSettingsService.testConcurrency)
         }
     }
 }

@@ -83,16 +83,16 @@ struct EventIntake: Sendable {
     /// ``IntakeBatcher`` then tries again, and at last applies the events one by one.
     func applyBatch(_ items: [IntakeItem]) async throws -> [Result<IntakeResult, any Error>] {
         var decided = try await refuseRevokedKeys(items)
+        // Each project's routing data from the cache; a service the entry does not know may be new,
+        // so the project is then read afresh (at most every 250 ms).
         var entries: [UUID: ProjectRoutingCache.Entry] = [:]
-        for projectID in Set(items.indices.filter { decided[$0] == nil }.map { items[$0].projectID }) {
-            entries[projectID] = try await services.routing.cache.entry(for: projectID, secrets: services.security.secrets, now: now(), on: db)
+        var named: [UUID: [String]] = [:]
+        for i in items.indices where decided[i] == nil {
+            named[items[i].projectID, default: []] += items[i].event.service.map { $0.isEmpty ? [] : [$0] } ?? []
         }
-        // A service the cached entry does not know may be new: the project is read afresh, once.
-        for projectID in Set(items.indices.filter { decided[$0] == nil }.compactMap { i -> UUID? in
-            guard let ref = items[i].event.service, !ref.isEmpty, let entry = entries[items[i].projectID], entry.service(ref) == nil else { return nil }
-            return items[i].projectID
-        }) {
-            entries[projectID] = try await services.routing.cache.reload(projectID, secrets: services.security.secrets, now: now(), on: db)
+        for (projectID, services) in named {
+            entries[projectID] = try await self.services.routing.cache.entry(for: projectID, knowing: services,
+                                                                            secrets: self.services.security.secrets, now: now(), on: db)
         }
         for (i, item) in items.enumerated() where decided[i] == nil && entries[item.projectID] == nil {
             decided[i] = .failure(Problem.notFound("Project"))
@@ -167,8 +167,9 @@ struct EventIntake: Sendable {
 }
 
 /// A batch's incidents and their living messages as the database has them, read in a few
-/// statements inside the write transaction (on PostgreSQL the incidents' rows are locked, so
-/// concurrent batches touching one incident take turns, and its timeline numbers stay gapless).
+/// statements inside the write transaction (on PostgreSQL the incidents' rows are then locked in
+/// id order, so concurrent batches touching one incident take turns, and its timeline numbers
+/// stay gapless).
 struct IntakeState {
     /// The open incident of each key.
     var open: [ProjectKey: IncidentRow] = [:]
@@ -183,7 +184,6 @@ struct IntakeState {
 
     static func read(_ items: [IntakeItem], skipping: Set<Int>, on sql: any SQLDatabase) async throws -> IntakeState {
         var state = IntakeState()
-        let lock = sql.dialect.name == "postgresql" ? SQLRaw("ORDER BY id FOR UPDATE") : SQLRaw("")
         var keysByProject: [UUID: Set<String>] = [:]
         /// Keys some event acts on other than by a trigger: only these need their latest incident
         /// when none is open (a trigger then opens one whatever came before).
@@ -203,7 +203,7 @@ struct IntakeState {
             for chunk in Array(keys).chunked(into: 500) {
                 for row in try await sql.raw("""
                     SELECT \(IncidentRow.selection) FROM incidents
-                    WHERE project_id = \(bind: projectID) AND status <> 'resolved' AND dedup_key IN (\(binds: Array(chunk))) \(lock)
+                    WHERE project_id = \(bind: projectID) AND status <> 'resolved' AND dedup_key IN (\(binds: Array(chunk)))
                     """).all() {
                     let incident = try IncidentRow(row)
                     state.open[ProjectKey(project: projectID, key: incident.key)] = incident
@@ -217,7 +217,7 @@ struct IntakeState {
                     SELECT \(IncidentRow.selection) FROM incidents i
                     WHERE project_id = \(bind: projectID) AND dedup_key IN (\(binds: Array(chunk)))
                       AND id = (SELECT j.id FROM incidents j WHERE j.project_id = i.project_id AND j.dedup_key = i.dedup_key
-                                ORDER BY j.opened_at DESC, j.id DESC LIMIT 1) \(lock)
+                                ORDER BY j.opened_at DESC, j.id DESC LIMIT 1)
                     """).all() {
                     let incident = try IncidentRow(row)
                     state.latest[ProjectKey(project: projectID, key: incident.key)] = incident
@@ -226,10 +226,32 @@ struct IntakeState {
             }
         }
         for chunk in Array(ids.subtracting(read.keys)).chunked(into: 500) {
-            for row in try await sql.raw("SELECT \(IncidentRow.selection) FROM incidents WHERE id IN (\(binds: Array(chunk))) \(lock)").all() {
+            for row in try await sql.raw("SELECT \(IncidentRow.selection) FROM incidents WHERE id IN (\(binds: Array(chunk)))").all() {
                 let incident = try IncidentRow(row)
                 read[incident.id] = incident
             }
+        }
+        // PostgreSQL: every incident read is locked in one order (by id, whatever the batch), so
+        // concurrent batches touching the same incidents take turns instead of deadlocking, and
+        // read again under the lock (a concurrent batch may have changed or resolved one).
+        if sql.dialect.name == "postgresql", !read.isEmpty {
+            var fresh: [UUID: IncidentRow] = [:]
+            for chunk in read.keys.sorted().chunked(into: 500) {
+                for row in try await sql.raw("""
+                    SELECT \(IncidentRow.selection) FROM incidents WHERE id IN (\(binds: Array(chunk))) ORDER BY id FOR UPDATE
+                    """).all() {
+                    let incident = try IncidentRow(row)
+                    fresh[incident.id] = incident
+                }
+            }
+            read = fresh
+            for (key, incident) in state.open {
+                if let now = fresh[incident.id], now.status.isOpen { state.open[key] = now } else {
+                    state.open[key] = nil
+                    if let now = fresh[incident.id] { state.latest[key] = now }
+                }
+            }
+            for (key, incident) in state.latest { state.latest[key] = fresh[incident.id] }
         }
         for id in ids { state.byID[id] = read[id] }
         for chunk in Array(read.keys).chunked(into: 500) {

@@ -60,13 +60,22 @@ final class IntakeBatcher: Sendable {
                 intake.logger.debug("a batch of \(items.count) events failed (\(String(describing: error))); trying again")
             }
         }
+        // One at a time, each tried up to three times: another process opening the same key, a
+        // deadlock or a serialization failure (PostgreSQL) is over by the next attempt.
         var results: [Result<IntakeResult, any Error>] = []
         for item in items {
-            do {
-                results += try await intake.applyBatch([item])
-            } catch {
-                results.append(.failure(error))
+            var outcome: Result<IntakeResult, any Error> = .failure(IntakeError.keyRevoked)
+            for attempt in 1...3 {
+                do {
+                    outcome = try await intake.applyBatch([item])[0]
+                    break
+                } catch {
+                    await intake.services.storage.sqliteWriter?.reset()
+                    outcome = .failure(error)
+                    if attempt < 3 { intake.logger.debug("an event failed (\(String(describing: error))); trying again") }
+                }
             }
+            results.append(outcome)
         }
         return results
     }

@@ -42,6 +42,10 @@ struct IntakePlan {
     private(set) var deliveries: [DeliveryRow] = []
     /// Pending deliveries in the database that a status change makes due now.
     private var dueNow: Set<UUID> = []
+    /// Pending deliveries in the database that changes were folded into, with the update each
+    /// stands for: if a worker claimed one meanwhile (it renders what was committed before this
+    /// batch), the update is written as a delivery of its own instead.
+    private var folded: [UUID: DeliveryRow] = [:]
 
     init(state: IntakeState, entries: [UUID: ProjectRoutingCache.Entry], now: Date, updateInterval: TimeInterval,
          canEdit: @escaping (String) -> Bool, route: @escaping (ProjectRoutingCache.Entry, Bool, String?, String?) -> [(Destination, String)]) {
@@ -246,6 +250,15 @@ struct IntakePlan {
             switch message.pending {
             case .stored(let id, let at):
                 if immediate, at > now { dueNow.insert(id) }
+                let notBefore = immediate ? now : max(now, (message.lastSentAt ?? now).addingTimeInterval(updateInterval))
+                if var standIn = folded[id] {
+                    standIn.notBefore = min(standIn.notBefore, notBefore)
+                    folded[id] = standIn
+                } else {
+                    folded[id] = DeliveryRow(id: .timeOrdered(at: now), projectID: message.projectID, messageID: message.id, kind: "update",
+                                             sink: message.sink, target: message.target, pacingKey: message.pacingKey,
+                                             notBefore: notBefore, createdAt: now)
+                }
             case .planned(let delivery):
                 if immediate, deliveries[delivery].notBefore > now { deliveries[delivery].notBefore = now }
             case nil:
@@ -276,13 +289,27 @@ struct IntakePlan {
         // Changes first: an incident resolved here frees its key for one opened here.
         let updates = changed.compactMap { incidents[$0] }
         guard try await IntakeStatements.update(updates, on: sql) == updates.count else { throw Problem.notFound("Incident") }
-        let inserts = created.compactMap { incidents[$0] }
+        // New incidents in one order (project, key) in every batch, so two batches opening the same
+        // keys wait for each other on the open-key index rather than deadlock.
+        let inserts = created.compactMap { incidents[$0] }.sorted { ($0.projectID.uuidString, $0.key) < ($1.projectID.uuidString, $1.key) }
         guard try await IntakeStatements.insertIncidentsUnlessOpen(inserts, on: sql).count == inserts.count else { throw OpenedElsewhere() }
         try await IntakeStatements.insert(events, on: sql)
         try await IntakeStatements.insert(timeline, on: sql)
         try await IntakeStatements.insert(messages, on: sql)
-        try await IntakeStatements.insert(deliveries, on: sql)
-        for chunk in Array(dueNow).chunked(into: 1000) {
+        // Deliveries changes were folded into: still pending, they are locked here (a worker's claim
+        // skips them until this commits, then renders the new state); any a worker claimed
+        // meanwhile gets a delivery of its own, so no change is lost.
+        var stillPending: Set<UUID> = []
+        for chunk in Array(folded.keys).sorted().chunked(into: 1000) {
+            for row in try await sql.raw("""
+                UPDATE deliveries SET updated_at = \(bind: now) WHERE id IN (\(binds: Array(chunk))) AND state = 'pending' RETURNING id
+                """).all() {
+                stillPending.insert(try row.decode(column: "id", as: UUID.self))
+            }
+        }
+        let standIns = folded.filter { !stillPending.contains($0.key) }.map(\.value)
+        try await IntakeStatements.insert(deliveries + standIns, on: sql)
+        for chunk in Array(dueNow.intersection(stillPending)).sorted().chunked(into: 1000) {
             try await sql.update(Delivery.schema).set("next_attempt_at", to: now).set("updated_at", to: now)
                 .where("id", .in, Array(chunk)).where("state", .equal, DeliveryState.pending.rawValue).run()
         }

@@ -43,6 +43,36 @@ struct Directory: Sendable {
         }
     }
 
+    /// A new project in the organization; names are unique per organization (checked under the
+    /// organization's row lock, so two at once cannot both take a name).
+    func createProject(orgID: UUID, name: String) async throws -> Project {
+        try await gate.transaction(db) { db in
+            try await db.lockRow(Organization.self, id: orgID)
+            if try await Project.query(on: db).filter(\.$organization.$id == orgID).filter(\.$nameKey == name.lowercased()).first() != nil {
+                throw Problem.conflict("A project named \"\(name)\" already exists in this organization", field: "name")
+            }
+            let project = Project(organizationID: orgID, name: name)
+            try await project.create(on: db)
+            return project
+        }
+    }
+
+    /// A new service in the project; names are unique per project. The routing cache drops the
+    /// project at once, so this process routes to the new service from its next event.
+    func createService(projectID: UUID, name: String, routing: ProjectRoutingCache) async throws -> Service {
+        let service = try await gate.transaction(db) { db in
+            try await db.lockRow(Project.self, id: projectID)
+            if try await Service.query(on: db).filter(\.$project.$id == projectID).filter(\.$nameKey == name.lowercased()).first() != nil {
+                throw Problem.conflict("A service named \"\(name)\" already exists in this project", field: "name")
+            }
+            let service = Service(projectID: projectID, name: name)
+            try await service.create(on: db)
+            return service
+        }
+        routing.invalidate(projectID)
+        return service
+    }
+
     /// Adds the user with `email` (created if new) to the organization. `name` is this
     /// organization's name for the member; the user's own name is never read or changed.
     func addMember(orgID: UUID, email: String, name: String?, role: OrgRole) async throws -> Membership {

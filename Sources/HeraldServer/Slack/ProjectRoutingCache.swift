@@ -58,8 +58,17 @@ final class ProjectRoutingCache: Sendable {
         return try await reload(projectID, secrets: secrets, now: now, on: db)
     }
 
-    /// Reads the project afresh (say an event names a service the cached entry does not know); callers
-    /// at the same moment share one read.
+    /// The entry, read afresh if `unknown` names a service it does not know and it is older than
+    /// `minimumAge` (a service another process just created is found; a label that names no
+    /// service costs at most one read per project per `minimumAge`).
+    func entry(for projectID: UUID, knowing unknown: [String], minimumAge: TimeInterval = 0.25, secrets: SecretsBox, now: Date,
+               on db: any Database) async throws -> Entry? {
+        guard let entry = try await entry(for: projectID, secrets: secrets, now: now, on: db) else { return nil }
+        guard unknown.contains(where: { entry.service($0) == nil }), now.timeIntervalSince(entry.loadedAt) >= minimumAge else { return entry }
+        return try await reload(projectID, secrets: secrets, now: now, on: db)
+    }
+
+    /// Reads the project afresh; callers at the same moment share one read.
     func reload(_ projectID: UUID, secrets: SecretsBox, now: Date, on db: any Database) async throws -> Entry? {
         let (generation, task) = state.withLockedValue { s -> (Int, Task<Entry?, any Error>) in
             if let loading = s.loading[projectID], loading.generation == s.generation { return (loading.generation, loading.task) }

@@ -149,7 +149,8 @@ struct EventsController: RouteCollection {
         try Problem.throwIfInvalid(errors)
         var events = payload.alerts.map(Self.event(from:))
         // A service label names a service only if the project has it (as the routing cache knows it).
-        let entry = try await req.herald.routing.cache.entry(for: projectID, secrets: req.herald.security.secrets, now: req.herald.now(), on: req.db)
+        let entry = try await req.herald.routing.cache.entry(for: projectID, knowing: events.compactMap(\.service),
+                                                             secrets: req.herald.security.secrets, now: req.herald.now(), on: req.db)
         for i in events.indices where events[i].service.map({ entry?.service($0) == nil }) ?? false {
             events[i].service = nil
         }

@@ -19,14 +19,7 @@ struct ProjectsController: RouteCollection {
     func create(req: Request) async throws -> Response {
         let (org, _) = try await req.organization(.manageOrg)
         let name = try Validate.name(try await req.decodeJSON(NameBody.self).name)
-        let orgID = try org.requireID()
-        if try await Project.query(on: req.db).filter(\.$organization.$id == orgID)
-            .filter(\.$nameKey == name.lowercased()).first() != nil
-        {
-            throw Problem.conflict("A project named \"\(name)\" already exists in this organization", field: "name")
-        }
-        let project = Project(organizationID: orgID, name: name)
-        try await req.write { db in try await project.create(on: db) }
+        let project = try await Directory(services: req.herald, db: req.db).createProject(orgID: try org.requireID(), name: name)
         return try await ProjectDTO(project).encodeResponse(status: .created, for: req)
     }
 
@@ -113,16 +106,8 @@ struct ProjectsController: RouteCollection {
     func createService(req: Request) async throws -> Response {
         let (project, _) = try await req.project(.manageProject)
         let name = try Validate.name(try await req.decodeJSON(NameBody.self).name)
-        let projectID = try project.requireID()
-        if try await Service.query(on: req.db).filter(\.$project.$id == projectID)
-            .filter(\.$nameKey == name.lowercased()).first() != nil
-        {
-            throw Problem.conflict("A service named \"\(name)\" already exists in this project", field: "name")
-        }
-        let service = Service(projectID: projectID, name: name)
-        try await req.write { db in try await service.create(on: db) }
-        // Intake and routing read services from the cache: this process sees the new one at once.
-        req.herald.routing.cache.invalidate(projectID)
+        let service = try await Directory(services: req.herald, db: req.db)
+            .createService(projectID: try project.requireID(), name: name, routing: req.herald.routing.cache)
         return try await ServiceDTO(service).encodeResponse(status: .created, for: req)
     }
 

@@ -1,8 +1,6 @@
 import Fluent
 import Foundation
 import HeraldCore
-import HeraldSinks
-import SlackAPI
 import Vapor
 
 /// Slack settings per organization, project and service (SPEC §3, §8), and the test message.
@@ -30,10 +28,7 @@ struct SlackSettingsController: RouteCollection {
     func updateOrg(req: Request) async throws -> SlackSettingsDTO {
         let (org, _) = try await req.organization(.manageOrg)
         let orgID = try org.requireID()
-        let update = try await SlackSettingsUpdate.read(req)
-        try await save(req, update, level: .org) {
-            try await SlackSettingsStore.orgRow(orgID, on: $0) ?? SlackSettings(organizationID: orgID)
-        }
+        try await settings(req).update(.org(orgID), try await SlackSettingsUpdate.read(req))
         req.logger.info("slack settings updated", metadata: ["org": "\(orgID.apiString)", "level": "org"])
         return try await dto(req, orgID: orgID, projectID: nil)
     }
@@ -42,15 +37,13 @@ struct SlackSettingsController: RouteCollection {
     func resetOrg(req: Request) async throws -> SlackSettingsDTO {
         let (org, _) = try await req.organization(.manageOrg)
         let orgID = try org.requireID()
-        try await req.write { db in try await SlackSettingsStore.orgRow(orgID, on: db)?.delete(on: db) }
-        req.herald.routing.cache.invalidateAll()
+        try await settings(req).reset(.org(orgID))
         return try await dto(req, orgID: orgID, projectID: nil)
     }
 
     func testOrg(req: Request) async throws -> TestResults {
         let (org, _) = try await req.organization(.manageOrg)
-        let resolved = try await SlackSettingsStore.resolve(orgID: org.requireID(), projectID: nil, secrets: req.herald.security.secrets, on: req.db)
-        return try await sendTest(req, resolved, requireEnabled: false, scope: org.name)
+        return try await sendTest(req, orgID: org.requireID(), projectID: nil, requireEnabled: false, scope: org.name)
     }
 
     // MARK: Project
@@ -63,10 +56,7 @@ struct SlackSettingsController: RouteCollection {
     func updateProject(req: Request) async throws -> SlackSettingsDTO {
         let (project, _) = try await req.project(.manageProject)
         let projectID = try project.requireID()
-        let update = try await SlackSettingsUpdate.read(req)
-        try await save(req, update, level: .project) {
-            try await SlackSettingsStore.projectRow(projectID, on: $0) ?? SlackSettings(projectID: projectID)
-        }
+        try await settings(req).update(.project(projectID), try await SlackSettingsUpdate.read(req))
         req.logger.info("slack settings updated", metadata: ["project": "\(projectID.apiString)", "level": "project"])
         return try await dto(req, orgID: project.$organization.id, projectID: projectID)
     }
@@ -77,16 +67,14 @@ struct SlackSettingsController: RouteCollection {
     func resetProject(req: Request) async throws -> SlackSettingsDTO {
         let (project, _) = try await req.project(.manageProject)
         let projectID = try project.requireID()
-        try await req.write { db in try await SlackSettingsStore.projectRow(projectID, on: db)?.delete(on: db) }
-        req.herald.routing.cache.invalidateAll()
+        try await settings(req).reset(.project(projectID))
         return try await dto(req, orgID: project.$organization.id, projectID: projectID)
     }
 
     func testProject(req: Request) async throws -> TestResults {
         let (project, _) = try await req.project(.manageProject)
-        let resolved = try await SlackSettingsStore.resolve(orgID: project.$organization.id, projectID: project.requireID(),
-                                                            secrets: req.herald.security.secrets, on: req.db)
-        return try await sendTest(req, resolved, requireEnabled: true, scope: project.name)
+        return try await sendTest(req, orgID: project.$organization.id, projectID: project.requireID(), requireEnabled: true,
+                                  scope: project.name)
     }
 
     // MARK: Service
@@ -125,51 +113,24 @@ struct SlackSettingsController: RouteCollection {
     func updateService(req: Request) async throws -> ServiceSettingsDTO {
         let (service, project, _) = try await req.service(.manageProject)
         let body = try await req.decodeJSON(ServiceSettingsUpdate.self)
-        let raw = body.channel?.trimmingCharacters(in: SlackChannels.surroundingSpace) ?? ""
-        service.slackChannel = raw.isEmpty ? nil : try SlackChannels.normalize(raw, field: "channel")
-        try await req.write { db in try await service.save(on: db) }
-        req.herald.routing.cache.invalidateAll()
+        try await settings(req).setChannel(of: service, to: body.channel)
         return try await serviceDTO(req, service, project)
     }
 
     private func serviceDTO(_ req: Request, _ service: Service, _ project: Project) async throws -> ServiceSettingsDTO {
-        let resolved = try await SlackSettingsStore.resolve(orgID: project.$organization.id, projectID: project.requireID(),
-                                                            secrets: req.herald.security.secrets, on: req.db)
+        let resolved = try await settings(req).resolved(orgID: project.$organization.id, projectID: project.requireID())
         let (channels, from) = SlackSettingsPolicy.incidentChannels(resolved.effective, serviceChannel: service.slackChannel)
         return ServiceSettingsDTO(channel: service.slackChannel, effective: .init(channels: channels, from: from))
     }
 
     // MARK: Shared
 
-    /// Validates everything first, then writes one row in one transaction: nothing is half-saved.
-    private func save(_ req: Request, _ update: SlackSettingsUpdate, level: SettingsLevel,
-                      row: @escaping @Sendable (any Database) async throws -> SlackSettings) async throws {
-        let secrets = req.herald.security.secrets
-        let change = SlackSettingsPolicy.tokenChange(newToken: update.token, removeToken: update.removeToken)
-        let sealed: (String, String)? = switch change {
-        case .set(let token): (try secrets.seal(token, context: SlackSettings.tokenContext), secrets.fingerprint(token))
-        default: nil
-        }
-        defer { req.herald.routing.cache.invalidateAll() }
-        try await req.herald.storage.writeGate.transaction(req.db) { db in
-            let settings = try await row(db)
-            if let enabled = update.enabled { settings.enabled = enabled }
-            if let channels = update.channels { settings.channels = channels }
-            switch change {
-            case .keep: break
-            case .remove:
-                settings.tokenSealed = nil
-                settings.tokenFingerprint = nil
-            case .set:
-                settings.tokenSealed = sealed?.0
-                settings.tokenFingerprint = sealed?.1
-            }
-            try await settings.save(on: db)
-        }
+    private func settings(_ req: Request) -> SlackSettingsService {
+        SlackSettingsService(services: req.herald, db: req.db)
     }
 
     private func dto(_ req: Request, orgID: UUID, projectID: UUID?) async throws -> SlackSettingsDTO {
-        let resolved = try await SlackSettingsStore.resolve(orgID: orgID, projectID: projectID, secrets: req.herald.security.secrets, on: req.db)
+        let resolved = try await settings(req).resolved(orgID: orgID, projectID: projectID)
         let own = projectID == nil ? resolved.org : resolved.project
         return SlackSettingsDTO(
             hasSettings: own != nil,
@@ -190,9 +151,6 @@ struct SlackSettingsController: RouteCollection {
         )
     }
 
-    /// Test messages in flight at once.
-    static let testConcurrency = 8
-
     struct TestResults: Content {
         var results: [ChannelResult]
     }
@@ -204,49 +162,15 @@ struct SlackSettingsController: RouteCollection {
         var ts: String?
     }
 
-    /// Sends a test message to every effective channel and reports each channel's outcome with
-    /// Slack's error code. Incomplete settings are `422` naming what is missing.
-    private func sendTest(_ req: Request, _ resolved: ResolvedSlackSettings, requireEnabled: Bool, scope: String) async throws -> TestResults {
-        let effective = resolved.effective
-        if !effective.isComplete {
-            let errors = effective.missing.map { field in
-                FieldError(field: field, detail: field == "token" ? "no bot token is configured at any level" : "no channel is configured at any level")
-            }
-            throw Problem(.unprocessableEntity,
-                          "Slack settings are incomplete: missing \(effective.missing.joined(separator: " and "))",
-                          field: errors.first?.field, errors: errors)
-        }
-        if requireEnabled, !effective.enabled {
-            let origin = switch effective.enabledFrom {
-            case .project: "by this project's settings"
-            case .org: "by the organization's settings"
-            default: "by default"
-            }
-            throw Problem(.unprocessableEntity, "Slack is disabled for this project (\(origin)); enable it to send messages", field: "enabled")
-        }
-        guard let token = resolved.token else { throw Problem(.internalServerError, "the configured token could not be read") }
-        let message = SlackRenderer.testMessage(scope: scope, sender: try req.caller.user.email, at: req.herald.now())
-        // Every channel at once (a few at a time), with one deadline for all: a Slack that hangs
-        // costs the caller at most that long, and a channel still waiting then reports `timeout`.
-        let channels = effective.channels
-        let slack = req.herald.slack.client
-        let results = await BoundedFanOut.run(count: channels.count, concurrency: Self.testConcurrency,
-                                              deadline: req.herald.slack.testDeadline) { index in
-            var m = message
-            m.channel = channels[index]
-            do throws(SlackError) {
-                let posted = try await slack.postMessage(token: token, m)
-                return ChannelResult(channel: channels[index], ok: true, error: nil, ts: posted.ts)
-            } catch {
-                return ChannelResult(channel: channels[index], ok: false, error: error.code, ts: nil)
-            }
-        } timedOut: { index in
-            ChannelResult(channel: channels[index], ok: false, error: SlackError.timeout(method: "chat.postMessage").code, ts: nil)
-        }
-        let failed = results.filter { !$0.ok }.count
-        req.logger.info("slack test message sent", metadata: ["channels": "\(results.count)", "failed": "\(failed)",
+    /// The test message, each channel's outcome with Slack's error code.
+    private func sendTest(_ req: Request, orgID: UUID, projectID: UUID?, requireEnabled: Bool, scope: String) async throws -> TestResults {
+        let service = settings(req)
+        let resolved = try await service.resolved(orgID: orgID, projectID: projectID)
+        let outcomes = try await service.sendTest(resolved, requireEnabled: requireEnabled, scope: scope, sender: try req.caller.user.email)
+        let failed = outcomes.filter { !$0.ok }.count
+        req.logger.info("slack test message sent", metadata: ["channels": "\(outcomes.count)", "failed": "\(failed)",
                                                                "token": "\(resolved.tokenFingerprint ?? "-")"])
-        return TestResults(results: results)
+        return TestResults(results: outcomes.map { ChannelResult(channel: $0.channel, ok: $0.ok, error: $0.error, ts: $0.ts) })
     }
 }
 

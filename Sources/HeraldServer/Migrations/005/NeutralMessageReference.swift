@@ -13,15 +13,19 @@ import SQLKit
 struct NeutralMessageReference: AsyncMigration {
     var name: String { "005_neutral_message_reference" }
 
+    /// In one transaction (both databases have transactional DDL): a failure leaves the old columns.
+    /// Every process of the previous version must be stopped first: it reads `channel_id` and `ts`.
     func prepare(on database: any Database) async throws {
-        let sql = database as! any SQLDatabase
-        try await sql.raw("ALTER TABLE messages ADD COLUMN external_ref TEXT").run()
-        try await sql.raw("""
-            UPDATE messages SET external_ref = '{"channel":"' || channel_id || '","ts":"' || ts || '"}'
-            WHERE ts IS NOT NULL AND channel_id IS NOT NULL
-            """).run()
-        try await sql.raw("ALTER TABLE messages DROP COLUMN channel_id").run()
-        try await sql.raw("ALTER TABLE messages DROP COLUMN ts").run()
+        try await database.transaction { db in
+            let sql = db as! any SQLDatabase
+            try await sql.raw("ALTER TABLE messages ADD COLUMN external_ref TEXT").run()
+            try await sql.raw("""
+                UPDATE messages SET external_ref = '{"channel":"' || channel_id || '","ts":"' || ts || '"}'
+                WHERE ts IS NOT NULL AND channel_id IS NOT NULL
+                """).run()
+            try await sql.raw("ALTER TABLE messages DROP COLUMN channel_id").run()
+            try await sql.raw("ALTER TABLE messages DROP COLUMN ts").run()
+        }
     }
 
     /// Back to Slack's columns; references of other sinks are dropped.
