@@ -189,3 +189,50 @@ struct IntakeBatchTests {
         }
     }
 }
+
+@Suite("Intake: changes folded into a pending delivery are never lost")
+struct FoldedDeliveryTests {
+    @Test("a delivery a worker claims between intake's read and its write does not swallow the change: the change gets a delivery of its own")
+    func claimedMeanwhile() async throws {
+        try await withApp(sandbox: true, workers: false, clock: ManualClock()) { app in
+            let p = try await SlackProject.make(app)
+            let project = try #require(UUID(uuidString: p.tenancy.projectID))
+            let opened = try await p.send(app, ["type": "incident", "action": "trigger", "key": "db", "title": "DB down"])
+            let incidentID = try #require(opened.string("incidentId").flatMap(UUID.init(uuidString:)))
+            let sql = app.db as! any SQLDatabase
+            let post = try #require(try await Delivery.query(on: app.db).filter(\.$kind == "post").first())
+            // Intake reads the post as pending and plans to fold the acknowledge into it…
+            let item = IntakeItem(event: IncomingEvent(kind: .incident(.acknowledge), key: "db", source: "api", actor: "api"),
+                                  projectID: project, eventKeyID: nil)
+            let state = try await IntakeState.read([item], skipping: [], on: sql)
+            let entry = try #require(try await app.herald.routing.cache.entry(for: project, secrets: app.herald.security.secrets,
+                                                                              now: app.herald.now(), on: app.db))
+            let intake = EventIntake(app: app)
+            var plan = IntakePlan(state: state, entries: [project: entry], now: app.herald.now(), updateInterval: 300,
+                                  canEdit: { app.herald.delivery.sinks.canEdit($0) },
+                                  route: { e, i, s, r in intake.destinations(e, isIncident: i, serviceChannel: s, rule: r) })
+            #expect(try plan.apply(item).outcome == "acknowledged")
+            #expect(plan.deliveries.isEmpty, "folded into the pending post")
+            // …but a worker claims the post first (it renders the incident as it was: triggered).
+            try await sql.raw("UPDATE deliveries SET state = 'sending', claimed_by = 'other' WHERE id = \(bind: post.requireID())").run()
+            // (Statement by statement here: the test holds the plan, which is not Sendable.)
+            _ = try await plan.write(on: sql, known: app.herald.delivery.pacingKeys)
+            let pending = try await Delivery.query(on: app.db).filter(\.$state == DeliveryState.pending.rawValue).all()
+            #expect(pending.map(\.kind) == ["update"], "the acknowledge has a delivery of its own")
+            #expect(pending.first?.nextAttemptAt == app.herald.now(), "a status change goes at once")
+            #expect(try await Incident.find(incidentID, on: app.db)?.status == "acknowledged")
+            // Had the post still been pending, the change would have folded into it and no delivery been added.
+            try await sql.raw("UPDATE deliveries SET state = 'pending', claimed_by = NULL WHERE id = \(bind: post.requireID())").run()
+            try await sql.raw("DELETE FROM deliveries WHERE kind = 'update'").run()
+            let resolve = IntakeItem(event: IncomingEvent(kind: .incident(.resolve), key: "db", source: "api", actor: "api"),
+                                     projectID: project, eventKeyID: nil)
+            let again = try await IntakeState.read([resolve], skipping: [], on: sql)
+            var second = IntakePlan(state: again, entries: [project: entry], now: app.herald.now(), updateInterval: 300,
+                                    canEdit: { app.herald.delivery.sinks.canEdit($0) },
+                                    route: { e, i, s, r in intake.destinations(e, isIncident: i, serviceChannel: s, rule: r) })
+            #expect(try second.apply(resolve).outcome == "resolved")
+            _ = try await second.write(on: sql, known: app.herald.delivery.pacingKeys)
+            #expect(try await Delivery.query(on: app.db).all().map(\.kind) == ["post"])
+        }
+    }
+}
