@@ -484,6 +484,23 @@ class SlackSandboxProcess:
 
 # --- the command line ---------------------------------------------------------------------------------
 
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid`, parents before children (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(0), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
 def watchdog(command: list[str], idle: float, runs: int) -> int:
     """See the module's help: runs `command`, restarting it (up to `runs` times) when it stalls."""
     import select
@@ -509,8 +526,9 @@ def watchdog(command: list[str], idle: float, runs: int) -> int:
             status = proc.wait()
             return status
         dump = Path(tempfile.gettempdir()) / f"herald-watchdog-{proc.pid}.txt"
+        # `swift test` runs the test binary in a process group of its own: every descendant.
+        pids = [str(proc.pid)] + [str(p) for p in descendants(proc.pid)]
         if shutil.which("gdb"):
-            pids = subprocess.run(["pgrep", "-g", str(os.getpgid(proc.pid))], capture_output=True, text=True).stdout.split()
             with open(dump, "w") as out:
                 for pid in pids:
                     cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
@@ -521,10 +539,11 @@ def watchdog(command: list[str], idle: float, runs: int) -> int:
                                        stderr=subprocess.DEVNULL, timeout=120)
                     except subprocess.TimeoutExpired:
                         out.write("(gdb did not finish)\n")
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        for pid in reversed(pids):
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         proc.wait()
         print(f"\nwatchdog: {' '.join(command)} printed nothing for {idle:.0f} s: hung (threads in {dump}); "
               f"{'running it again' if attempt < runs else 'giving up'} (run {attempt} of {runs})", file=sys.stderr, flush=True)

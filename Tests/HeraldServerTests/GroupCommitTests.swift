@@ -40,10 +40,12 @@ final class TestGate: Sendable {
 /// Polls `condition` (a state of the code under test, not a time) until it holds; fails the test
 /// after many tries. The condition is driven by the test itself, so it is reached in a few yields.
 func until(_ what: String, _ condition: () -> Bool) async throws {
-    for _ in 0..<100_000 {
+    // Millisecond sleeps, not sub-millisecond ones: on Linux, the test process stalled for good
+    // with this loop's 100 µs timer never firing (every thread idle, no timer armed).
+    for _ in 0..<10_000 {
         if condition() { return }
         await Task.yield()
-        try await Task.sleep(for: .microseconds(100))
+        try await Task.sleep(for: .milliseconds(1))
     }
     Issue.record("never reached: \(what)")
     throw TestFailure("never reached: \(what)")
