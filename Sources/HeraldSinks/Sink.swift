@@ -9,6 +9,11 @@ public struct SinkType: RawRepresentable, Hashable, Sendable, Codable, CustomStr
     public init(_ rawValue: String) { self.rawValue = rawValue }
     public var description: String { rawValue }
 
+    /// The usual pacing key: the sink, the credential's fingerprint and the target.
+    public func pacingKey(target: String, credentialFingerprint: String?) -> String {
+        "\(rawValue)|\(credentialFingerprint ?? "-")|\(target)"
+    }
+
     /// Slack through a bot token (`chat.postMessage` / `chat.update`).
     public static let slack = SinkType("slack")
     /// A Slack incoming webhook: posts only.
@@ -100,9 +105,8 @@ extension Sink {
         MessageLocation(channel: nil, message: reference)
     }
 
-    /// The usual key: the sink, the credential's fingerprint and the target.
     public func pacingKey(target: String, credentialFingerprint: String?) -> String {
-        "\(type.rawValue)|\(credentialFingerprint ?? "-")|\(target)"
+        type.pacingKey(target: target, credentialFingerprint: credentialFingerprint)
     }
 }
 

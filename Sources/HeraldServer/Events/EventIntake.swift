@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import HeraldCore
+import HeraldSinks
 import SQLKit
 import Vapor
 
@@ -160,7 +161,7 @@ struct EventIntake: Sendable {
         return services.routing.router.route(input).map { destination in
             let fingerprint = services.delivery.credentials.fingerprint(destination.credential, project: entry)
             let key = services.delivery.sinks[destination.sink]?.pacingKey(target: destination.target, credentialFingerprint: fingerprint)
-                ?? "\(destination.sink)|\(fingerprint ?? "-")|\(destination.target)"
+                ?? SinkType(destination.sink).pacingKey(target: destination.target, credentialFingerprint: fingerprint)
             return (destination, key)
         }
     }

@@ -247,25 +247,26 @@ struct IntakePlan {
         guard var living = state.messages[incidentID] else { return }
         for index in living.indices where immediate || canEdit(living[index].sink) {
             let message = living[index]
+            // The update this change stands for: at once, or one interval after the last send.
+            let notBefore = immediate ? now : max(now, (message.lastSentAt ?? now).addingTimeInterval(updateInterval))
+            let now = self.now
+            func update() -> DeliveryRow {
+                DeliveryRow(id: .timeOrdered(at: now), projectID: message.projectID, messageID: message.id, kind: "update",
+                            sink: message.sink, target: message.target, pacingKey: message.pacingKey, notBefore: notBefore, createdAt: now)
+            }
             switch message.pending {
             case .stored(let id, let at):
                 if immediate, at > now { dueNow.insert(id) }
-                let notBefore = immediate ? now : max(now, (message.lastSentAt ?? now).addingTimeInterval(updateInterval))
                 if var standIn = folded[id] {
                     standIn.notBefore = min(standIn.notBefore, notBefore)
                     folded[id] = standIn
                 } else {
-                    folded[id] = DeliveryRow(id: .timeOrdered(at: now), projectID: message.projectID, messageID: message.id, kind: "update",
-                                             sink: message.sink, target: message.target, pacingKey: message.pacingKey,
-                                             notBefore: notBefore, createdAt: now)
+                    folded[id] = update()
                 }
             case .planned(let delivery):
                 if immediate, deliveries[delivery].notBefore > now { deliveries[delivery].notBefore = now }
             case nil:
-                let notBefore = immediate ? now : max(now, (message.lastSentAt ?? now).addingTimeInterval(updateInterval))
-                deliveries.append(DeliveryRow(id: .timeOrdered(at: now), projectID: message.projectID, messageID: message.id, kind: "update",
-                                              sink: message.sink, target: message.target, pacingKey: message.pacingKey,
-                                              notBefore: notBefore, createdAt: now))
+                deliveries.append(update())
                 living[index].pending = .planned(deliveries.count - 1)
             }
         }

@@ -19,6 +19,14 @@ public enum SlackRenderer {
         }
     }
 
+    /// The message for either kind of content (what both Slack sinks send).
+    public static func message(_ content: MessageContent, interactive: Bool) -> SlackMessage {
+        switch content {
+        case .incident(let view): incident(view, interactive: interactive)
+        case .notification(let view): notification(view)
+        }
+    }
+
     /// An incident's living message. With `interactive`, it carries Acknowledge and Resolve buttons
     /// (`incident.acknowledge`, `incident.resolve`, value = incident id) and a Reassign select
     /// (`incident.reassign`, option values = emails) while the incident is open (SPEC §6).

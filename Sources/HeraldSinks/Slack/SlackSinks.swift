@@ -19,10 +19,7 @@ public struct SlackBotSink: Sink {
     public var capabilities: SinkCapabilities { SinkCapabilities(canEdit: true) }
 
     public func render(_ content: MessageContent) -> SlackMessage {
-        switch content {
-        case .incident(let view): SlackRenderer.incident(view, interactive: interactive)
-        case .notification(let view): SlackRenderer.notification(view)
-        }
+        SlackRenderer.message(content, interactive: interactive)
     }
 
     public func post(_ payload: SlackMessage, to address: SinkAddress) async -> SinkResult {
@@ -78,10 +75,7 @@ public struct SlackWebhookSink: Sink {
     public var capabilities: SinkCapabilities { SinkCapabilities(canEdit: false) }
 
     public func render(_ content: MessageContent) -> SlackMessage {
-        switch content {
-        case .incident(let view): SlackRenderer.incident(view, interactive: false)
-        case .notification(let view): SlackRenderer.notification(view)
-        }
+        SlackRenderer.message(content, interactive: false)
     }
 
     public func post(_ payload: SlackMessage, to address: SinkAddress) async -> SinkResult {
