@@ -59,7 +59,7 @@ env -u HERALD_TEST_POSTGRES_URL python3 scripts/harness.py watchdog --idle 180 -
 log "Swift tests on PostgreSQL ($HERALD_TEST_POSTGRES_URL), one test at a time"
 # One at a time: in parallel, this suite stalled in about half the runs on 2 cores (a 100 µs timer
 # that never fired, see the README); one at a time it takes about 75 s.
-python3 scripts/harness.py watchdog --idle 180 --runs 3 -- swift test --skip-build --no-parallel || status=1
+python3 scripts/harness.py watchdog --idle 120 --runs 5 -- swift test --skip-build --no-parallel || status=1
 
 # --- 4. End-to-end tests of the built binary ------------------------------------
 log "end-to-end tests (the herald binary, SQLite and PostgreSQL)"
