@@ -3,22 +3,29 @@ import Foundation
 import NIOConcurrencyHelpers
 import Testing
 
-/// A gate a test opens: `wait()` suspends until `open()`; counts who arrived.
+/// A gate a test opens: `wait()` suspends until `open()`; counts who arrived, and what they carried.
+///
+/// Whatever waits here ignores cancellation, so a test that fails before opening its gate must
+/// still open it (`until(_:releasing:_:)` does), or the test hangs instead of failing.
 final class TestGate: Sendable {
     private struct State {
         var open = false
         var arrived = 0
+        var carried = 0
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
 
     private let state = NIOLockedValueBox(State())
 
     var arrived: Int { state.withLockedValue { $0.arrived } }
+    /// The sum of what arrivals carried (`wait(carrying:)`), such as the events of held batches.
+    var carried: Int { state.withLockedValue { $0.carried } }
 
-    func wait() async {
+    func wait(carrying items: Int = 0) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let go = state.withLockedValue { s -> Bool in
                 s.arrived += 1
+                s.carried += items
                 if s.open { return true }
                 s.waiters.append(continuation)
                 return false
@@ -39,14 +46,16 @@ final class TestGate: Sendable {
 
 /// Polls `condition` (a state of the code under test, not a time) until it holds; fails the test
 /// after many tries. The condition is driven by the test itself, so it is reached in a few yields.
-func until(_ what: String, _ condition: () -> Bool) async throws {
-    // Millisecond sleeps, not sub-millisecond ones: on Linux, the test process stalled for good
-    // with this loop's 100 µs timer never firing (every thread idle, no timer armed).
+///
+/// When it fails, it opens `gates` first: what waits at them cannot be cancelled, so a test whose
+/// condition is never reached would otherwise hang waiting for them instead of failing.
+func until(_ what: String, releasing gates: [TestGate] = [], _ condition: () -> Bool) async throws {
     for _ in 0..<10_000 {
         if condition() { return }
         await Task.yield()
         try await Task.sleep(for: .milliseconds(1))
     }
+    for gate in gates { gate.open() }
     Issue.record("never reached: \(what)")
     throw TestFailure("never reached: \(what)")
 }
@@ -66,13 +75,13 @@ struct GroupCommitTests {
             return items.map { "out-\($0)" }
         }
         let first = Task { await group.submit([0], apply: apply) }
-        try await until("the first batch runs") { gate.arrived == 1 }
+        try await until("the first batch runs", releasing: [gate]) { gate.arrived == 1 }
         // Sizes 3, 3, 3, 1, 20 (more than maxBatch: it travels alone) and 2, queued in this order.
         let submissions = [[10, 11, 12], [20, 21, 22], [30, 31, 32], [40], Array(100..<120), [50, 51]]
         var tasks: [Task<[String], Never>] = []
         for (n, items) in submissions.enumerated() {
             tasks.append(Task { await group.submit(items, apply: apply) })
-            try await until("submission \(n) queued") { group.waiting.submissions == n + 1 }
+            try await until("submission \(n) queued", releasing: [gate]) { group.waiting.submissions == n + 1 }
         }
         #expect(group.waiting.items == 32)
         // MUT
@@ -103,13 +112,13 @@ struct GroupCommitTests {
         }
         let a = Task { await group.submit([0], apply: apply) }
         let b = Task { await group.submit([1], apply: apply) }
-        try await until("two batches run") { gates[0].arrived == 1 && gates[1].arrived == 1 }
+        try await until("two batches run", releasing: gates) { gates[0].arrived == 1 && gates[1].arrived == 1 }
         let c = Task { await group.submit([2], apply: apply) }
-        try await until("the third waits") { group.waiting.submissions == 1 }
+        try await until("the third waits", releasing: gates) { group.waiting.submissions == 1 }
         #expect(gates[2].arrived == 0, "a third batch started while two ran")
         gates[0].open()
         #expect(await a.value == [0])
-        try await until("the third starts") { gates[2].arrived == 1 }
+        try await until("the third starts", releasing: gates) { gates[2].arrived == 1 }
         gates[1].open()
         gates[2].open()
         #expect(await b.value == [1])

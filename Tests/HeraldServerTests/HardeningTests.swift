@@ -318,9 +318,9 @@ struct IntakeLimitTests {
                 ["status": "firing", "labels": ["alertname": "A\(i)"], "fingerprint": "fp\(i)"]
             }
             async let payload = app.api(.POST, "/api/v1/alertmanager?key=\(p.eventKey)", json: ["version": "4", "alerts": alerts])
-            try await until("the first chunk is held") { gate.arrived == 1 }
+            try await until("the first chunk is held", releasing: [gate]) { gate.arrived == 1 }
             async let theirs = app.api(.POST, "/api/v1/events", token: otherKey, json: ["type": "notification", "title": "Theirs"])
-            try await until("the other tenant's event waits") { app.herald.intake.waitingEvents == 1 }
+            try await until("the other tenant's event waits", releasing: [gate]) { app.herald.intake.waitingEvents == 1 }
             gate.open()
             let (a, b) = try await (payload, theirs)
             #expect(a.status == .ok)

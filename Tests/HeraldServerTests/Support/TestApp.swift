@@ -134,13 +134,18 @@ extension Application {
     /// generous minute rather than hanging the suite (a safety net, not a timing assertion).
     func deliveriesIdle() async throws {
         let worker = try #require(deliveryWorker, "the delivery worker is not running")
-        try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask { await worker.waitUntilIdle(); return true }
-            group.addTask { try await Task.sleep(for: .seconds(60)); return false }
-            let idle = try await group.next() ?? false
-            group.cancelAll()
-            if !idle { throw TestFailure("the delivery loop was not idle within a minute") }
+        // Unstructured: `waitUntilIdle` cannot be cancelled, so a task group would wait for it
+        // even after the minute is up, and hang instead of failing.
+        let idle = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let answered = NIOLockedValueBox(false)
+            let answer: @Sendable (Bool) -> Void = { value in
+                let first = answered.withLockedValue { done in defer { done = true }; return !done }
+                if first { continuation.resume(returning: value) }
+            }
+            Task { await worker.waitUntilIdle(); answer(true) }
+            Task { try? await Task.sleep(for: .seconds(60)); answer(false) }
         }
+        if !idle { throw TestFailure("the delivery loop was not idle within a minute") }
     }
 }
 
