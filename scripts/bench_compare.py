@@ -303,6 +303,9 @@ def run_once(args, work: Path, slack_bin: str) -> dict:
         systems = [(HeraldSystem, "h-"), (AlertmanagerSystem, "a-")]
         if args.postgres:
             systems.append((HeraldPostgresSystem, "p-"))
+        if args.systems:
+            wanted = set(args.systems.split(","))
+            systems = [s for s in systems if s[0].name in wanted]
         for system_class, prefix in systems:
             for i in range(SERVICES):
                 slack.add_channel(f"{prefix}ch-{i:03d}")
@@ -345,6 +348,15 @@ def measure(args, system, slack: SlackSandboxProcess) -> dict:
     n, batch = args.alerts, 100
     alerts = [alert(i) for i in range(n)]
     r: dict = {}
+    phases = set(args.phases.split(","))
+    if "batched" in phases:
+        r["batched"] = batched(args, system, slack, alerts, n, batch)
+    if "single" in phases:
+        r.update(single(args, system))
+    return r
+
+
+def batched(args, system, slack: SlackSandboxProcess, alerts: list[dict], n: int, batch: int) -> dict:
     base = system.delivered()
     # 1. batched triggers, then resolves
     now = time.time()
@@ -370,7 +382,7 @@ def measure(args, system, slack: SlackSandboxProcess) -> dict:
             later = [m["receivedAt"] for m in msgs[1:] if m["receivedAt"] >= t1 and "resolved" in json.dumps(m.get("attachments"))]
             if later:
                 resolve_lat.append(min(later) - t1)
-    r["batched"] = {
+    return {
         "accepted_requests": f"{trig['ok_requests']}/{len(trig['results'])}",
         "alerts_accepted_per_s": round(n / (trig["last_answered"] - trig["first_sent"]), 0),
         "trigger_messages": len(trigger_lat),
@@ -384,6 +396,10 @@ def measure(args, system, slack: SlackSandboxProcess) -> dict:
         "cpu_ms_per_alert": round(1000 * (trig["cpu_s"] + res["cpu_s"]) / (2 * n), 2),
         "errors": trig["errors"] + res["errors"],
     }
+
+
+def single(args, system) -> dict:
+    r: dict = {}
     # 2. one alert per request, 32 clients. Herald's two projects go in ABBA order (services, none,
     # none, services), half the alerts each time, so drift over the run (warm caches, a growing
     # database) weighs on both alike.
@@ -470,6 +486,8 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds any one phase may take")
     parser.add_argument("--json", default="bench-compare.json")
     parser.add_argument("--postgres", action="store_true", help="also Herald on PostgreSQL (no target; figures and top statements)")
+    parser.add_argument("--phases", default="batched,single", help="which phases to run (batched, single), comma-separated")
+    parser.add_argument("--systems", default=None, help="only these systems (herald, alertmanager, herald_postgres), comma-separated")
     parser.add_argument("--profile", default=None, help="record Herald with `perf record -g` and write the report to this file")
     args = parser.parse_args()
     slack_bin = args.slack_bin or str(Path(args.bin).with_name("slack-sandbox"))
