@@ -124,7 +124,7 @@ func routes(_ app: Application) throws {
         .grouped(APITokenAuthenticator(), RequireCaller())
     try api.register(collection: OrganizationsController())
     try api.register(collection: ProjectsController())
-    try api.register(collection: CredentialsController(factory: app.herald.security.credentials))
+    try api.register(collection: CredentialsController())
     try api.register(collection: SlackSettingsController())
     try api.register(collection: IncidentsController())
     try api.register(collection: DeliveriesController())

@@ -46,3 +46,97 @@ struct DirectoryTests {
         }
     }
 }
+
+/// The domain services every front end calls (API today; pages and the Slack app next), driven
+/// directly, without HTTP (issue 9).
+@Suite("Services: members, credentials, incidents")
+struct DomainServiceTests {
+    @Test("role changes decide on the caller's own role under the lock: an admin cannot touch an owner, the last owner stays, removal drops project admin too")
+    func roles() async throws {
+        try await withApp { app in
+            let t = try await Tenancy.make(app)
+            let directory = Directory(services: app.herald, db: app.db)
+            let orgID = try #require(UUID(uuidString: t.orgID)), projectID = try #require(UUID(uuidString: t.projectID))
+            func userID(_ email: String) async throws -> UUID {
+                try #require(try await User.query(on: app.db).filter(\.$email == email).first()?.requireID())
+            }
+            let owner = try await userID("owner@example.com"), admin = try await userID("admin@example.com")
+            // An admin may not grant owner, nor change an owner's role.
+            await #expect(throws: Problem.self) {
+                _ = try await directory.changeRole(orgID: orgID, email: "responder@example.com", to: .owner, callerID: admin)
+            }
+            await #expect(throws: Problem.self) {
+                _ = try await directory.changeRole(orgID: orgID, email: "owner@example.com", to: .admin, callerID: admin)
+            }
+            // The only owner cannot step down; with a second owner one can.
+            await #expect(throws: Problem.self) {
+                _ = try await directory.changeRole(orgID: orgID, email: "owner@example.com", to: .admin, callerID: owner)
+            }
+            #expect(try await directory.changeRole(orgID: orgID, email: "admin@example.com", to: .owner, callerID: owner).orgRole == .owner)
+            #expect(try await directory.changeRole(orgID: orgID, email: "owner@example.com", to: .responder, callerID: admin).orgRole == .responder)
+            // A project admin who leaves the organization is no project admin any more.
+            let made = try await directory.setProjectAdmin(projectID: projectID, orgID: orgID, email: "stakeholder@example.com", role: .admin)
+            #expect(made.email == "stakeholder@example.com" && made.name == "Stakeholder" && made.role == "admin")
+            #expect(try await directory.projectAdmins(projectID: projectID, orgID: orgID).map(\.email) == ["stakeholder@example.com"])
+            try await directory.removeMember(orgID: orgID, email: "stakeholder@example.com", callerID: admin)
+            #expect(try await directory.projectAdmins(projectID: projectID, orgID: orgID).isEmpty)
+            #expect(try await directory.members(orgID: orgID).map(\.user.email) == ["admin@example.com", "owner@example.com", "responder@example.com"])
+            // Someone outside the organization cannot be made a project admin.
+            await #expect(throws: Problem.self) {
+                _ = try await directory.setProjectAdmin(projectID: projectID, orgID: orgID, email: "outsider@example.org", role: .admin)
+            }
+        }
+    }
+
+    @Test("a revoked event key stops working in this process at once, though it was cached; its secret is stored only as a hash")
+    func credentials() async throws {
+        try await withApp { app in
+            let t = try await Tenancy.make(app)
+            let projectID = try #require(UUID(uuidString: t.projectID))
+            let owner = try #require(try await User.query(on: app.db).filter(\.$email == "owner@example.com").first()?.requireID())
+            let credentials = CredentialService(services: app.herald, db: app.db)
+            let (row, secret) = try await credentials.createEventKey(projectID: projectID, name: "ci", createdBy: owner)
+            #expect(row.keyHash == CredentialFactory.hash(secret) && !row.keyHash.contains(secret) && secret.hasPrefix(row.displayPrefix))
+            let grant = try await EventKeyAuthenticator.grant(for: secret, services: app.herald, on: app.db)
+            #expect(grant?.projectID == projectID)
+            try await credentials.revokeEventKey(id: row.requireID(), projectID: projectID)
+            #expect(try await EventKeyAuthenticator.grant(for: secret, services: app.herald, on: app.db) == nil)
+            // Another project's key id is not found, and revoking twice is fine.
+            await #expect(throws: Problem.self) { try await credentials.revokeEventKey(id: row.requireID(), projectID: UUID()) }
+            try await credentials.revokeEventKey(id: row.requireID(), projectID: projectID)
+            let (token, tokenSecret) = try await credentials.createToken(userID: owner, name: "laptop")
+            #expect(try await credentials.tokens(userID: owner).contains { $0.id == token.id })
+            try await credentials.revokeToken(id: token.requireID(), userID: owner)
+            #expect(try await APITokenAuthenticator.caller(for: tokenSecret, on: app.db, gate: app.herald.storage.writeGate, now: app.herald.now()) == nil)
+        }
+    }
+
+    @Test("incidents: opened from a draft (every bad field at once), acknowledged, reassigned only to members, refused once resolved, and the detail shows the timeline")
+    func incidents() async throws {
+        try await withApp(sandbox: true, workers: false) { app in
+            let p = try await SlackProject.make(app)
+            let projectID = try #require(UUID(uuidString: p.tenancy.projectID)), orgID = try #require(UUID(uuidString: p.tenancy.orgID))
+            let incidents = IncidentService(intake: EventIntake(app: app))
+            do {
+                _ = try await incidents.open(.init(title: "  ", severity: "apocalyptic"), projectID: projectID, actor: "ana@example.com")
+                Issue.record("an empty title was accepted")
+            } catch let problem as Problem {
+                #expect(problem.status == .unprocessableEntity && Set(problem.errors.map(\.field)) == ["title", "severity"], "\(problem)")
+            }
+            let id = try await incidents.open(.init(title: "Checkout down", severity: "critical"), projectID: projectID, actor: "ana@example.com")
+            try await incidents.act(.acknowledge, incidentID: id, actor: "ana@example.com")
+            await #expect(throws: Problem.self) {
+                try await incidents.reassign(incidentID: id, orgID: orgID, to: "outsider@example.org", actor: "ana@example.com")
+            }
+            try await incidents.reassign(incidentID: id, orgID: orgID, to: "responder@example.com", actor: "ana@example.com")
+            try await incidents.act(.resolve, incidentID: id, actor: "ana@example.com")
+            await #expect(throws: Problem.self) { try await incidents.act(.acknowledge, incidentID: id, actor: "ana@example.com") }
+            let detail = try await incidents.detail(id)
+            #expect(detail.incident.status == "resolved" && detail.incident.assignee == "responder@example.com")
+            #expect(detail.timeline.map(\.kind) == ["trigger", "acknowledge", "reassign", "resolve", "refused"])
+            #expect(detail.messages.count == 1 && detail.messages[0].lastDelivery != nil)
+            #expect(try await incidents.list(projectID: projectID, filter: .open).isEmpty)
+            #expect(try await incidents.list(projectID: projectID, filter: .status(.resolved)).map(\.incident.id) == [id])
+        }
+    }
+}

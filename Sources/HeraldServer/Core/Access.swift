@@ -11,39 +11,11 @@ extension Request {
     }
 
     func standing(inOrg orgID: UUID, project projectID: UUID? = nil) async throws -> (Standing, Membership?) {
-        let caller = try caller
-        let membership = try await Membership.query(on: db)
-            .filter(\.$organization.$id == orgID)
-            .filter(\.$user.$id == caller.userID)
-            .first()
-        var isProjectAdmin = false
-        if let projectID, membership != nil {
-            isProjectAdmin = try await ProjectMember.query(on: db)
-                .filter(\.$project.$id == projectID)
-                .filter(\.$user.$id == caller.userID)
-                .filter(\.$role == ProjectRole.admin.rawValue)
-                .first() != nil
-        }
-        return (Standing(orgRole: membership?.orgRole, isProjectAdmin: isProjectAdmin), membership)
+        try await Access.standing(of: caller.userID, inOrg: orgID, project: projectID, on: db)
     }
 
     func enforce(_ permission: Permission, _ standing: Standing, notFound what: String) throws {
-        switch AccessPolicy.decide(permission, for: standing) {
-        case .allowed: return
-        case .hidden: throw Problem.notFound(what)
-        case .forbidden: throw Problem.forbidden(Self.refusal(for: permission, standing))
-        }
-    }
-
-    private static func refusal(for permission: Permission, _ standing: Standing) -> String {
-        let role = standing.orgRole?.rawValue ?? "non-member"
-        switch permission {
-        case .manageOrg: return "Managing this organization needs the owner or admin role; you are \(role)"
-        case .grantOrgRole(let r): return "Only an owner can grant or change the \(r.rawValue) role; you are \(role)"
-        case .manageProject: return "Managing this project needs the organization owner or admin role, or project admin; you are \(role)"
-        case .actOnIncidents: return "Acting on incidents needs the responder role or higher; you are \(role)"
-        case .readOrg, .readProject: return "You cannot see this"
-        }
+        try Access.enforce(permission, standing, notFound: what)
     }
 
     /// The organization named by the `org` path parameter, if the caller may do `permission` on it.
@@ -74,5 +46,49 @@ extension Request {
         let (standing, _) = try await standing(inOrg: service.project.$organization.id, project: service.project.id)
         try enforce(permission, standing, notFound: "Service")
         return (service, service.project, standing)
+    }
+}
+
+/// Who a user is to an organization and project, and whether that allows an action: the checks
+/// every front end makes (the API through ``Request``; the pages and the Slack app for the user
+/// they act for).
+enum Access {
+    /// The user's standing in the organization (and project): their role, and project admin.
+    static func standing(of userID: UUID, inOrg orgID: UUID, project projectID: UUID? = nil,
+                         on db: any Database) async throws -> (Standing, Membership?) {
+        let membership = try await Membership.query(on: db)
+            .filter(\.$organization.$id == orgID)
+            .filter(\.$user.$id == userID)
+            .first()
+        var isProjectAdmin = false
+        if let projectID, membership != nil {
+            isProjectAdmin = try await ProjectMember.query(on: db)
+                .filter(\.$project.$id == projectID)
+                .filter(\.$user.$id == userID)
+                .filter(\.$role == ProjectRole.admin.rawValue)
+                .first() != nil
+        }
+        return (Standing(orgRole: membership?.orgRole, isProjectAdmin: isProjectAdmin), membership)
+    }
+
+    /// Throws unless `standing` allows `permission`: `404` (naming `what`) when the resource is
+    /// hidden from the caller, `403` when it is visible but the action is not theirs.
+    static func enforce(_ permission: Permission, _ standing: Standing, notFound what: String) throws {
+        switch AccessPolicy.decide(permission, for: standing) {
+        case .allowed: return
+        case .hidden: throw Problem.notFound(what)
+        case .forbidden: throw Problem.forbidden(refusal(for: permission, standing))
+        }
+    }
+
+    private static func refusal(for permission: Permission, _ standing: Standing) -> String {
+        let role = standing.orgRole?.rawValue ?? "non-member"
+        switch permission {
+        case .manageOrg: return "Managing this organization needs the owner or admin role; you are \(role)"
+        case .grantOrgRole(let r): return "Only an owner can grant or change the \(r.rawValue) role; you are \(role)"
+        case .manageProject: return "Managing this project needs the organization owner or admin role, or project admin; you are \(role)"
+        case .actOnIncidents: return "Acting on incidents needs the responder role or higher; you are \(role)"
+        case .readOrg, .readProject: return "You cannot see this"
+        }
     }
 }

@@ -43,7 +43,7 @@ struct WriteGate: Sendable {
         mutex = serialize ? AsyncMutex() : nil
     }
 
-    /// `HERALD_DEBUG_GATE` set: each transaction prints how long it waited for the gate.
+    /// `HERALD_DEBUG_GATE` set: each transaction prints how long it waited for the gate and held it.
     private static let debug = ProcessInfo.processInfo.environment["HERALD_DEBUG_GATE"] != nil
 
     func transaction<T: Sendable>(_ db: any Database, file: String = #fileID, line: Int = #line,
@@ -69,8 +69,10 @@ struct WriteGate: Sendable {
         if Self.debug {
             FileHandle.standardError.write(Data("gate \(file):\(line) waited \(ContinuousClock.now - started)\n".utf8))
         }
+        let acquired = ContinuousClock.now
         do {
             let result = try await body()
+            if Self.debug { FileHandle.standardError.write(Data("gate \(file):\(line) held \(ContinuousClock.now - acquired)\n".utf8)) }
             await mutex.unlock()
             return result
         } catch {

@@ -51,6 +51,7 @@ struct DeliveriesController: RouteCollection {
             }
         }
         try Problem.throwIfInvalid(errors)
+        let log = DeliveryLog(db: req.db)
         var projectIDs: [UUID]
         if let id = projectFilter {
             guard let project = try await Project.find(id, on: req.db) else { throw Problem(.notFound, "Project not found", field: "project") }
@@ -58,12 +59,9 @@ struct DeliveriesController: RouteCollection {
             try req.enforce(.readProject, standing, notFound: "Project")
             projectIDs = [id]
         } else {
-            let orgs = try await Membership.query(on: req.db).filter(\.$user.$id == caller.userID).all().map(\.$organization.id)
-            projectIDs = try await Project.query(on: req.db).filter(\.$organization.$id ~~ orgs).all(\.$id)
+            projectIDs = try await log.visibleProjects(of: caller.userID)
         }
-        var query = Delivery.query(on: req.db).filter(\.$project.$id ~~ projectIDs).with(\.$message)
-        if let stateFilter { query = query.filter(\.$state == stateFilter.rawValue) }
-        return try await query.sort(\.$createdAt, .descending).limit(limit).all().map { d in
+        return try await log.deliveries(projectIDs: projectIDs, state: stateFilter, limit: limit).map { d in
             let location = req.herald.location(sink: d.message.sink, reference: d.message.reference)
             return DeliveryDTO(id: try d.requireID().apiString, projectId: d.$project.id.apiString,
                         incidentId: d.message.$incident.id?.apiString, eventId: d.message.$event.id?.apiString,

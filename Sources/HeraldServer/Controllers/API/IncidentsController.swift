@@ -17,21 +17,15 @@ struct IncidentsController: RouteCollection {
 
     func list(req: Request) async throws -> [IncidentDTO] {
         let (project, _) = try await req.project(.readProject)
-        let projectID = try project.requireID()
-        var query = Incident.query(on: req.db).filter(\.$project.$id == projectID)
-        if let status = req.query[String.self, at: "status"] {
-            if status == "open" {
-                query = query.filter(\.$status != IncidentStatus.resolved.rawValue)
-            } else if let s = IncidentStatus(rawValue: status) {
-                query = query.filter(\.$status == s.rawValue)
-            } else {
+        var filter: IncidentService.Filter?
+        if let raw = req.query[String.self, at: "status"] {
+            guard let parsed = IncidentService.Filter(raw) else {
                 throw Problem(.unprocessableEntity, "status must be triggered, acknowledged, resolved or open", field: "status")
             }
+            filter = parsed
         }
-        let incidents = try await query.sort(\.$openedAt, .descending).limit(500).all()
-        var services: [UUID: String] = [:]
-        for s in try await Service.query(on: req.db).filter(\.$project.$id == projectID).all() { services[s.id!] = s.name }
-        return try incidents.map { try IncidentDTO($0, serviceName: $0.$service.id.flatMap { services[$0] }) }
+        return try await incidents(req).list(projectID: project.requireID(), filter: filter)
+            .map { try IncidentDTO($0.incident, serviceName: $0.serviceName) }
     }
 
     struct CreateBody: Decodable {
@@ -45,27 +39,14 @@ struct IncidentsController: RouteCollection {
     func create(req: Request) async throws -> Response {
         let (project, _) = try await req.project(.actOnIncidents)
         let body = try await req.decodeJSON(CreateBody.self)
-        var errors: [FieldError] = []
-        let title = EventValidation.text(body.title, field: "title", max: EventValidation.maxTitle, errors: &errors)
-        if title == nil { errors.append(FieldError(field: "title", detail: "must not be empty")) }
-        let event = IncomingEvent(
-            kind: .incident(.trigger),
-            key: "herald-" + UUID().uuidString.lowercased(),
-            title: title,
-            text: EventValidation.text(body.description, field: "description", max: EventValidation.maxText, errors: &errors),
-            severity: EventValidation.severity(body.severity, errors: &errors),
-            service: EventValidation.reference(body.service, field: "service", errors: &errors),
-            tags: EventValidation.tags(body.tags?.values, errors: &errors),
-            source: "herald",
-            actor: try req.caller.user.email
-        )
-        try Problem.throwIfInvalid(errors)
-        let result = try await EventIntake(req: req).accept(event, projectID: project.requireID())
-        return try await detail(req, result.incidentID!).encodeResponse(status: .created, for: req)
+        let draft = IncidentService.Draft(title: body.title, description: body.description, severity: body.severity,
+                                          service: body.service, tags: body.tags?.values)
+        let id = try await incidents(req).open(draft, projectID: project.requireID(), actor: req.caller.user.email)
+        return try await detail(req, id).encodeResponse(status: .created, for: req)
     }
 
     func show(req: Request) async throws -> IncidentDTO {
-        let incident = try await load(req, .readProject)
+        let (incident, _) = try await load(req, .readProject)
         return try await detail(req, incident.requireID())
     }
 
@@ -82,58 +63,42 @@ struct IncidentsController: RouteCollection {
     }
 
     func reassign(req: Request) async throws -> IncidentDTO {
-        let incident = try await load(req, .actOnIncidents)
+        let (incident, orgID) = try await load(req, .actOnIncidents)
         let body = try await req.decodeJSON(ReassignBody.self)
         let email = try Validate.email(body.assignee, field: "assignee")
-        guard let project = try await Project.find(incident.$project.id, on: req.db) else { throw Problem.notFound("Incident") }
-        // Someone the organization does not have is not found (404, like a member path that names nobody).
-        guard try await Membership.query(on: req.db).filter(\.$organization.$id == project.$organization.id)
-            .join(User.self, on: \Membership.$user.$id == \User.$id).filter(User.self, \.$email == email).first() != nil
-        else { throw Problem(.notFound, "No member of this organization has the email \(email)", field: "assignee") }
-        return try await act(req, nil, incident: incident, assignee: email)
-    }
-
-    private func act(_ req: Request, _ action: IncidentAction?, incident: Incident? = nil, assignee: String? = nil) async throws -> IncidentDTO {
-        let incident = if let incident { incident } else { try await load(req, .actOnIncidents) }
         let id = try incident.requireID()
-        do {
-            _ = try await EventIntake(req: req).act(action ?? .update, incidentID: id, actor: try req.caller.user.email,
-                                                    source: "herald", assignee: assignee)
-        } catch IntakeError.refused(_, let reason) {
-            throw Problem(.conflict, "Refused (and recorded in the timeline): \(reason)")
-        } catch IntakeError.noOpenIncident {
-            throw Problem(.conflict, "Refused: the incident is already resolved")
-        }
+        try await incidents(req).reassign(incidentID: id, orgID: orgID, to: email, actor: req.caller.user.email)
         return try await detail(req, id)
     }
 
-    /// The incident named by `{id}`, if the caller may do `permission` on its project.
-    private func load(_ req: Request, _ permission: Permission) async throws -> Incident {
-        guard let id = req.uuid("id"), let incident = try await Incident.find(id, on: req.db),
-              let project = try await Project.find(incident.$project.id, on: req.db)
-        else { throw Problem.notFound("Incident") }
-        let (standing, _) = try await req.standing(inOrg: project.$organization.id, project: project.requireID())
+    private func act(_ req: Request, _ action: IncidentAction) async throws -> IncidentDTO {
+        let id = try await load(req, .actOnIncidents).incident.requireID()
+        try await incidents(req).act(action, incidentID: id, actor: req.caller.user.email)
+        return try await detail(req, id)
+    }
+
+    private func incidents(_ req: Request) -> IncidentService {
+        IncidentService(intake: EventIntake(req: req))
+    }
+
+    /// The incident named by `{id}` and its organization, if the caller may do `permission` on its project.
+    private func load(_ req: Request, _ permission: Permission) async throws -> (incident: Incident, orgID: UUID) {
+        guard let id = req.uuid("id"), let found = try await incidents(req).find(id) else { throw Problem.notFound("Incident") }
+        let (standing, _) = try await req.standing(inOrg: found.orgID, project: found.incident.$project.id)
         try req.enforce(permission, standing, notFound: "Incident")
-        return incident
+        return found
     }
 
     private func detail(_ req: Request, _ id: UUID) async throws -> IncidentDTO {
-        guard let incident = try await Incident.find(id, on: req.db) else { throw Problem.notFound("Incident") }
-        let serviceName = try await incident.$service.id.asyncMap { try await Service.find($0, on: req.db)?.name } ?? nil
-        var dto = try IncidentDTO(incident, serviceName: serviceName)
-        dto.timeline = try await TimelineEntry.query(on: req.db).filter(\.$incident.$id == id).sort(\.$seq).all()
-            .map { .init(kind: $0.kind, summary: $0.summary, actor: $0.actor, at: $0.at) }
-        var messages: [IncidentDTO.MessageRef] = []
-        for message in try await Message.query(on: req.db).filter(\.$incident.$id == id).sort(\.$createdAt).all() {
-            let last = try await Delivery.query(on: req.db).filter(\.$message.$id == message.requireID())
-                .sort(\.$createdAt, .descending).first()
+        let detail = try await incidents(req).detail(id)
+        var dto = try IncidentDTO(detail.incident, serviceName: detail.serviceName)
+        dto.timeline = detail.timeline.map { .init(kind: $0.kind, summary: $0.summary, actor: $0.actor, at: $0.at) }
+        dto.messages = detail.messages.map { message, last in
             let location = req.herald.location(sink: message.sink, reference: message.reference)
-            messages.append(.init(sink: message.sink, target: message.target, channelId: location?.channel, ts: location?.message,
-                                  shownVersion: message.renderedVersion, lastSentAt: message.lastSentAt,
-                                  lastDelivery: last.map { .init(id: $0.id!.apiString, kind: $0.kind, state: $0.state,
-                                                                 error: $0.lastErrorCode) }))
+            return .init(sink: message.sink, target: message.target, channelId: location?.channel, ts: location?.message,
+                         shownVersion: message.renderedVersion, lastSentAt: message.lastSentAt,
+                         lastDelivery: last.map { .init(id: $0.id?.apiString ?? "", kind: $0.kind, state: $0.state, error: $0.lastErrorCode) })
         }
-        dto.messages = messages
         return dto
     }
 }

@@ -26,14 +26,8 @@ struct OrganizationsController: RouteCollection {
     }
 
     func list(req: Request) async throws -> [OrgDTO] {
-        let caller = try req.caller
-        let memberships = try await Membership.query(on: req.db)
-            .filter(\.$user.$id == caller.userID)
-            .with(\.$organization)
-            .all()
-        return try memberships
-            .sorted { $0.organization.name.lowercased() < $1.organization.name.lowercased() }
-            .map { try OrgDTO($0.organization, role: $0.orgRole) }
+        try await Directory(services: req.herald, db: req.db).organizations(of: req.caller.userID)
+            .map { try OrgDTO($0.0, role: $0.1) }
     }
 
     func show(req: Request) async throws -> OrgDTO {
@@ -43,12 +37,7 @@ struct OrganizationsController: RouteCollection {
 
     func members(req: Request) async throws -> [MemberDTO] {
         let (org, _) = try await req.organization(.readOrg)
-        let rows = try await Membership.query(on: req.db)
-            .filter(\.$organization.$id == org.requireID())
-            .with(\.$user)
-            .all()
-        return try rows.sorted { $0.user.email < $1.user.email }
-            .map { try MemberDTO($0) }
+        return try await Directory(services: req.herald, db: req.db).members(orgID: org.requireID()).map { try MemberDTO($0) }
     }
 
     /// Adds a user (created if new) to the organization with a role. The name given is this
@@ -67,76 +56,22 @@ struct OrganizationsController: RouteCollection {
     /// Changes a member's role. Admins cannot touch owners; the last owner cannot be demoted.
     func changeMember(req: Request) async throws -> MemberDTO {
         let (org, _) = try await req.organization(.manageOrg)
-        let body = try await req.decodeJSON(RoleBody.self)
-        let role = try Self.role(body.role)
-        let email = try Self.memberEmail(req)
-        let orgID = try org.requireID()
-        let callerID = try req.caller.userID
-        return try await req.herald.storage.writeGate.transaction(req.db) { db in
-            // Read and decide under the organization's lock, the caller's own role included: two
-            // owners demoting each other at once leave one owner.
-            let (membership, standing) = try await Self.lockedMembership(email, orgID: orgID, caller: callerID, on: db)
-            try req.enforce(.grantOrgRole(role), standing, notFound: "Organization")
-            try req.enforce(.grantOrgRole(membership.orgRole), standing, notFound: "Organization")
-            if membership.orgRole == .owner, role != .owner {
-                try await Self.requireAnotherOwner(orgID: orgID, on: db)
-            }
-            membership.role = role.rawValue
-            try await membership.save(on: db)
-            return try MemberDTO(membership)
-        }
+        let role = try Self.role(try await req.decodeJSON(RoleBody.self).role)
+        let membership = try await Directory(services: req.herald, db: req.db)
+            .changeRole(orgID: org.requireID(), email: Self.memberEmail(req), to: role, callerID: req.caller.userID)
+        return try MemberDTO(membership)
     }
 
     func removeMember(req: Request) async throws -> HTTPStatus {
         let (org, _) = try await req.organization(.manageOrg)
-        let email = try Self.memberEmail(req)
-        let orgID = try org.requireID()
-        let callerID = try req.caller.userID
-        try await req.herald.storage.writeGate.transaction(req.db) { db in
-            let (membership, standing) = try await Self.lockedMembership(email, orgID: orgID, caller: callerID, on: db)
-            try req.enforce(.manageOrg, standing, notFound: "Organization")
-            try req.enforce(.grantOrgRole(membership.orgRole), standing, notFound: "Organization")
-            if membership.orgRole == .owner { try await Self.requireAnotherOwner(orgID: orgID, on: db) }
-            let projectIDs = try await Project.query(on: db).filter(\.$organization.$id == orgID).all(\.$id)
-            try await ProjectMember.query(on: db)
-                .filter(\.$user.$id == membership.$user.id)
-                .filter(\.$project.$id ~~ projectIDs)
-                .delete()
-            try await membership.delete(on: db)
-        }
+        try await Directory(services: req.herald, db: req.db)
+            .removeMember(orgID: org.requireID(), email: Self.memberEmail(req), callerID: req.caller.userID)
         return .noContent
     }
 
     /// The `{email}` path parameter, lower-cased.
-    private static func memberEmail(_ req: Request) throws -> String {
+    private static func memberEmail(_ req: Request) -> String {
         (req.parameters.get("email") ?? "").lowercased()
-    }
-
-    /// The member with `email`, and the caller's standing, read inside the caller's transaction
-    /// after locking the organization's row (PostgreSQL; SQLite has one writer), so role changes of
-    /// one organization happen one at a time, each deciding on what the others left.
-    private static func lockedMembership(_ email: String, orgID: UUID, caller: UUID,
-                                         on db: any Database) async throws -> (Membership, Standing) {
-        try await db.lockRow(Organization.self, id: orgID)
-        let own = try await Membership.query(on: db).filter(\.$organization.$id == orgID).filter(\.$user.$id == caller).first()
-        guard let membership = try await Membership.query(on: db)
-            .filter(\.$organization.$id == orgID)
-            .join(User.self, on: \Membership.$user.$id == \User.$id)
-            .filter(User.self, \.$email == email)
-            .with(\.$user)
-            .first()
-        else { throw Problem.notFound("Member") }
-        return (membership, Standing(orgRole: own?.orgRole))
-    }
-
-    private static func requireAnotherOwner(orgID: UUID, on db: any Database) async throws {
-        let owners = try await Membership.query(on: db)
-            .filter(\.$organization.$id == orgID)
-            .filter(\.$role == OrgRole.owner.rawValue)
-            .count()
-        if owners <= 1 {
-            throw Problem.conflict("An organization must keep at least one owner", field: "role")
-        }
     }
 
     static func role(_ raw: String, field: String = "role") throws -> OrgRole {

@@ -25,11 +25,7 @@ struct ProjectsController: RouteCollection {
 
     func list(req: Request) async throws -> [ProjectDTO] {
         let (org, _) = try await req.organization(.readOrg)
-        return try await Project.query(on: req.db)
-            .filter(\.$organization.$id == org.requireID())
-            .sort(\.$nameKey)
-            .all()
-            .map(ProjectDTO.init)
+        return try await Directory(services: req.herald, db: req.db).projects(orgID: org.requireID()).map(ProjectDTO.init)
     }
 
     func show(req: Request) async throws -> ProjectDTO {
@@ -41,25 +37,20 @@ struct ProjectsController: RouteCollection {
         var email: String
         var name: String
         var role: String
+
+        init(_ admin: Directory.ProjectAdmin) {
+            userId = admin.userID.apiString
+            email = admin.email
+            name = admin.name
+            role = admin.role
+        }
     }
 
     /// Project admins, named as their organization names them (see ``MemberDTO``).
     func members(req: Request) async throws -> [ProjectMemberDTO] {
         let (project, _) = try await req.project(.readProject)
-        let rows = try await ProjectMember.query(on: req.db)
-            .filter(\.$project.$id == project.requireID())
-            .with(\.$user)
-            .all()
-        var names: [UUID: String] = [:]
-        for membership in try await Membership.query(on: req.db).filter(\.$organization.$id == project.$organization.id)
-            .filter(\.$user.$id ~~ rows.map(\.$user.id)).all()
-        {
-            if let name = membership.name { names[membership.$user.id] = name }
-        }
-        return try rows.sorted { $0.user.email < $1.user.email }.map { row in
-            ProjectMemberDTO(userId: try row.user.requireID().apiString, email: row.user.email,
-                             name: names[row.$user.id] ?? row.user.name, role: row.role)
-        }
+        return try await Directory(services: req.herald, db: req.db)
+            .projectAdmins(projectID: project.requireID(), orgID: project.$organization.id).map(ProjectMemberDTO.init)
     }
 
     /// Makes an organization member an admin of this project.
@@ -69,38 +60,20 @@ struct ProjectsController: RouteCollection {
         guard let role = ProjectRole(rawValue: body.role) else {
             throw FieldError(field: "role", detail: "must be \"admin\"")
         }
-        let (user, membership) = try await Self.orgMember(req, project: project)
-        let projectID = try project.requireID(), userID = try user.requireID()
-        let row = try await ProjectMember.query(on: req.db)
-            .filter(\.$project.$id == projectID).filter(\.$user.$id == userID).first()
-            ?? ProjectMember(projectID: projectID, userID: userID, role: role.rawValue)
-        row.role = role.rawValue
-        try await req.write { db in try await row.save(on: db) }
-        return ProjectMemberDTO(userId: userID.apiString, email: user.email, name: membership.name ?? user.name, role: row.role)
+        return try await ProjectMemberDTO(Directory(services: req.herald, db: req.db)
+            .setProjectAdmin(projectID: project.requireID(), orgID: project.$organization.id, email: Self.memberEmail(req), role: role))
     }
 
     func removeMember(req: Request) async throws -> HTTPStatus {
         let (project, _) = try await req.project(.manageProject)
-        let (user, _) = try await Self.orgMember(req, project: project)
-        let deleted = try await ProjectMember.query(on: req.db)
-            .filter(\.$project.$id == project.requireID())
-            .filter(\.$user.$id == user.requireID())
-            .first()
-        guard let deleted else { throw Problem.notFound("Project member") }
-        try await req.write { db in try await deleted.delete(on: db) }
+        try await Directory(services: req.herald, db: req.db)
+            .removeProjectAdmin(projectID: project.requireID(), orgID: project.$organization.id, email: Self.memberEmail(req))
         return .noContent
     }
 
-    /// The user named by `{email}`, who must be a member of the project's organization, and that membership.
-    private static func orgMember(_ req: Request, project: Project) async throws -> (User, Membership) {
-        let email = (req.parameters.get("email") ?? "").lowercased()
-        guard let user = try await User.query(on: req.db).filter(\.$email == email).first(),
-              let membership = try await Membership.query(on: req.db)
-                .filter(\.$organization.$id == project.$organization.id)
-                .filter(\.$user.$id == user.requireID())
-                .first()
-        else { throw Problem(.notFound, "No member of this organization has the email \(email)", field: "email") }
-        return (user, membership)
+    /// The `{email}` path parameter, lower-cased.
+    private static func memberEmail(_ req: Request) -> String {
+        (req.parameters.get("email") ?? "").lowercased()
     }
 
     func createService(req: Request) async throws -> Response {
@@ -113,11 +86,7 @@ struct ProjectsController: RouteCollection {
 
     func services(req: Request) async throws -> [ServiceDTO] {
         let (project, _) = try await req.project(.readProject)
-        return try await Service.query(on: req.db)
-            .filter(\.$project.$id == project.requireID())
-            .sort(\.$nameKey)
-            .all()
-            .map(ServiceDTO.init)
+        return try await Directory(services: req.herald, db: req.db).services(projectID: project.requireID()).map(ServiceDTO.init)
     }
 
     func showService(req: Request) async throws -> ServiceDTO {
