@@ -281,8 +281,14 @@ receivers:
 
 # --- one run -------------------------------------------------------------------------------------------------
 
+#: The Slack emulator's process, whose CPU each phase reports too (it shares the machine's cores).
+SLACK_PID: list[int] = []
+
+
 def phase(system, requests: list[bytes], concurrency: int, expect_delivered: float, timeout: float) -> dict:
-    """Sends the requests, waits for `expect_delivered` messages in all; CPU of the system's process over both."""
+    """Sends the requests, waits for `expect_delivered` messages in all; CPU of the system's process
+    (and of the Slack emulator) over both."""
+    slack0 = proc_cpu_seconds(SLACK_PID[0]) if SLACK_PID else 0.0
     cpu0 = proc_cpu_seconds(system.pid)
     results = send_all(system.port, requests, concurrency, timeout=120, deadline=timeout)
     ok = sum(1 for r in results if system.accepted(r))
@@ -290,13 +296,15 @@ def phase(system, requests: list[bytes], concurrency: int, expect_delivered: flo
     answered = max(r["answered"] for r in results if r["answered"])
     done = Poll.until(lambda: system.delivered() >= expect_delivered, timeout)
     cpu1 = proc_cpu_seconds(system.pid)
+    slack1 = proc_cpu_seconds(SLACK_PID[0]) if SLACK_PID else 0.0
     errors = [r["body"][:200].decode(errors="replace") for r in results if not system.accepted(r)][:3]
     return {"results": results, "ok_requests": ok, "first_sent": first, "last_answered": answered, "all_delivered": done,
-            "cpu_s": cpu1 - cpu0, "errors": errors}
+            "cpu_s": cpu1 - cpu0, "slack_cpu_s": slack1 - slack0, "errors": errors}
 
 
 def run_once(args, work: Path, slack_bin: str) -> dict:
     slack = SlackSandboxProcess(slack_bin, work)
+    SLACK_PID[:] = [slack.pid]
     out: dict = {}
     try:
         bot = slack.bot_token()
@@ -394,6 +402,7 @@ def batched(args, system, slack: SlackSandboxProcess, alerts: list[dict], n: int
         "resolve_p99_s": round(pct(resolve_lat, 99), 2) if resolve_lat else None,
         "cpu_s": round(trig["cpu_s"] + res["cpu_s"], 1),
         "cpu_ms_per_alert": round(1000 * (trig["cpu_s"] + res["cpu_s"]) / (2 * n), 2),
+        "slack_cpu_ms_per_alert": round(1000 * (trig["slack_cpu_s"] + res["slack_cpu_s"]) / (2 * n), 2),
         "errors": trig["errors"] + res["errors"],
     }
 
@@ -412,7 +421,8 @@ def single(args, system) -> dict:
         single = [alert(100_000 + round_index * count + i, prefix="b", services=True) for i in range(count)]
         now = time.time()
         one = phase(system, [system.payload([a], "firing", now, project=project) for a in single], 32, base + count, args.timeout)
-        t = totals.setdefault(project, {"ok": 0, "n": 0, "wall": 0.0, "cpu": 0.0, "delivered": True, "errors": []})
+        t = totals.setdefault(project, {"ok": 0, "n": 0, "wall": 0.0, "cpu": 0.0, "slack_cpu": 0.0, "delivered": True, "errors": []})
+        t["slack_cpu"] += one["slack_cpu_s"]
         t["ok"] += one["ok_requests"]
         t["n"] += count
         t["wall"] += one["last_answered"] - one["first_sent"]
@@ -424,6 +434,7 @@ def single(args, system) -> dict:
             "accepted": f"{t['ok']}/{t['n']}",
             "alerts_accepted_per_s": round(t["n"] / t["wall"], 0),
             "cpu_ms_per_request": round(1000 * t["cpu"] / t["n"], 2),
+            "slack_cpu_ms_per_request": round(1000 * t["slack_cpu"] / t["n"], 2),
             "all_delivered": t["delivered"],
             "errors": t["errors"][:3],
         }
@@ -442,6 +453,8 @@ def summary(runs: list[dict]) -> str:
         ("CPU seconds, batched phase", "batched", "cpu_s", "{:.1f}"),
         ("CPU ms per alert, batched", "batched", "cpu_ms_per_alert", "{:.2f}"),
         ("CPU ms per request, one per request", "single_services", "cpu_ms_per_request", "{:.2f}"),
+        ("Slack emulator's CPU ms per alert, batched", "batched", "slack_cpu_ms_per_alert", "{:.2f}"),
+        ("Slack emulator's CPU ms per request, one per request", "single_services", "slack_cpu_ms_per_request", "{:.2f}"),
         ("peak RSS (MiB)", None, "peak_rss_mib", "{:.0f}"),
     ]
 
