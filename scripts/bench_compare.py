@@ -289,8 +289,10 @@ def phase(system, requests: list[bytes], concurrency: int, expect_delivered: flo
     """Sends the requests, waits for `expect_delivered` messages in all; CPU of the system's process
     (and of the Slack emulator) over both."""
     slack0 = proc_cpu_seconds(SLACK_PID[0]) if SLACK_PID else 0.0
+    delivered0 = system.delivered()
     cpu0 = proc_cpu_seconds(system.pid)
     results = send_all(system.port, requests, concurrency, timeout=120, deadline=timeout)
+    delivered_when_answered = system.delivered()
     ok = sum(1 for r in results if system.accepted(r))
     first = min(r["sent"] for r in results if r["sent"])
     answered = max(r["answered"] for r in results if r["answered"])
@@ -299,7 +301,8 @@ def phase(system, requests: list[bytes], concurrency: int, expect_delivered: flo
     slack1 = proc_cpu_seconds(SLACK_PID[0]) if SLACK_PID else 0.0
     errors = [r["body"][:200].decode(errors="replace") for r in results if not system.accepted(r)][:3]
     return {"results": results, "ok_requests": ok, "first_sent": first, "last_answered": answered, "all_delivered": done,
-            "cpu_s": cpu1 - cpu0, "slack_cpu_s": slack1 - slack0, "errors": errors}
+            "cpu_s": cpu1 - cpu0, "slack_cpu_s": slack1 - slack0, "errors": errors,
+            "delivered_when_answered": delivered_when_answered - delivered0}
 
 
 def run_once(args, work: Path, slack_bin: str) -> dict:
@@ -421,7 +424,9 @@ def single(args, system) -> dict:
         single = [alert(100_000 + round_index * count + i, prefix="b", services=True) for i in range(count)]
         now = time.time()
         one = phase(system, [system.payload([a], "firing", now, project=project) for a in single], 32, base + count, args.timeout)
-        t = totals.setdefault(project, {"ok": 0, "n": 0, "wall": 0.0, "cpu": 0.0, "slack_cpu": 0.0, "delivered": True, "errors": []})
+        t = totals.setdefault(project, {"ok": 0, "n": 0, "wall": 0.0, "cpu": 0.0, "slack_cpu": 0.0, "delivered": True, "errors": [],
+                                        "delivered_when_answered": 0.0})
+        t["delivered_when_answered"] += one["delivered_when_answered"]
         t["slack_cpu"] += one["slack_cpu_s"]
         t["ok"] += one["ok_requests"]
         t["n"] += count
@@ -435,6 +440,9 @@ def single(args, system) -> dict:
             "alerts_accepted_per_s": round(t["n"] / t["wall"], 0),
             "cpu_ms_per_request": round(1000 * t["cpu"] / t["n"], 2),
             "slack_cpu_ms_per_request": round(1000 * t["slack_cpu"] / t["n"], 2),
+            # How far delivery kept up with intake: the share of the messages already in Slack when
+            # the last request was answered.
+            "delivered_when_answered_pct": round(100 * t["delivered_when_answered"] / t["n"], 0),
             "all_delivered": t["delivered"],
             "errors": t["errors"][:3],
         }
@@ -453,6 +461,8 @@ def summary(runs: list[dict]) -> str:
         ("CPU seconds, batched phase", "batched", "cpu_s", "{:.1f}"),
         ("CPU ms per alert, batched", "batched", "cpu_ms_per_alert", "{:.2f}"),
         ("CPU ms per request, one per request", "single_services", "cpu_ms_per_request", "{:.2f}"),
+        ("messages in Slack when the last request was answered (%), one per request", "single_services",
+         "delivered_when_answered_pct", "{:.0f}"),
         ("Slack emulator's CPU ms per alert, batched", "batched", "slack_cpu_ms_per_alert", "{:.2f}"),
         ("Slack emulator's CPU ms per request, one per request", "single_services", "slack_cpu_ms_per_request", "{:.2f}"),
         ("peak RSS (MiB)", None, "peak_rss_mib", "{:.0f}"),
