@@ -69,7 +69,7 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
 
     try DatabaseSetup.register(configuration.database, on: app)
     if case .sqlite(let path) = configuration.database {
-        let writer = SQLiteWriter(path: path, threadPool: app.threadPool, pragmas: DatabaseSetup.sqliteConnectionPragmas(configuration))
+        let writer = SQLiteWriter(path: path, pragmas: DatabaseSetup.sqliteConnectionPragmas(configuration))
         app.herald.storage.sqliteWriter = writer
         app.lifecycle.use(SQLiteWriterLifecycle(writer: writer))
     }

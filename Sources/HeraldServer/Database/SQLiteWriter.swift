@@ -14,16 +14,21 @@ import Vapor
 /// waiting. It writes through the same ``WriteGate`` as everything else.
 final class SQLiteWriter: Sendable {
     private let group: MultiThreadedEventLoopGroup
+    /// A thread of its own for the connection's blocking SQLite calls: on the shared pool, each
+    /// statement of a batch queued behind the pool connections' reads.
+    private let threadPool: NIOThreadPool
     private let source: SQLiteConnectionSource
     private let connection = NIOLockedValueBox<SQLiteConnection?>(nil)
     private let opening = AsyncMutex()
     private let pragmas: [String]
     let eventLoop: any EventLoop
 
-    init(path: String, threadPool: NIOThreadPool, pragmas: [String]) {
+    init(path: String, pragmas: [String]) {
         self.pragmas = pragmas
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         eventLoop = group.next()
+        threadPool = NIOThreadPool(numberOfThreads: 1)
+        threadPool.start()
         source = SQLiteConnectionSource(configuration: .init(storage: .file(path: path), enableForeignKeys: true), threadPool: threadPool)
     }
 
@@ -57,6 +62,7 @@ final class SQLiteWriter: Sendable {
     func shutdown() async {
         if let open = connection.withLockedValue({ c in defer { c = nil }; return c }) { try? await open.close() }
         try? await group.shutdownGracefully()
+        try? await threadPool.shutdownGracefully()
     }
 }
 
