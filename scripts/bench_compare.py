@@ -513,6 +513,12 @@ def main() -> int:
     parser.add_argument("--systems", default=None, help="only these systems (herald, alertmanager, herald_postgres), comma-separated")
     parser.add_argument("--profile", default=None, help="record Herald with `perf record -g` and write the report to this file")
     args = parser.parse_args()
+    unknown = set(args.phases.split(",")) - {"batched", "single"}
+    if args.systems:
+        unknown |= set(args.systems.split(",")) - {"herald", "alertmanager", "herald_postgres"}
+        args.postgres = args.postgres or "herald_postgres" in args.systems.split(",")
+    if unknown:
+        parser.error(f"unknown phase or system: {', '.join(sorted(unknown))}")
     slack_bin = args.slack_bin or str(Path(args.bin).with_name("slack-sandbox"))
     for path in (args.bin, slack_bin):
         if not os.access(path, os.X_OK):

@@ -20,6 +20,8 @@ final class TestGate: Sendable {
     var arrived: Int { state.withLockedValue { $0.arrived } }
     /// The sum of what arrivals carried (`wait(carrying:)`), such as the events of held batches.
     var carried: Int { state.withLockedValue { $0.carried } }
+    /// Both, read at once.
+    var held: (arrived: Int, carried: Int) { state.withLockedValue { ($0.arrived, $0.carried) } }
 
     func wait(carrying items: Int = 0) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
@@ -50,14 +52,19 @@ final class TestGate: Sendable {
 /// When it fails, it opens `gates` first: what waits at them cannot be cancelled, so a test whose
 /// condition is never reached would otherwise hang waiting for them instead of failing.
 func until(_ what: String, releasing gates: [TestGate] = [], _ condition: () -> Bool) async throws {
-    for _ in 0..<10_000 {
-        if condition() { return }
-        await Task.yield()
-        try await Task.sleep(for: .milliseconds(1))
+    do {
+        for _ in 0..<10_000 {
+            if condition() { return }
+            await Task.yield()
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        Issue.record("never reached: \(what)")
+        throw TestFailure("never reached: \(what)")
+    } catch {
+        // Never reached, or cancelled (a sibling task failed): either way nothing may stay held.
+        for gate in gates { gate.open() }
+        throw error
     }
-    for gate in gates { gate.open() }
-    Issue.record("never reached: \(what)")
-    throw TestFailure("never reached: \(what)")
 }
 
 /// Group commit: every submitter gets exactly its own outputs, in order; batches respect their size.

@@ -144,8 +144,11 @@ struct IntakeBatchTests {
             let answers = try await withThrowingTaskGroup(of: (Int, HTTPStatus, String).self) { group in
                 group.addTask {
                     try await until("every request is in a held or waiting batch", releasing: [gate]) {
+                        // The gate first: events only move from waiting to held, so reading in this
+                        // order can miss one in between (and poll again), never count one twice.
+                        let (arrived, carried) = gate.held
                         let waiting = app.herald.intake.waitingEvents
-                        return gate.carried + waiting == 60 && (gate.arrived == slots || waiting == 0)
+                        return carried + waiting == 60 && (arrived == slots || waiting == 0)
                     }
                     held.withLockedValue { $0 = (gate.arrived, app.herald.intake.waitingEvents) }
                     gate.open()

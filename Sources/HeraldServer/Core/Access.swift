@@ -10,6 +10,11 @@ extension Request {
         parameters.get(parameter).flatMap(UUID.init(uuidString:))
     }
 
+    /// The `{email}` path parameter (a member), lower-cased.
+    var memberEmail: String {
+        (parameters.get("email") ?? "").lowercased()
+    }
+
     func standing(inOrg orgID: UUID, project projectID: UUID? = nil) async throws -> (Standing, Membership?) {
         try await Access.standing(of: caller.userID, inOrg: orgID, project: projectID, on: db)
     }
@@ -56,10 +61,7 @@ enum Access {
     /// The user's standing in the organization (and project): their role, and project admin.
     static func standing(of userID: UUID, inOrg orgID: UUID, project projectID: UUID? = nil,
                          on db: any Database) async throws -> (Standing, Membership?) {
-        let membership = try await Membership.query(on: db)
-            .filter(\.$organization.$id == orgID)
-            .filter(\.$user.$id == userID)
-            .first()
+        let membership = try await Directory.membership(orgID: orgID, userID: userID, on: db)
         var isProjectAdmin = false
         if let projectID, membership != nil {
             isProjectAdmin = try await ProjectMember.query(on: db)

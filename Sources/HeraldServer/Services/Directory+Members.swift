@@ -93,9 +93,12 @@ extension Directory {
         }
     }
 
-    /// Makes the organization member with `email` a project admin (`role`); idempotent.
+    /// Makes the organization member with `email` a project admin (`role`); idempotent. Under the
+    /// organization's lock, like member removal, so a member removed meanwhile is not left a
+    /// project admin.
     func setProjectAdmin(projectID: UUID, orgID: UUID, email: String, role: ProjectRole) async throws -> ProjectAdmin {
         try await gate.transaction(db) { db in
+            try await db.lockRow(Organization.self, id: orgID)
             let (user, membership) = try await Self.orgMember(email, orgID: orgID, on: db)
             let userID = try user.requireID()
             let row = try await ProjectMember.query(on: db)
@@ -120,18 +123,27 @@ extension Directory {
 
     /// Whether the organization has a member with `email` (an incident's assignee must be one).
     func isMember(orgID: UUID, email: String) async throws -> Bool {
-        try await Membership.query(on: db).filter(\.$organization.$id == orgID)
-            .join(User.self, on: \Membership.$user.$id == \User.$id).filter(User.self, \.$email == email).first() != nil
+        try await Self.member(email, orgID: orgID, on: db) != nil
+    }
+
+    /// The organization's membership of the user with `email`, with the user loaded.
+    static func member(_ email: String, orgID: UUID, on db: any Database) async throws -> Membership? {
+        try await Membership.query(on: db)
+            .filter(\.$organization.$id == orgID)
+            .join(User.self, on: \Membership.$user.$id == \User.$id)
+            .filter(User.self, \.$email == email)
+            .with(\.$user)
+            .first()
     }
 
     // MARK: Steps inside a transaction
 
     /// The user with `email`, who must be a member of the organization, and that membership.
     private static func orgMember(_ email: String, orgID: UUID, on db: any Database) async throws -> (User, Membership) {
-        guard let user = try await User.query(on: db).filter(\.$email == email).first(),
-              let membership = try await membership(orgID: orgID, userID: user.requireID(), on: db)
-        else { throw Problem(.notFound, "No member of this organization has the email \(email)", field: "email") }
-        return (user, membership)
+        guard let membership = try await member(email, orgID: orgID, on: db) else {
+            throw Problem(.notFound, "No member of this organization has the email \(email)", field: "email")
+        }
+        return (membership.user, membership)
     }
 
     /// The member with `email`, and the caller's standing, read after locking the organization's
@@ -141,13 +153,7 @@ extension Directory {
                                          on db: any Database) async throws -> (Membership, Standing) {
         try await db.lockRow(Organization.self, id: orgID)
         let own = try await membership(orgID: orgID, userID: caller, on: db)
-        guard let membership = try await Membership.query(on: db)
-            .filter(\.$organization.$id == orgID)
-            .join(User.self, on: \Membership.$user.$id == \User.$id)
-            .filter(User.self, \.$email == email)
-            .with(\.$user)
-            .first()
-        else { throw Problem.notFound("Member") }
+        guard let membership = try await member(email, orgID: orgID, on: db) else { throw Problem.notFound("Member") }
         return (membership, Standing(orgRole: own?.orgRole))
     }
 

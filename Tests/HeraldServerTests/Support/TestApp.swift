@@ -142,8 +142,8 @@ extension Application {
                 let first = answered.withLockedValue { done in defer { done = true }; return !done }
                 if first { continuation.resume(returning: value) }
             }
-            Task { await worker.waitUntilIdle(); answer(true) }
-            Task { try? await Task.sleep(for: .seconds(60)); answer(false) }
+            let timer = Task { try? await Task.sleep(for: .seconds(60)); answer(false) }
+            Task { await worker.waitUntilIdle(); answer(true); timer.cancel() }
         }
         if !idle { throw TestFailure("the delivery loop was not idle within a minute") }
     }

@@ -58,20 +58,15 @@ struct OrganizationsController: RouteCollection {
         let (org, _) = try await req.organization(.manageOrg)
         let role = try Self.role(try await req.decodeJSON(RoleBody.self).role)
         let membership = try await Directory(services: req.herald, db: req.db)
-            .changeRole(orgID: org.requireID(), email: Self.memberEmail(req), to: role, callerID: req.caller.userID)
+            .changeRole(orgID: org.requireID(), email: req.memberEmail, to: role, callerID: req.caller.userID)
         return try MemberDTO(membership)
     }
 
     func removeMember(req: Request) async throws -> HTTPStatus {
         let (org, _) = try await req.organization(.manageOrg)
         try await Directory(services: req.herald, db: req.db)
-            .removeMember(orgID: org.requireID(), email: Self.memberEmail(req), callerID: req.caller.userID)
+            .removeMember(orgID: org.requireID(), email: req.memberEmail, callerID: req.caller.userID)
         return .noContent
-    }
-
-    /// The `{email}` path parameter, lower-cased.
-    private static func memberEmail(_ req: Request) -> String {
-        (req.parameters.get("email") ?? "").lowercased()
     }
 
     static func role(_ raw: String, field: String = "role") throws -> OrgRole {

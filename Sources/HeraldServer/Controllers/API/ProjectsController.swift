@@ -61,19 +61,14 @@ struct ProjectsController: RouteCollection {
             throw FieldError(field: "role", detail: "must be \"admin\"")
         }
         return try await ProjectMemberDTO(Directory(services: req.herald, db: req.db)
-            .setProjectAdmin(projectID: project.requireID(), orgID: project.$organization.id, email: Self.memberEmail(req), role: role))
+            .setProjectAdmin(projectID: project.requireID(), orgID: project.$organization.id, email: req.memberEmail, role: role))
     }
 
     func removeMember(req: Request) async throws -> HTTPStatus {
         let (project, _) = try await req.project(.manageProject)
         try await Directory(services: req.herald, db: req.db)
-            .removeProjectAdmin(projectID: project.requireID(), orgID: project.$organization.id, email: Self.memberEmail(req))
+            .removeProjectAdmin(projectID: project.requireID(), orgID: project.$organization.id, email: req.memberEmail)
         return .noContent
-    }
-
-    /// The `{email}` path parameter, lower-cased.
-    private static func memberEmail(_ req: Request) -> String {
-        (req.parameters.get("email") ?? "").lowercased()
     }
 
     func createService(req: Request) async throws -> Response {
