@@ -56,10 +56,7 @@ struct DomainServiceTests {
             let t = try await Tenancy.make(app)
             let directory = Directory(services: app.herald, db: app.db)
             let orgID = try #require(UUID(uuidString: t.orgID)), projectID = try #require(UUID(uuidString: t.projectID))
-            func userID(_ email: String) async throws -> UUID {
-                try #require(try await User.query(on: app.db).filter(\.$email == email).first()?.requireID())
-            }
-            let owner = try await userID("owner@example.com"), admin = try await userID("admin@example.com")
+            let owner = try await userID(app, "owner@example.com"), admin = try await userID(app, "admin@example.com")
             // An admin may not grant owner, nor change an owner's role.
             #expect(await problem { _ = try await directory.changeRole(orgID: orgID, email: "responder@example.com", to: .owner, callerID: admin) }?
                 .status == .forbidden)
@@ -92,7 +89,7 @@ struct DomainServiceTests {
         try await withApp(clock: ManualClock()) { app in
             let t = try await Tenancy.make(app)
             let projectID = try #require(UUID(uuidString: t.projectID))
-            let owner = try #require(try await User.query(on: app.db).filter(\.$email == "owner@example.com").first()?.requireID())
+            let owner = try await userID(app, "owner@example.com")
             let credentials = CredentialService(services: app.herald, db: app.db)
             let (row, secret) = try await credentials.createEventKey(projectID: projectID, name: "ci", createdBy: owner)
             #expect(row.keyHash == CredentialFactory.hash(secret) && !row.keyHash.contains(secret) && secret.hasPrefix(row.displayPrefix))
@@ -139,6 +136,11 @@ struct DomainServiceTests {
             #expect(try await incidents.list(projectID: projectID, filter: .status(.resolved)).map(\.incident.id) == [id])
         }
     }
+}
+
+/// The id of the user with `email`.
+private func userID(_ app: Application, _ email: String) async throws -> UUID {
+    try #require(try await User.query(on: app.db).filter(\.$email == email).first()?.requireID())
 }
 
 /// The problem `body` throws, if it throws one.

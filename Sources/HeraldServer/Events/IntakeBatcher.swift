@@ -50,33 +50,37 @@ final class IntakeBatcher: Sendable {
     }
 
     private static func apply(_ items: [IntakeItem], intake: EventIntake) async -> [Result<IntakeResult, any Error>] {
-        for attempt in 1...2 {
-            do {
-                return try await intake.applyBatch(items)
-            } catch {
-                // Nothing of it was written. The intake connection (SQLite) starts afresh.
-                await intake.services.storage.sqliteWriter?.reset()
-                if items.count == 1, attempt == 2 { return [.failure(error)] }
-                intake.logger.debug("a batch of \(items.count) events failed (\(String(describing: error))); trying again")
-            }
+        switch await attempt(items, times: 2, intake: intake) {
+        case .success(let results): return results
+        case .failure(let error) where items.count == 1: return [.failure(error)]
+        case .failure: break
         }
         // One at a time, each tried up to three times: another process opening the same key, a
         // deadlock or a serialization failure (PostgreSQL) is over by the next attempt.
         var results: [Result<IntakeResult, any Error>] = []
         for item in items {
-            var outcome: Result<IntakeResult, any Error> = .failure(IntakeError.keyRevoked)
-            for attempt in 1...3 {
-                do {
-                    outcome = try await intake.applyBatch([item])[0]
-                    break
-                } catch {
-                    await intake.services.storage.sqliteWriter?.reset()
-                    outcome = .failure(error)
-                    if attempt < 3 { intake.logger.debug("an event failed (\(String(describing: error))); trying again") }
-                }
+            switch await attempt([item], times: 3, intake: intake) {
+            case .success(let one): results += one
+            case .failure(let error): results.append(.failure(error))
             }
-            results.append(outcome)
         }
         return results
+    }
+
+    /// `applyBatch(items)`, tried up to `times` times. After a failure nothing of the batch was
+    /// written, and the intake connection (SQLite) starts afresh.
+    private static func attempt(_ items: [IntakeItem], times: Int,
+                                intake: EventIntake) async -> Result<[Result<IntakeResult, any Error>], any Error> {
+        var attempt = 1
+        while true {
+            do {
+                return .success(try await intake.applyBatch(items))
+            } catch {
+                await intake.services.storage.sqliteWriter?.reset()
+                if attempt == times { return .failure(error) }
+                intake.logger.debug("\(items.count) events failed (\(String(describing: error))); trying again")
+                attempt += 1
+            }
+        }
     }
 }

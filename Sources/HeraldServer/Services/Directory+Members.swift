@@ -99,8 +99,8 @@ extension Directory {
     func setProjectAdmin(projectID: UUID, orgID: UUID, email: String, role: ProjectRole) async throws -> ProjectAdmin {
         try await gate.transaction(db) { db in
             try await db.lockRow(Organization.self, id: orgID)
-            let (user, membership) = try await Self.orgMember(email, orgID: orgID, on: db)
-            let userID = try user.requireID()
+            let membership = try await Self.requireMember(email, orgID: orgID, on: db)
+            let user = membership.user, userID = membership.$user.id
             let row = try await ProjectMember.query(on: db)
                 .filter(\.$project.$id == projectID).filter(\.$user.$id == userID).first()
                 ?? ProjectMember(projectID: projectID, userID: userID, role: role.rawValue)
@@ -113,9 +113,9 @@ extension Directory {
     /// Ends the project admin role of the organization member with `email`.
     func removeProjectAdmin(projectID: UUID, orgID: UUID, email: String) async throws {
         try await gate.transaction(db) { db in
-            let (user, _) = try await Self.orgMember(email, orgID: orgID, on: db)
+            let membership = try await Self.requireMember(email, orgID: orgID, on: db)
             guard let row = try await ProjectMember.query(on: db)
-                .filter(\.$project.$id == projectID).filter(\.$user.$id == user.requireID()).first()
+                .filter(\.$project.$id == projectID).filter(\.$user.$id == membership.$user.id).first()
             else { throw Problem.notFound("Project member") }
             try await row.delete(on: db)
         }
@@ -138,12 +138,12 @@ extension Directory {
 
     // MARK: Steps inside a transaction
 
-    /// The user with `email`, who must be a member of the organization, and that membership.
-    private static func orgMember(_ email: String, orgID: UUID, on db: any Database) async throws -> (User, Membership) {
+    /// ``member(_:orgID:on:)``, which must exist (`404`, field `email`).
+    private static func requireMember(_ email: String, orgID: UUID, on db: any Database) async throws -> Membership {
         guard let membership = try await member(email, orgID: orgID, on: db) else {
             throw Problem(.notFound, "No member of this organization has the email \(email)", field: "email")
         }
-        return (membership.user, membership)
+        return membership
     }
 
     /// The member with `email`, and the caller's standing, read after locking the organization's

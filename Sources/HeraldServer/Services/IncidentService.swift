@@ -117,6 +117,12 @@ struct IncidentService: Sendable {
 
     func detail(_ id: UUID) async throws -> Detail {
         guard let incident = try await Incident.find(id, on: db) else { throw Problem.notFound("Incident") }
+        return try await detail(of: incident)
+    }
+
+    /// The detail of an incident already read.
+    func detail(of incident: Incident) async throws -> Detail {
+        let id = try incident.requireID()
         let serviceName = try await incident.$service.id.asyncMap { try await Service.find($0, on: db)?.name } ?? nil
         let timeline = try await TimelineEntry.query(on: db).filter(\.$incident.$id == id).sort(\.$seq).all()
         var messages: [(Message, Delivery?)] = []

@@ -47,7 +47,7 @@ struct IncidentsController: RouteCollection {
 
     func show(req: Request) async throws -> IncidentDTO {
         let (incident, _) = try await load(req, .readProject)
-        return try await detail(req, incident.requireID())
+        return try dto(req, try await incidents(req).detail(of: incident))
     }
 
     func acknowledge(req: Request) async throws -> IncidentDTO {
@@ -90,7 +90,10 @@ struct IncidentsController: RouteCollection {
     }
 
     private func detail(_ req: Request, _ id: UUID) async throws -> IncidentDTO {
-        let detail = try await incidents(req).detail(id)
+        try dto(req, try await incidents(req).detail(id))
+    }
+
+    private func dto(_ req: Request, _ detail: IncidentService.Detail) throws -> IncidentDTO {
         var dto = try IncidentDTO(detail.incident, serviceName: detail.serviceName)
         dto.timeline = detail.timeline.map { .init(kind: $0.kind, summary: $0.summary, actor: $0.actor, at: $0.at) }
         dto.messages = detail.messages.map { message, last in
