@@ -69,9 +69,11 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
 
     try DatabaseSetup.register(configuration.database, on: app)
     if case .sqlite(let path) = configuration.database {
-        let writer = SQLiteWriter(path: path, pragmas: DatabaseSetup.sqliteConnectionPragmas(configuration))
+        let pragmas = DatabaseSetup.sqliteConnectionPragmas(configuration)
+        let writer = SQLiteWriter(path: path, pragmas: pragmas), deliveryWriter = SQLiteWriter(path: path, pragmas: pragmas)
         app.herald.storage.sqliteWriter = writer
-        app.lifecycle.use(SQLiteWriterLifecycle(writer: writer))
+        app.herald.storage.deliveryWriter = deliveryWriter
+        app.lifecycle.use(SQLiteWriterLifecycle(writers: [writer, deliveryWriter]))
     }
     app.registerMigrations(1...(overrides.schemaVersion ?? Int.max))
     try await DatabaseSetup.tuneSQLite(app)

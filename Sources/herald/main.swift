@@ -3,8 +3,15 @@ import HeraldSandbox
 import HeraldServer
 import Logging
 import Metrics
+import NIOCore
+import NIOPosix
 import Prometheus
 import Vapor
+
+// Swift concurrency runs on NIO's event loops (first, before any task starts): a request's
+// handler and its awaits then stay on the loop that serves the connection, instead of hopping to
+// Dispatch's pool and back at every step. Nothing in Herald blocks a loop with `.wait()`.
+_ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
 
 // The thin executable: read the configuration once, make the app, configure it, run the command.
 var env = try Environment.detect()

@@ -30,6 +30,8 @@ struct HeraldServices: Sendable {
         var writeGate: WriteGate
         /// SQLite: intake's own connection for set-based writes.
         var sqliteWriter: SQLiteWriter?
+        /// SQLite: the delivery loop's own connection for its record-and-claim transactions.
+        var deliveryWriter: SQLiteWriter? = nil
     }
 
     /// Secrets at rest and the credentials people and senders present.

@@ -31,7 +31,7 @@ final class DeliveryWorker: Sendable {
         let isPostgres = services.configuration.database.isPostgres
         self.services = services
         self.queue = DeliveryQueue(
-            db: app.db, gate: services.storage.writeGate, isPostgres: isPostgres,
+            db: app.db, gate: services.storage.writeGate, writer: services.storage.deliveryWriter, isPostgres: isPostgres,
             workerID: "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))",
             lease: Self.lease, pacing: ChannelPacing.interval(rate: services.configuration.channelRate),
             logger: Logger(label: "herald.delivery")

@@ -41,9 +41,9 @@ final class IntakeBatcher: Sendable {
 
     /// Applies `items` (in order, in one transaction) and returns each one's outcome.
     func submit(_ items: [IntakeItem], intake: EventIntake) async -> [Result<IntakeResult, any Error>] {
-        let loop = intake.services.storage.sqliteWriter?.eventLoop ?? intake.db.eventLoop
+        let executor: any TaskExecutor = intake.services.storage.sqliteWriter?.executor ?? EventLoopExecutor.of(intake.db.eventLoop)
         let beforeBatch = self.beforeBatch
-        return await group.submit(items, executor: EventLoopExecutor.of(loop)) { batch in
+        return await group.submit(items, executor: executor) { batch in
             await beforeBatch?(batch)
             return await Self.apply(batch, intake: intake)
         }
