@@ -42,6 +42,8 @@ extension SlackClient {
     }
 
     func encodeJSON(_ value: some Encodable, method: String) throws(SlackError) -> Data {
+        // Messages and updates, on every delivery, write their own JSON (the same bytes).
+        if let message = value as? any BlockKitJSON { return message.jsonData }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         do {

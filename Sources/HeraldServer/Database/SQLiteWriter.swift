@@ -26,6 +26,8 @@ final class SQLiteWriter: Sendable {
     private let connection = NIOLockedValueBox<SQLiteConnection?>(nil)
     private let opening = AsyncMutex()
     private let pragmas: [String]
+    /// Whether the thread's priority was raised (or tried) already.
+    private let prioritised = NIOLockedValueBox(false)
     let eventLoop: any EventLoop
 
     init(path: String, pragmas: [String]) {
@@ -50,6 +52,13 @@ final class SQLiteWriter: Sendable {
             let made = try await source.makeConnection(logger: logger, on: eventLoop).get()
             let sql = made.sql()
             for pragma in pragmas { try await sql.raw("\(unsafeRaw: pragma)").run() }
+            if let refused = await raisePriority() {
+                logger.notice("""
+                    the SQLite writer's thread keeps the normal priority (\(refused)); Herald raises it to nice \(Self.nice) \
+                    when allowed (root, CAP_SYS_NICE, or systemd's LimitNICE=\(Self.nice)), so that on busy cores the \
+                    thread holding the write lock is not kept waiting
+                    """)
+            }
             connection.withLockedValue { $0 = made }
             await opening.unlock()
             return sql
@@ -57,6 +66,24 @@ final class SQLiteWriter: Sendable {
             await opening.unlock()
             throw error
         }
+    }
+
+    /// The writers' threads' nice value, where the process may take it.
+    static let nice: Int32 = -10
+
+    /// Raises the writer thread's priority: it holds SQLite's one write lock, and on saturated cores
+    /// (measured on 2) it spent as long waiting for a CPU as running, with every other write waiting
+    /// behind it. Returns why not, when the process may not (the thread then keeps its priority).
+    private func raisePriority() async -> String? {
+        guard prioritised.withLockedValue({ done in defer { done = true }; return !done }) else { return nil }
+        #if os(Linux)
+        return try? await threadPool.runIfActive { () -> String? in
+            // On Linux, PRIO_PROCESS with 0 is the calling thread.
+            setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Self.nice) == 0 ? nil : String(cString: strerror(errno))
+        } ?? nil
+        #else
+        return "per-thread priorities are Linux only"
+        #endif
     }
 
     /// Closes the connection after a failure (it may be left inside a transaction); the next use

@@ -20,8 +20,8 @@ final class DeliveryWorker: Sendable {
     static let lease: TimeInterval = 60
     /// Outcomes recorded together when sends are in flight, and the longest a turn waits for them
     /// (the cost: a message may be recorded this much later; it was sent already).
-    static let recordBatch = 16
-    static let recordWait: Duration = .milliseconds(5)
+    static let recordBatch = 32
+    static let recordWait: Duration = .milliseconds(10)
     /// How often a worker looks for deliveries whose lease expired.
     static let reclaimInterval: Duration = .seconds(5)
     private let stopping = NIOLockedValueBox(false)
