@@ -5,16 +5,16 @@ import NIOPosix
 import SQLKit
 import Vapor
 
-/// SQLite only: a connection of intake's own, on an event loop of its own, for the set-based
-/// writes of event batches (see ``IntakeBatcher``).
+/// SQLite only: a connection with a thread of its own, for one kind of write transaction: intake's
+/// set-based writes of event batches (see ``IntakeBatcher``) and the delivery loop's
+/// record-and-claim each have one.
 ///
 /// Fluent's SQLite pool has one connection per event loop, and those loops also serve HTTP: a
 /// batch then waits for the pool and, at each of its statements, for a loop busy with requests.
-/// This connection has a thread of its own, and a batch's task runs on that same thread
-/// (``executor``), so its statements follow each other with no thread switch at all. It writes
-/// through the same ``WriteGate`` as everything else.
+/// Here a transaction's task runs on the connection's own thread (``executor``), so its statements
+/// follow each other with no thread switch at all. It writes through the same ``WriteGate`` as
+/// everything else.
 final class SQLiteWriter: Sendable {
-    private let group: MultiThreadedEventLoopGroup
     /// One thread for the connection's blocking SQLite calls and for the tasks that issue them: on
     /// the shared pool, each statement of a batch queued behind the pool connections' reads, and
     /// with a thread for the calls and another for the task, each statement cost two wake-ups,
@@ -28,12 +28,9 @@ final class SQLiteWriter: Sendable {
     private let pragmas: [String]
     /// Whether the thread's priority was raised (or tried) already.
     private let prioritised = NIOLockedValueBox(false)
-    let eventLoop: any EventLoop
 
     init(path: String, pragmas: [String]) {
         self.pragmas = pragmas
-        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        eventLoop = group.next()
         threadPool = NIOThreadPool(numberOfThreads: 1)
         threadPool.start()
         executor = ThreadPoolExecutor(threadPool)
@@ -49,7 +46,8 @@ final class SQLiteWriter: Sendable {
                 await opening.unlock()
                 return open.sql()
             }
-            let made = try await source.makeConnection(logger: logger, on: eventLoop).get()
+            // Any loop: it only completes the opening's future (statements use the async API).
+            let made = try await source.makeConnection(logger: logger, on: MultiThreadedEventLoopGroup.singleton.any()).get()
             let sql = made.sql()
             for pragma in pragmas { try await sql.raw("\(unsafeRaw: pragma)").run() }
             if let refused = await raisePriority() {
@@ -86,15 +84,28 @@ final class SQLiteWriter: Sendable {
         #endif
     }
 
-    /// Closes the connection after a failure (it may be left inside a transaction); the next use
-    /// opens a fresh one.
+    /// A write transaction on this connection through `gate`, its task on the connection's thread.
+    /// After a failure the connection starts afresh (it may be left inside a transaction).
+    func transaction<T: Sendable>(through gate: WriteGate, logger: Logger, file: String = #fileID, line: Int = #line,
+                                  _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await withTaskExecutorPreference(executor) {
+            do {
+                let sql = try await database(logger: logger)
+                return try await gate.transaction(on: sql, file: file, line: line, body)
+            } catch {
+                await reset()
+                throw error
+            }
+        }
+    }
+
+    /// Closes the connection; the next use opens a fresh one.
     func reset() async {
         if let open = connection.withLockedValue({ c in defer { c = nil }; return c }) { try? await open.close() }
     }
 
     func shutdown() async {
-        if let open = connection.withLockedValue({ c in defer { c = nil }; return c }) { try? await open.close() }
-        try? await group.shutdownGracefully()
+        await reset()
         try? await threadPool.shutdownGracefully()
     }
 }

@@ -54,18 +54,8 @@ struct DeliveryQueue: Sendable {
                 try await self.recordAndClaim(completions, limit: limit, now: now, reclaim: reclaim, on: db as! any SQLDatabase)
             }
         }
-        // On the writer's own thread: the transaction's statements then need no thread switch,
-        // which on busy cores cost more than the statements (the write lock was held meanwhile).
-        return try await withTaskExecutorPreference(writer.executor) {
-            do {
-                let sql = try await writer.database(logger: logger)
-                return try await gate.transaction(on: sql) { sql in
-                    try await self.recordAndClaim(completions, limit: limit, now: now, reclaim: reclaim, on: sql)
-                }
-            } catch {
-                await writer.reset()
-                throw error
-            }
+        return try await writer.transaction(through: gate, logger: logger) { sql in
+            try await self.recordAndClaim(completions, limit: limit, now: now, reclaim: reclaim, on: sql)
         }
     }
 

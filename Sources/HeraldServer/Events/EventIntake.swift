@@ -101,8 +101,9 @@ struct EventIntake: Sendable {
         let snapshot = decided, projects = entries
         let written: (results: [Result<IntakeResult, any Error>], pacingKeys: Set<String>)
         if let writer = services.storage.sqliteWriter {
-            let sql = try await writer.database(logger: logger)
-            written = try await gate.transaction(on: sql) { sql in try await self.write(items, decided: snapshot, entries: projects, on: sql) }
+            written = try await writer.transaction(through: gate, logger: logger) { sql in
+                try await self.write(items, decided: snapshot, entries: projects, on: sql)
+            }
         } else {
             written = try await gate.transaction(db) { db in
                 try await self.write(items, decided: snapshot, entries: projects, on: db as! any SQLDatabase)

@@ -68,7 +68,7 @@ final class IntakeBatcher: Sendable {
     }
 
     /// `applyBatch(items)`, tried up to `times` times. After a failure nothing of the batch was
-    /// written, and the intake connection (SQLite) starts afresh.
+    /// written (and, on SQLite, the writer's connection starts afresh: ``SQLiteWriter/transaction(through:logger:file:line:_:)``).
     private static func attempt(_ items: [IntakeItem], times: Int,
                                 intake: EventIntake) async -> Result<[Result<IntakeResult, any Error>], any Error> {
         var attempt = 1
@@ -76,7 +76,6 @@ final class IntakeBatcher: Sendable {
             do {
                 return .success(try await intake.applyBatch(items))
             } catch {
-                await intake.services.storage.sqliteWriter?.reset()
                 if attempt == times { return .failure(error) }
                 intake.logger.debug("\(items.count) events failed (\(String(describing: error))); trying again")
                 attempt += 1
