@@ -347,6 +347,7 @@ def run_once(args, work: Path, slack_bin: str) -> dict:
                     dsos = harness.subprocess.run(["perf", "report", "-i", str(sys_work / "perf.data"), "--stdio", "--no-children",
                                                    "--sort", "dso"], capture_output=True, text=True, timeout=300)
                     Path(args.profile + ".dso").write_text(dsos.stdout)
+                    shutil.copy(sys_work / "perf.data", args.profile + ".data")
                 out[system.name]["peak_rss_mib"] = proc_peak_rss_mib(system.pid)
                 system.stop()
             print(f"  {system.name}: " + json.dumps({k: v for k, v in out[system.name].items() if k != 'errors'}), flush=True)
@@ -511,7 +512,7 @@ def main() -> int:
     parser.add_argument("--postgres", action="store_true", help="also Herald on PostgreSQL (no target; figures and top statements)")
     parser.add_argument("--phases", default="batched,single", help="which phases to run (batched, single), comma-separated")
     parser.add_argument("--systems", default=None, help="only these systems (herald, alertmanager, herald_postgres), comma-separated")
-    parser.add_argument("--profile", default=None, help="record Herald with `perf record -g` and write the report to this file")
+    parser.add_argument("--profile", default=None, help="record Herald with `perf record -g` and write the report to this file (and perf.data to FILE.data)")
     args = parser.parse_args()
     unknown = set(args.phases.split(",")) - {"batched", "single"}
     if args.systems:

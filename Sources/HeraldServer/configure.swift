@@ -36,6 +36,9 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
     let secrets = try SecretsBox(keyData: try loadSecretKey(configuration, logger: app.logger))
     let metrics = HeraldMetrics()
     let now = overrides.now ?? { Date() }
+    // Before the shared client's first use: AsyncHTTPClient's default of 8 HTTP/1 connections per
+    // host, not the delivery loop, limited how fast messages reached Slack (see the README).
+    app.http.client.configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = HeraldConfiguration.httpConnectionsPerHost
     let slack = SlackClient(baseURL: configuration.slackAPIURL,
                             transport: overrides.slackTransport ?? AsyncHTTPClientSlackTransport(client: app.http.client.shared),
                             now: now)

@@ -68,6 +68,9 @@ public struct HeraldConfiguration: Sendable {
 
     public static let defaultDatabaseURL = "sqlite://herald.sqlite"
     public static let defaultDeliveryConcurrency = 256
+    /// HTTP/1 connections the delivery loop keeps open to one host (Slack, a webhook's server);
+    /// the sends in flight beyond them wait for one. HTTP/2 hosts multiplex on one connection.
+    public static let httpConnectionsPerHost = 64
 
     /// The variables Herald reads, for `--help` texts and the README.
     public static let variables = [
