@@ -35,10 +35,11 @@ enum DatabaseSetup {
     /// handler); `synchronous` as configured (`FULL` by default: every commit reaches the disk
     /// before Herald answers, so an accepted event survives power loss; group commit makes that one
     /// fsync per batch); 16 MiB of page cache (SQLite's default is 2 MiB), so the outbox's indexes
-    /// stay in memory.
+    /// stay in memory; temporary files in memory: a multi-row statement's journal (kept only to undo
+    /// that statement) otherwise spills past 64 KiB to a file created, written and deleted each time.
     static func sqliteConnectionPragmas(_ configuration: HeraldConfiguration) -> [String] {
         ["PRAGMA busy_timeout = 5000", "PRAGMA synchronous = \(configuration.sqliteSynchronous.rawValue.uppercased())",
-         "PRAGMA cache_size = -16384"]
+         "PRAGMA cache_size = -16384", "PRAGMA temp_store = MEMORY"]
     }
 
     /// SQLite: write-ahead logging (persists in the file), and ``sqliteConnectionPragmas(_:)`` on each

@@ -43,7 +43,7 @@ struct EventRow: IntakeRow {
             Column("id", "uuid", id), Column("project_id", "uuid", projectID), Column("incident_id", "uuid", incidentID),
             Column("kind", "text", kind), Column("action", "text", action), Column("dedup_key", "text", event.key),
             Column("title", "text", event.title), Column("text", "text", event.text), Column("severity", "text", event.severity?.rawValue),
-            Column("service_id", "uuid", serviceID), Column("tags", "text", Incident.encodeTags(event.tags)), Column("link", "text", event.link),
+            Column("service_id", "uuid", serviceID), Column("tags", "text", TagsJSON.encode(event.tags)), Column("link", "text", event.link),
             Column("rule", "text", event.rule), Column("source", "text", event.source), Column("outcome", "text", outcome),
             Column("occurred_at", "timestamptz", event.at ?? received), Column("received_at", "timestamptz", received),
         ]
@@ -74,7 +74,7 @@ struct IncidentRow: IntakeRow {
         [
             Column("id", "uuid", id), Column("project_id", "uuid", projectID), Column("service_id", "uuid", serviceID),
             Column("dedup_key", "text", key), Column("title", "text", title), Column("description", "text", details),
-            Column("severity", "text", severity), Column("tags", "text", Incident.encodeTags(tags)), Column("status", "text", status.rawValue),
+            Column("severity", "text", severity), Column("tags", "text", TagsJSON.encode(tags)), Column("status", "text", status.rawValue),
             Column("assignee", "text", assignee), Column("version", "bigint", version), Column("link", "text", link),
             Column("opened_at", "timestamptz", openedAt), Column("acknowledged_at", "timestamptz", acknowledgedAt),
             Column("resolved_at", "timestamptz", resolvedAt), Column("last_event_at", "timestamptz", lastEventAt),
@@ -114,7 +114,7 @@ struct IncidentRow: IntakeRow {
             serviceID: try row.decode(column: "service_id", as: UUID?.self), key: try row.decode(column: "dedup_key", as: String.self),
             title: try row.decode(column: "title", as: String.self), details: try row.decode(column: "description", as: String?.self),
             severity: try row.decode(column: "severity", as: String?.self),
-            tags: (try? JSONDecoder().decode([String: String].self, from: Data(tags.utf8))) ?? [:],
+            tags: TagsJSON.decode(tags),
             status: IncidentStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .triggered,
             assignee: try row.decode(column: "assignee", as: String?.self), version: try row.decode(column: "version", as: Int.self),
             link: try row.decode(column: "link", as: String?.self), openedAt: try row.decode(column: "opened_at", as: Date.self),

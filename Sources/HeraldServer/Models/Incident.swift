@@ -28,20 +28,9 @@ final class Incident: Model, @unchecked Sendable {
     var incidentStatus: IncidentStatus { IncidentStatus(rawValue: status) ?? .triggered }
 
     var tags: [String: String] {
-        get { (try? JSONDecoder().decode([String: String].self, from: Data(tagsJSON.utf8))) ?? [:] }
-        set { tagsJSON = Self.encodeTags(newValue) }
+        get { TagsJSON.decode(tagsJSON) }
+        set { tagsJSON = TagsJSON.encode(newValue) }
     }
-
-    static func encodeTags(_ tags: [String: String]) -> String {
-        guard !tags.isEmpty else { return "{}" }
-        return String(decoding: (try? tagEncoder.encode(tags)) ?? Data("{}".utf8), as: UTF8.self)
-    }
-
-    private static let tagEncoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return encoder
-    }()
 }
 
 /// One entry of an incident's timeline.
