@@ -39,6 +39,8 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
     // Before the shared client's first use: AsyncHTTPClient's default of 8 HTTP/1 connections per
     // host, not the delivery loop, limited how fast messages reached Slack (see the README).
     app.http.client.configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = HeraldConfiguration.httpConnectionsPerHost
+    // Herald bootstraps no tracer: the client's spans for every send (to the no-op tracer) went nowhere.
+    app.http.client.configuration.tracing.tracer = nil
     let slack = SlackClient(baseURL: configuration.slackAPIURL,
                             transport: overrides.slackTransport ?? AsyncHTTPClientSlackTransport(client: app.http.client.shared),
                             now: now)
