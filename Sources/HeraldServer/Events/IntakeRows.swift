@@ -199,9 +199,10 @@ enum IntakeStatements {
         guard let first = rows.first else { return }
         let names = first.columns.map(\.name)
         for chunk in rows.chunked(into: max(1, maxBindsPerStatement / names.count)) {
-            let statement = ShapedStatement.make("insert \(Row.table) \(conflict ?? "") \(chunk.count)", on: sql, binds: binds(chunk)) {
+            let binds = Self.binds(chunk, width: names.count)
+            let statement = ShapedStatement.make("insert \(Row.table) \(conflict ?? "") \(chunk.count)", on: sql, binds: binds) { binds in
                 var insert = sql.insert(into: Row.table).columns(names)
-                for row in chunk { insert = insert.values(row.columns.map(\.bind)) }
+                for start in stride(from: 0, to: binds.count, by: names.count) { insert = insert.values(Array(binds[start..<start + names.count])) }
                 if let conflict { insert = insert.ignoringConflicts(with: conflict) }
                 return insert.query
             }
@@ -209,29 +210,30 @@ enum IntakeStatements {
         }
     }
 
-    /// The rows' values, row by row in column order: the binds of their `VALUES` list.
-    private static func binds<Row: IntakeRow>(_ rows: ArraySlice<Row>) -> [any Encodable & Sendable] {
+    /// The rows' values (`width` columns each), row by row in column order: the binds of their `VALUES` list.
+    private static func binds<Row: IntakeRow>(_ rows: ArraySlice<Row>, width: Int) -> [any Encodable & Sendable] {
         var binds: [any Encodable & Sendable] = []
-        binds.reserveCapacity(rows.count * (rows.first?.columns.count ?? 0))
+        binds.reserveCapacity(rows.count * width)
         for row in rows { for column in row.columns { binds.append(column.bind) } }
         return binds
     }
 
-    /// `(?, ?, …), (?, ?, …)`: one group of binds per row.
-    private static func valuesList<Row: IntakeRow>(_ rows: ArraySlice<Row>) -> SQLList {
-        SQLList(rows.map { row in SQLGroupExpression(row.columns.map { SQLBind($0.bind) }) })
+    /// `(?, ?, …), (?, ?, …)`: the binds in groups of `width`, one group per row.
+    private static func valuesList(_ binds: [any Encodable & Sendable], width: Int) -> SQLList {
+        SQLList(stride(from: 0, to: binds.count, by: width).map { SQLGroupExpression(binds[$0..<$0 + width].map(SQLBind.init)) })
     }
 
     /// Inserts incidents unless their key already has an open incident (the partial unique index
     /// on open keys); returns the ids inserted.
     static func insertIncidentsUnlessOpen(_ rows: [IncidentRow], on sql: any SQLDatabase) async throws -> Set<UUID> {
         guard let first = rows.first else { return [] }
-        let names = SQLList(first.columns.map { SQLIdentifier($0.name) })
+        let names = first.columns.map(\.name)
         var inserted: Set<UUID> = []
-        for chunk in rows.chunked(into: max(1, maxBindsPerStatement / first.columns.count)) {
-            let statement = ShapedStatement.make("insert open incidents \(chunk.count)", on: sql, binds: binds(chunk)) {
+        for chunk in rows.chunked(into: max(1, maxBindsPerStatement / names.count)) {
+            let binds = Self.binds(chunk, width: names.count)
+            let statement = ShapedStatement.make("insert open incidents \(chunk.count)", on: sql, binds: binds) { binds in
                 SQLQueryString("""
-                    INSERT INTO \(ident: IncidentRow.table) (\(names)) VALUES \(valuesList(chunk))
+                    INSERT INTO \(ident: IncidentRow.table) (\(SQLList(names.map { SQLIdentifier($0) }))) VALUES \(valuesList(binds, width: names.count))
                     ON CONFLICT (project_id, dedup_key) WHERE status <> 'resolved' DO NOTHING
                     RETURNING id
                     """)
@@ -254,11 +256,12 @@ enum IntakeStatements {
         }
         var changed = 0
         for chunk in rows.chunked(into: max(1, maxBindsPerStatement / columns.count)) {
-            let statement = ShapedStatement.make("update \(Row.table) \(chunk.count)", on: sql, binds: binds(chunk)) {
+            let binds = Self.binds(chunk, width: columns.count)
+            let statement = ShapedStatement.make("update \(Row.table) \(chunk.count)", on: sql, binds: binds) { binds in
                 let assignments = columns.indices.dropFirst().map { "\"\(columns[$0].name)\" = \(value($0))" }.joined(separator: ", ")
                 return SQLQueryString("""
                     UPDATE \(ident: Row.table) SET \(unsafeRaw: assignments)
-                    FROM (VALUES \(valuesList(chunk))) AS v
+                    FROM (VALUES \(valuesList(binds, width: columns.count))) AS v
                     WHERE \(ident: Row.table).id = \(unsafeRaw: value(0))
                     RETURNING \(ident: Row.table).id
                     """)
@@ -288,13 +291,13 @@ struct ShapedStatement: SQLExpression {
     private static let texts = NIOLockedValueBox<[String: String]>([:])
     static let maxShapes = 1024
 
-    /// The statement of `shape` with `binds`; `build` makes it (with the same binds, in the same
-    /// order) the first time, and its text is kept.
+    /// The statement of `shape` with `binds`; the first time, `build` makes it from the same binds,
+    /// and its text is kept.
     static func make(_ shape: String, on sql: any SQLDatabase, binds: [any Encodable & Sendable],
-                     build: () -> any SQLExpression) -> any SQLExpression {
+                     build: ([any Encodable & Sendable]) -> any SQLExpression) -> any SQLExpression {
         let key = "\(sql.dialect.name) \(shape)"
         if let text = texts.withLockedValue({ $0[key] }) { return ShapedStatement(text: text, binds: binds) }
-        let expression = build()
+        let expression = build(binds)
         var serializer = SQLSerializer(database: sql)
         expression.serialize(to: &serializer)
         // A shape that does not fix the bind count is not one: use the statement as built.
