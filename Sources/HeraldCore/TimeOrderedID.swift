@@ -14,12 +14,13 @@ extension UUID {
         let raw = date.timeIntervalSince1970 * 1000
         let millis = raw.isFinite ? UInt64(min(max(raw, 0), Double(1 << 48 - 1))) : 0
         let a = rng.next() as UInt64, b = rng.next() as UInt64
-        var bytes = [UInt8](repeating: 0, count: 16)
-        for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: millis >> (8 * (5 - i))) }
-        for i in 6..<16 { bytes[i] = UInt8(truncatingIfNeeded: (i < 14 ? a : b) >> (8 * (i % 8))) }
-        bytes[6] = 0x70 | (bytes[6] & 0x0f)  // version 7
-        bytes[8] = 0x80 | (bytes[8] & 0x3f)  // variant 10
-        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+        var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &bytes) { bytes in
+            for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: millis >> (8 * (5 - i))) }
+            for i in 6..<16 { bytes[i] = UInt8(truncatingIfNeeded: (i < 14 ? a : b) >> (8 * (i % 8))) }
+            bytes[6] = 0x70 | (bytes[6] & 0x0f)  // version 7
+            bytes[8] = 0x80 | (bytes[8] & 0x3f)  // variant 10
+        }
+        return UUID(uuid: bytes)
     }
 }

@@ -72,9 +72,9 @@ struct DeliveryQueue: Sendable {
         guard !candidates.isEmpty else { return [] }
         struct Row { var id: UUID; var sink: String; var key: String; var message: UUID; var attempts: Int; var createdAt: Date }
         let rows = try candidates.map {
-            Row(id: try $0.decode(column: "id", as: UUID.self), sink: try $0.decode(column: "sink", as: String.self),
+            Row(id: try $0.decodeUUID(column: "id"), sink: try $0.decode(column: "sink", as: String.self),
                 key: try $0.decode(column: "pacing_key", as: String.self),
-                message: try $0.decode(column: "message_id", as: UUID.self), attempts: try $0.decode(column: "attempts", as: Int.self),
+                message: try $0.decodeUUID(column: "message_id"), attempts: try $0.decode(column: "attempts", as: Int.self),
                 // An unreadable creation time counts as long past: the next failure makes the delivery dead.
                 createdAt: (try? $0.decode(column: "created_at", as: Date.self)) ?? .distantPast)
         }
@@ -113,7 +113,7 @@ struct DeliveryQueue: Sendable {
             .set("claimed_by", to: workerID)
             .set(SQLIdentifier("attempts"), to: SQLRaw("attempts + 1"))
             .set("updated_at", to: now)
-            .where("id", .in, chosen.map(\.id))
+            .where("id", .in, chosen.map { StoredUUID($0.id) })
             .run()
         return chosen.map { Claimed(id: $0.id, sink: $0.sink, attempts: $0.attempts + 1, pacingKey: $0.key, createdAt: $0.createdAt) }
     }
@@ -206,11 +206,11 @@ struct DeliveryQueue: Sendable {
                 .set("lease_expires_at", to: SQLLiteral.null)
                 .set("last_error_code", to: SQLLiteral.null)
                 .set("last_error", to: SQLLiteral.null)
-                .where("id", .in, chunk.map(\.claimed.id))
+                .where("id", .in, chunk.map { StoredUUID($0.claimed.id) })
                 .where("claimed_by", .equal, workerID)
                 .where("state", .equal, DeliveryState.sending.rawValue)
                 .returning("id").all()
-            for row in rows { recorded.insert(try row.decode(column: "id", as: UUID.self)) }
+            for row in rows { recorded.insert(try row.decodeUUID(column: "id")) }
         }
         let plainIDs = Set(plain.map(\.claimed.id))
         for c in completions where !plainIDs.contains(c.claimed.id) {
@@ -222,7 +222,7 @@ struct DeliveryQueue: Sendable {
                 .set("last_error", to: c.error.map { String($0.text.prefix(1000)) })
             if let next = c.nextAttemptAt { update = update.set("next_attempt_at", to: next) }
             if c.state == .sent { update = update.set("sent_at", to: now) }
-            let rows = try await update.where("id", .equal, c.claimed.id).where("claimed_by", .equal, workerID)
+            let rows = try await update.where("id", .equal, StoredUUID(c.claimed.id)).where("claimed_by", .equal, workerID)
                 .where("state", .equal, DeliveryState.sending.rawValue).returning("id").all()
             if !rows.isEmpty { recorded.insert(c.claimed.id) }
         }
@@ -230,7 +230,7 @@ struct DeliveryQueue: Sendable {
         let shown = completions.filter { recorded.contains($0.claimed.id) }.compactMap(\.delivered)
         for chunk in shown.chunked(into: 500) {
             let values = SQLList(chunk.map { d in
-                SQLGroupExpression([SQLBind(d.messageID), SQLBind(d.reference), SQLBind(d.version)] as [any SQLExpression])
+                SQLGroupExpression([SQLBind(StoredUUID(d.messageID)), SQLBind(d.reference), SQLBind(d.version)] as [any SQLExpression])
             })
             try await sql.raw("""
                 UPDATE messages SET external_ref = v.column2, last_sent_at = \(bind: now),
@@ -261,7 +261,7 @@ struct DeliveryQueue: Sendable {
     /// send that stalled past its lease is not made twice.
     func holdsLease(_ claimed: Claimed, now: Date) async throws -> Bool {
         try await (db as! any SQLDatabase).raw("""
-            SELECT 1 AS held FROM deliveries WHERE id = \(bind: claimed.id) AND claimed_by = \(bind: workerID)
+            SELECT 1 AS held FROM deliveries WHERE id = \(id: claimed.id) AND claimed_by = \(bind: workerID)
               AND state = 'sending' AND lease_expires_at > \(bind: now)
             """).first() != nil
     }

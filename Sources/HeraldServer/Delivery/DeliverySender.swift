@@ -73,7 +73,7 @@ struct DeliverySender: Sendable {
             SELECT d.id, d.kind, m.id AS message_id, m.project_id, m.incident_id, m.event_id, m.sink, m.target, m.credential,
                    m.external_ref, m.rendered_version
             FROM deliveries d JOIN messages m ON m.id = d.message_id
-            WHERE d.id IN (\(binds: deliveries))
+            WHERE d.id IN (\(ids: deliveries))
             """).all().map(Row.init)
         let incidentIDs = Array(Set(rows.compactMap(\.incidentID)))
         let eventIDs = Array(Set(rows.filter { $0.incidentID == nil }.compactMap(\.eventID)))
@@ -82,24 +82,24 @@ struct DeliverySender: Sendable {
         var events: [UUID: NotificationRow] = [:]
         // Plain SQL into plain structs: decoding Fluent models cost more than rendering the messages.
         for chunk in incidentIDs.chunked(into: 500) {
-            for row in try await sql.raw("SELECT \(IncidentRow.selection) FROM incidents WHERE id IN (\(binds: Array(chunk)))").all() {
+            for row in try await sql.raw("SELECT \(IncidentRow.selection) FROM incidents WHERE id IN (\(ids: chunk))").all() {
                 let incident = try IncidentRow(row)
                 incidents[incident.id] = incident
             }
             let entries = try await sql.raw("""
                 SELECT t.incident_id, t.kind, t.summary, t.actor, t.at FROM incident_timeline t
-                WHERE t.incident_id IN (\(binds: Array(chunk)))
+                WHERE t.incident_id IN (\(ids: chunk))
                   AND t.seq = (SELECT MAX(s.seq) FROM incident_timeline s WHERE s.incident_id = t.incident_id)
                 """).all()
             for entry in entries {
-                latest[try entry.decode(column: "incident_id", as: UUID.self)] = TimelineView(
+                latest[try entry.decodeUUID(column: "incident_id")] = TimelineView(
                     kind: try entry.decode(column: "kind", as: String.self), summary: try entry.decode(column: "summary", as: String.self),
                     actor: try entry.decode(column: "actor", as: String?.self), at: try entry.decode(column: "at", as: Date.self))
             }
         }
         for chunk in eventIDs.chunked(into: 500) {
             for row in try await sql.raw("""
-                SELECT id, title, text, severity, service_id, link, occurred_at FROM events WHERE id IN (\(binds: Array(chunk)))
+                SELECT id, title, text, severity, service_id, link, occurred_at FROM events WHERE id IN (\(ids: chunk))
                 """).all() {
                 let event = try NotificationRow(row)
                 events[event.id] = event
@@ -220,12 +220,12 @@ struct DeliverySender: Sendable {
         var renderedVersion: Int
 
         init(_ row: any SQLRow) throws {
-            id = try row.decode(column: "id", as: UUID.self)
+            id = try row.decodeUUID(column: "id")
             kind = try row.decode(column: "kind", as: String.self)
-            messageID = try row.decode(column: "message_id", as: UUID.self)
-            projectID = try row.decode(column: "project_id", as: UUID.self)
-            incidentID = try row.decode(column: "incident_id", as: UUID?.self)
-            eventID = try row.decode(column: "event_id", as: UUID?.self)
+            messageID = try row.decodeUUID(column: "message_id")
+            projectID = try row.decodeUUID(column: "project_id")
+            incidentID = try row.decodeUUIDIfPresent(column: "incident_id")
+            eventID = try row.decodeUUIDIfPresent(column: "event_id")
             sink = try row.decode(column: "sink", as: String.self)
             target = try row.decode(column: "target", as: String.self)
             credential = try row.decode(column: "credential", as: String.self)
@@ -267,11 +267,11 @@ struct DeliverySender: Sendable {
         var occurredAt: Date
 
         init(_ row: any SQLRow) throws {
-            id = try row.decode(column: "id", as: UUID.self)
+            id = try row.decodeUUID(column: "id")
             title = try row.decode(column: "title", as: String?.self)
             text = try row.decode(column: "text", as: String?.self)
             severity = try row.decode(column: "severity", as: String?.self)
-            serviceID = try row.decode(column: "service_id", as: UUID?.self)
+            serviceID = try row.decodeUUIDIfPresent(column: "service_id")
             link = try row.decode(column: "link", as: String?.self)
             occurredAt = try row.decode(column: "occurred_at", as: Date.self)
         }

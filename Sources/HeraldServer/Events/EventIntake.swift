@@ -146,7 +146,7 @@ struct EventIntake: Sendable {
         guard !keyIDs.isEmpty else { return results }
         let live = try await (db as! any SQLDatabase).select().column("id").from(EventKey.schema)
             .where("id", .in, Array(keyIDs)).where("revoked_at", .is, SQLLiteral.null).all()
-            .map { try $0.decode(column: "id", as: UUID.self) }
+            .map { try $0.decodeUUID(column: "id") }
         let liveIDs = Set(live)
         services.security.eventKeys.markVerified(liveIDs, at: checkedAt)
         for (i, item) in items.enumerated() where item.eventKeyID.map({ keyIDs.contains($0) && !liveIDs.contains($0) }) ?? false {
@@ -205,7 +205,7 @@ struct IntakeState {
             for chunk in Array(keys).chunked(into: 500) {
                 for row in try await sql.raw("""
                     SELECT \(IncidentRow.selection) FROM incidents
-                    WHERE project_id = \(bind: projectID) AND status <> 'resolved' AND dedup_key IN (\(binds: Array(chunk)))
+                    WHERE project_id = \(id: projectID) AND status <> 'resolved' AND dedup_key IN (\(binds: Array(chunk)))
                     """).all() {
                     let incident = try IncidentRow(row)
                     state.open[ProjectKey(project: projectID, key: incident.key)] = incident
@@ -217,7 +217,7 @@ struct IntakeState {
             for chunk in Array(closed).chunked(into: 500) {
                 for row in try await sql.raw("""
                     SELECT \(IncidentRow.selection) FROM incidents i
-                    WHERE project_id = \(bind: projectID) AND dedup_key IN (\(binds: Array(chunk)))
+                    WHERE project_id = \(id: projectID) AND dedup_key IN (\(binds: Array(chunk)))
                       AND id = (SELECT j.id FROM incidents j WHERE j.project_id = i.project_id AND j.dedup_key = i.dedup_key
                                 ORDER BY j.opened_at DESC, j.id DESC LIMIT 1)
                     """).all() {
@@ -228,7 +228,7 @@ struct IntakeState {
             }
         }
         for chunk in Array(ids.subtracting(read.keys)).chunked(into: 500) {
-            for row in try await sql.raw("SELECT \(IncidentRow.selection) FROM incidents WHERE id IN (\(binds: Array(chunk)))").all() {
+            for row in try await sql.raw("SELECT \(IncidentRow.selection) FROM incidents WHERE id IN (\(ids: chunk))").all() {
                 let incident = try IncidentRow(row)
                 read[incident.id] = incident
             }
@@ -240,7 +240,7 @@ struct IntakeState {
             var fresh: [UUID: IncidentRow] = [:]
             for chunk in read.keys.sorted().chunked(into: 500) {
                 for row in try await sql.raw("""
-                    SELECT \(IncidentRow.selection) FROM incidents WHERE id IN (\(binds: Array(chunk))) ORDER BY id FOR UPDATE
+                    SELECT \(IncidentRow.selection) FROM incidents WHERE id IN (\(ids: chunk)) ORDER BY id FOR UPDATE
                     """).all() {
                     let incident = try IncidentRow(row)
                     fresh[incident.id] = incident
@@ -258,23 +258,23 @@ struct IntakeState {
         for id in ids { state.byID[id] = read[id] }
         for chunk in Array(read.keys).chunked(into: 500) {
             for row in try await sql.raw("""
-                SELECT incident_id, MAX(seq) AS seq FROM incident_timeline WHERE incident_id IN (\(binds: Array(chunk))) GROUP BY incident_id
+                SELECT incident_id, MAX(seq) AS seq FROM incident_timeline WHERE incident_id IN (\(ids: chunk)) GROUP BY incident_id
                 """).all() {
-                state.lastSeq[try row.decode(column: "incident_id", as: UUID.self)] = try row.decode(column: "seq", as: Int.self)
+                state.lastSeq[try row.decodeUUID(column: "incident_id")] = try row.decode(column: "seq", as: Int.self)
             }
             for row in try await sql.raw("""
                 SELECT m.id, m.incident_id, m.project_id, m.sink, m.target, m.pacing_key, m.last_sent_at,
                        d.id AS pending_id, d.next_attempt_at AS pending_at
                 FROM messages m LEFT JOIN deliveries d ON d.message_id = m.id AND d.state = 'pending'
-                WHERE m.incident_id IN (\(binds: Array(chunk)))
+                WHERE m.incident_id IN (\(ids: chunk))
                 ORDER BY m.created_at, m.id
                 """).all() {
-                let incidentID = try row.decode(column: "incident_id", as: UUID.self)
-                let id = try row.decode(column: "id", as: UUID.self)
+                let incidentID = try row.decodeUUID(column: "incident_id")
+                let id = try row.decodeUUID(column: "id")
                 if state.messages[incidentID]?.contains(where: { $0.id == id }) == true { continue }
-                let pendingID = try row.decode(column: "pending_id", as: UUID?.self)
+                let pendingID = try row.decodeUUIDIfPresent(column: "pending_id")
                 state.messages[incidentID, default: []].append(IntakePlan.LivingMessage(
-                    id: id, projectID: try row.decode(column: "project_id", as: UUID.self), sink: try row.decode(column: "sink", as: String.self),
+                    id: id, projectID: try row.decodeUUID(column: "project_id"), sink: try row.decode(column: "sink", as: String.self),
                     target: try row.decode(column: "target", as: String.self), pacingKey: try row.decode(column: "pacing_key", as: String.self),
                     lastSentAt: try row.decode(column: "last_sent_at", as: Date?.self),
                     pending: try pendingID.map { .stored(id: $0, at: try row.decode(column: "pending_at", as: Date.self)) }))

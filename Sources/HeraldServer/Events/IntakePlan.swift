@@ -292,7 +292,7 @@ struct IntakePlan {
         guard try await IntakeStatements.update(updates, on: sql) == updates.count else { throw Problem.notFound("Incident") }
         // New incidents in one order (project, key) in every batch, so two batches opening the same
         // keys wait for each other on the open-key index rather than deadlock.
-        let inserts = created.compactMap { incidents[$0] }.sorted { ($0.projectID.uuidString, $0.key) < ($1.projectID.uuidString, $1.key) }
+        let inserts = created.compactMap { incidents[$0] }.map { ($0.projectID.text, $0) }.sorted { ($0.0, $0.1.key) < ($1.0, $1.1.key) }.map(\.1)
         guard try await IntakeStatements.insertIncidentsUnlessOpen(inserts, on: sql).count == inserts.count else { throw OpenedElsewhere() }
         try await IntakeStatements.insert(events, on: sql)
         try await IntakeStatements.insert(timeline, on: sql)
@@ -303,16 +303,16 @@ struct IntakePlan {
         var stillPending: Set<UUID> = []
         for chunk in Array(folded.keys).sorted().chunked(into: 1000) {
             for row in try await sql.raw("""
-                UPDATE deliveries SET updated_at = \(bind: now) WHERE id IN (\(binds: Array(chunk))) AND state = 'pending' RETURNING id
+                UPDATE deliveries SET updated_at = \(bind: now) WHERE id IN (\(ids: chunk)) AND state = 'pending' RETURNING id
                 """).all() {
-                stillPending.insert(try row.decode(column: "id", as: UUID.self))
+                stillPending.insert(try row.decodeUUID(column: "id"))
             }
         }
         let standIns = folded.filter { !stillPending.contains($0.key) }.map(\.value)
         try await IntakeStatements.insert(deliveries + standIns, on: sql)
         for chunk in Array(dueNow.intersection(stillPending)).sorted().chunked(into: 1000) {
             try await sql.update(Delivery.schema).set("next_attempt_at", to: now).set("updated_at", to: now)
-                .where("id", .in, Array(chunk)).where("state", .equal, DeliveryState.pending.rawValue).run()
+                .where("id", .in, chunk.map(StoredUUID.init)).where("state", .equal, DeliveryState.pending.rawValue).run()
         }
         // Every channel has its pacing row before its first delivery is due, so claims never create one.
         let missing = known.unknown(Set(messages.map(\.pacingKey)))

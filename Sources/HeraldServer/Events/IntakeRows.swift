@@ -15,6 +15,15 @@ struct Column {
         self.postgresType = postgresType
         self.bind = value
     }
+
+    /// An id, bound as a ``StoredUUID``.
+    init(_ name: String, _ postgresType: String, _ value: UUID) {
+        self.init(name, postgresType, StoredUUID(value))
+    }
+
+    init(_ name: String, _ postgresType: String, _ value: UUID?) {
+        self.init(name, postgresType, value.map(StoredUUID.init))
+    }
 }
 
 /// A row intake writes. Each table's columns are named once, beside their values, in `columns`.
@@ -110,8 +119,8 @@ struct IncidentRow: IntakeRow {
     init(_ row: any SQLRow) throws {
         let tags = try row.decode(column: "tags", as: String.self)
         self.init(
-            id: try row.decode(column: "id", as: UUID.self), projectID: try row.decode(column: "project_id", as: UUID.self),
-            serviceID: try row.decode(column: "service_id", as: UUID?.self), key: try row.decode(column: "dedup_key", as: String.self),
+            id: try row.decodeUUID(column: "id"), projectID: try row.decodeUUID(column: "project_id"),
+            serviceID: try row.decodeUUIDIfPresent(column: "service_id"), key: try row.decode(column: "dedup_key", as: String.self),
             title: try row.decode(column: "title", as: String.self), details: try row.decode(column: "description", as: String?.self),
             severity: try row.decode(column: "severity", as: String?.self),
             tags: TagsJSON.decode(tags),
@@ -238,7 +247,7 @@ enum IntakeStatements {
                     RETURNING id
                     """)
             }
-            for row in try await sql.raw("\(statement)").all() { inserted.insert(try row.decode(column: "id", as: UUID.self)) }
+            for row in try await sql.raw("\(statement)").all() { inserted.insert(try row.decodeUUID(column: "id")) }
         }
         return inserted
     }
