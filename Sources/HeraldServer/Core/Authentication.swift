@@ -58,11 +58,13 @@ struct EventKeyGrant: Sendable {
 /// the others: intake checks that the key is unrevoked in the transaction that stores the event
 /// when it has not seen it unrevoked in the last second (see ``EventIntake/applyBatch(_:)``).
 enum EventKeyAuthenticator {
-    static func grant(for key: String, services: HeraldServices, on db: any Database) async throws -> EventKeyGrant? {
+    /// `db` is asked for only when the key is not in the cache (making a request's database has a cost).
+    static func grant(for key: String, services: HeraldServices, on makeDB: @autoclosure () -> any Database) async throws -> EventKeyGrant? {
         guard !key.isEmpty, key.count < 200 else { return nil }
         let hash = CredentialFactory.hash(key)
         let now = services.now()
         if let cached = services.security.eventKeys.lookup(hash, now: now) { return cached }
+        let db = makeDB()
         guard let row = try await EventKey.query(on: db)
             .filter(\.$keyHash == hash)
             .filter(\.$revokedAt == nil)

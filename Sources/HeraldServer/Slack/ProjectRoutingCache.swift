@@ -51,21 +51,23 @@ final class ProjectRoutingCache: Sendable {
         self.ttl = ttl
     }
 
-    func entry(for projectID: UUID, secrets: SecretsBox, now: Date, on db: any Database) async throws -> Entry? {
+    /// `db` is asked for only when the project is read (making a request's database has a cost).
+    func entry(for projectID: UUID, secrets: SecretsBox, now: Date,
+               on db: @escaping @Sendable @autoclosure () -> any Database) async throws -> Entry? {
         if let cached = state.withLockedValue({ $0.entries[projectID] }), now.timeIntervalSince(cached.loadedAt) < ttl {
             return cached
         }
-        return try await reload(projectID, secrets: secrets, now: now, on: db)
+        return try await reload(projectID, secrets: secrets, now: now, on: db())
     }
 
     /// The entry, read afresh if `unknown` names a service it does not know and it is older than
     /// `minimumAge` (a service another process just created is found; a label that names no
     /// service costs at most one read per project per `minimumAge`).
     func entry(for projectID: UUID, knowing unknown: [String], minimumAge: TimeInterval = 0.25, secrets: SecretsBox, now: Date,
-               on db: any Database) async throws -> Entry? {
-        guard let entry = try await entry(for: projectID, secrets: secrets, now: now, on: db) else { return nil }
+               on db: @escaping @Sendable @autoclosure () -> any Database) async throws -> Entry? {
+        guard let entry = try await entry(for: projectID, secrets: secrets, now: now, on: db()) else { return nil }
         guard unknown.contains(where: { entry.service($0) == nil }), now.timeIntervalSince(entry.loadedAt) >= minimumAge else { return entry }
-        return try await reload(projectID, secrets: secrets, now: now, on: db)
+        return try await reload(projectID, secrets: secrets, now: now, on: db())
     }
 
     /// Reads the project afresh; callers at the same moment share one read.
@@ -93,7 +95,7 @@ final class ProjectRoutingCache: Sendable {
         for row in try await (db as! any SQLDatabase).raw("""
             SELECT id, name, name_key, slack_channel FROM services WHERE project_id = \(bind: projectID) ORDER BY id
             """).all() {
-            let info = ServiceInfo(id: try row.decode(column: "id", as: UUID.self), name: try row.decode(column: "name", as: String.self),
+            let info = ServiceInfo(id: try row.decodeUUID(column: "id"), name: try row.decode(column: "name", as: String.self),
                                    slackChannel: try row.decode(column: "slack_channel", as: String?.self))
             services[info.id] = services[info.id] ?? info
             let key = try row.decode(column: "name_key", as: String.self)
