@@ -121,9 +121,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        /// What several test suites share: a seeded generator.
+        .target(
+            name: "HeraldTestSupport",
+            path: "Tests/HeraldTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "HeraldCoreTests",
-            dependencies: ["HeraldCore"],
+            dependencies: ["HeraldCore", "HeraldTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -134,7 +140,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SlackAPITests",
-            dependencies: ["SlackAPI"],
+            dependencies: ["SlackAPI", "HeraldTestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
@@ -147,6 +153,7 @@ let package = Package(
                 "HeraldSandbox",
                 "SlackAPI",
                 "SlackSandbox",
+                "HeraldTestSupport",
                 .product(name: "VaporTesting", package: "vapor"),
             ],
             swiftSettings: swiftSettings

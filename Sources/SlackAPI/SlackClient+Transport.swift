@@ -64,6 +64,11 @@ extension SlackClient {
         guard (200..<300).contains(response.status) else {
             throw httpError(response, method: method, secrets: secrets)
         }
+        // A post's or an update's answer is read by the scanner; anything it will not read goes below.
+        if let scannable = Answer.self as? any ScannableAnswer.Type,
+           let answer = response.body.withUnsafeBytes({ bytes in JSONScanner.read(bytes) { try scannable.scanReply(&$0) } }) as? Answer {
+            return answer
+        }
         let decoder = JSONDecoder()
         // The usual answer, `ok` and what the method promises, read in one pass; anything else is
         // read again below, for the error it deserves.

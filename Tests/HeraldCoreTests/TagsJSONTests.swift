@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import HeraldTestSupport
 import Testing
 
 /// Tags are stored as Foundation writes them; the direct path must give the same text and read
@@ -50,7 +51,7 @@ import Testing
 
     @Test("agrees with Foundation on random plain and unplain tags")
     func randomTags() {
-        var generator = SplitMix(seed: 9)
+        var generator = SeededGenerator(seed: 9)
         let alphabet = Array("aAzZ09 -_.:~\"\\/\u{7F}\té🔥")
         for _ in 0..<500 {
             var tags: [String: String] = [:]
@@ -62,18 +63,5 @@ import Testing
             #expect(text == Self.foundation(tags))
             #expect(TagsJSON.decode(text) == tags)
         }
-    }
-}
-
-/// A seeded generator, so a failure repeats.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

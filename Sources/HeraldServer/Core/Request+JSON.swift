@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import SlackAPI
 import Vapor
 
 extension Request {
@@ -14,6 +15,11 @@ extension Request {
         let buffer = try await body.collect(max: application.routes.defaultMaxBodySize.value).get()
         guard let buffer, buffer.readableBytes > 0 else {
             throw Problem(.badRequest, "The request body is empty; a JSON object is required")
+        }
+        // Hot documents first through the scanner; anything it will not read, Foundation reads (or refuses) as before.
+        if let scannable = T.self as? any JSONScannable.Type,
+           let value = buffer.withUnsafeReadableBytes({ bytes in JSONScanner.read(bytes) { try scannable.scan(&$0) } }) as? T {
+            return value
         }
         do {
             return try JSONDecoder().decode(T.self, from: buffer)

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import HeraldCore
+import SlackAPI
 import Vapor
 
 /// `POST /api/v1/events` and `POST /api/v1/alertmanager`, authenticated with a project event key.
@@ -238,5 +239,50 @@ struct EventsController: RouteCollection {
             source: "alertmanager",
             actor: "alertmanager"
         )
+    }
+}
+
+/// Alertmanager's webhook, read field by field (see ``JSONScanner``): the same fields as its
+/// `Decodable` conformance, with the same rules (unknown keys ignored, optional ones absent or null).
+extension EventsController.AlertmanagerPayload: JSONScannable {
+    static func scan(_ s: inout JSONScanner) throws -> Self {
+        var version: String?
+        var alerts: [Alert]?
+        try s.members { key, s in
+            switch key {
+            case "version": version = try s.optionalString()
+            case "alerts":
+                var list: [Alert] = []
+                try s.elements { s in list.append(try Alert.scan(&s)) }
+                alerts = list
+            default: try s.skip()
+            }
+        }
+        guard let alerts else { throw JSONScanner.Unreadable() }
+        return Self(version: version, alerts: alerts)
+    }
+}
+
+extension EventsController.AlertmanagerPayload.Alert {
+    static func scan(_ s: inout JSONScanner) throws -> Self {
+        var status: String?
+        var labels: [String: String]?
+        var alert = Self(status: "", labels: [:])
+        try s.members { key, s in
+            switch key {
+            case "status": status = try s.string()
+            case "labels": labels = try s.stringMap()
+            case "annotations": alert.annotations = try s.null() ? nil : s.stringMap()
+            case "startsAt": alert.startsAt = try s.optionalString()
+            case "endsAt": alert.endsAt = try s.optionalString()
+            case "generatorURL": alert.generatorURL = try s.optionalString()
+            case "fingerprint": alert.fingerprint = try s.optionalString()
+            default: try s.skip()
+            }
+        }
+        guard let status, let labels else { throw JSONScanner.Unreadable() }
+        alert.status = status
+        alert.labels = labels
+        return alert
     }
 }
