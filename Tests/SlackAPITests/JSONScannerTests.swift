@@ -66,22 +66,8 @@ import Testing
 
     @Test("a post's answer mangled 4,000 ways: whatever the scanner reads, JSONDecoder reads alike")
     func mangledAnswers() {
-        var rng = SeededGenerator(seed: 9)
-        let original = Array(Self.posted.utf8)
-        let pieces: [UInt8] = Array(#"{}[]",:"\ 0123456789.eE+-tfnulrabd"#.utf8) + [0x00, 0x09, 0x0A, 0xC3, 0xFF]
         var read = 0
-        for _ in 0..<4_000 {
-            var bytes = original
-            for _ in 0..<Int.random(in: 1...3, using: &rng) {
-                let i = Int.random(in: 0..<bytes.count, using: &rng)
-                switch Int.random(in: 0..<4, using: &rng) {
-                case 0: bytes[i] = pieces.randomElement(using: &rng)!
-                case 1: bytes.remove(at: i)
-                case 2: bytes.insert(pieces.randomElement(using: &rng)!, at: i)
-                default: bytes = Array(bytes[..<i])
-                }
-                if bytes.isEmpty { break }
-            }
+        for bytes in mangled(Self.posted, count: 4_000, seed: 9) {
             let data = Data(bytes)
             guard let scanned = data.withUnsafeBytes({ JSONScanner.read($0) { try PostedMessage.scanReply(&$0) } }) else { continue }
             read += 1

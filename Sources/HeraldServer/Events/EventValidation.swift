@@ -130,6 +130,10 @@ enum EventValidation {
 struct TagValues: Decodable, Sendable {
     var values: [String: String]
 
+    init(values: [String: String]) {
+        self.values = values
+    }
+
     init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         let raw = try c.decode([String: LooseString].self)

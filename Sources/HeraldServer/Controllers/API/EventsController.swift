@@ -286,3 +286,33 @@ extension EventsController.AlertmanagerPayload.Alert {
         return alert
     }
 }
+
+/// An event of Herald's own API, read field by field (see ``JSONScanner``): the same fields as its
+/// `Decodable` conformance. Tags that are not all strings (numbers and booleans are written out as
+/// text) are left to `JSONDecoder`.
+extension EventsController.EventBody: JSONScannable {
+    static func scan(_ s: inout JSONScanner) throws -> Self {
+        var type: String?
+        var body = Self(type: "")
+        try s.members { key, s in
+            switch key {
+            case "type": type = try s.string()
+            case "action": body.action = try s.optionalString()
+            case "key": body.key = try s.optionalString()
+            case "title": body.title = try s.optionalString()
+            case "text": body.text = try s.optionalString()
+            case "description": body.description = try s.optionalString()
+            case "severity": body.severity = try s.optionalString()
+            case "service": body.service = try s.optionalString()
+            case "tags": body.tags = try s.null() ? nil : TagValues(values: s.stringMap())
+            case "rule": body.rule = try s.optionalString()
+            case "link": body.link = try s.optionalString()
+            case "at": body.at = try s.optionalString()
+            default: try s.skip()
+            }
+        }
+        guard let type else { throw JSONScanner.Unreadable() }
+        body.type = type
+        return body
+    }
+}
