@@ -5,7 +5,7 @@ import NIOPosix
 import SQLKit
 import Vapor
 
-/// SQLite only: a connection with a thread of its own, for one kind of write transaction: intake's
+/// SQLite only: a connection (``CachedSQLiteConnection``) with a thread of its own, for one kind of write transaction: intake's
 /// set-based writes of event batches (see ``IntakeBatcher``) and the delivery loop's
 /// record-and-claim each have one.
 ///
@@ -22,34 +22,36 @@ final class SQLiteWriter: Sendable {
     private let threadPool: NIOThreadPool
     /// Runs a task's jobs on ``threadPool``'s thread (see ``ThreadPoolExecutor``).
     let executor: ThreadPoolExecutor
-    private let source: SQLiteConnectionSource
-    private let connection = NIOLockedValueBox<SQLiteConnection?>(nil)
+    private let path: String
+    private let connection = NIOLockedValueBox<CachedSQLiteConnection?>(nil)
     private let opening = AsyncMutex()
     private let pragmas: [String]
     /// Whether the thread's priority was raised (or tried) already.
     private let prioritised = NIOLockedValueBox(false)
 
     init(path: String, pragmas: [String]) {
+        self.path = path
         self.pragmas = pragmas
         threadPool = NIOThreadPool(numberOfThreads: 1)
         threadPool.start()
         executor = ThreadPoolExecutor(threadPool)
-        source = SQLiteConnectionSource(configuration: .init(storage: .file(path: path), enableForeignKeys: true), threadPool: threadPool)
     }
 
-    /// The connection, opened (and tuned like the pool's) on first use.
+    /// The connection, opened (and tuned like the pool's, foreign keys on) on first use. Called
+    /// on the writer's thread (see ``transaction(through:logger:file:line:_:)``), where it opens.
     func database(logger: Logger) async throws -> any SQLDatabase {
-        if let open = connection.withLockedValue({ $0 }) { return open.sql() }
+        // Any loop: SQLKit's future-returning calls complete on it (statements run on this thread).
+        let loop = MultiThreadedEventLoopGroup.singleton.any()
+        if let open = connection.withLockedValue({ $0 }) { return open.sql(logger: logger, on: loop) }
         await opening.lock()
         do {
             if let open = connection.withLockedValue({ $0 }) {
                 await opening.unlock()
-                return open.sql()
+                return open.sql(logger: logger, on: loop)
             }
-            // Any loop: it only completes the opening's future (statements use the async API).
-            let made = try await source.makeConnection(logger: logger, on: MultiThreadedEventLoopGroup.singleton.any()).get()
-            let sql = made.sql()
-            for pragma in pragmas { try await sql.raw("\(unsafeRaw: pragma)").run() }
+            let made = try CachedSQLiteConnection(path: path)
+            let sql = made.sql(logger: logger, on: loop)
+            for pragma in ["PRAGMA foreign_keys = ON"] + pragmas { try await sql.raw("\(unsafeRaw: pragma)").run() }
             if let refused = await raisePriority() {
                 logger.notice("""
                     the SQLite writer's thread keeps the normal priority (\(refused)); Herald raises it to nice \(Self.nice) \
@@ -101,7 +103,7 @@ final class SQLiteWriter: Sendable {
 
     /// Closes the connection; the next use opens a fresh one.
     func reset() async {
-        if let open = connection.withLockedValue({ c in defer { c = nil }; return c }) { try? await open.close() }
+        connection.withLockedValue { c in defer { c = nil }; return c }?.close()
     }
 
     func shutdown() async {
@@ -110,10 +112,9 @@ final class SQLiteWriter: Sendable {
     }
 }
 
-/// Runs a task's jobs on a one-thread `NIOThreadPool`, the thread that also runs the blocking
-/// SQLite calls submitted to that pool: a statement awaited from such a task runs after the
-/// task's job returns, on the same thread, and the task resumes there too, so a transaction's
-/// statements need no thread switch. Nothing here may block waiting for the pool.
+/// Runs a task's jobs on a one-thread `NIOThreadPool`, the writer's thread: a transaction's
+/// statements run there, in the task's own jobs (``CachedSQLiteConnection`` is called directly),
+/// so they need no thread switch. Nothing here may block waiting for the pool.
 final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
     private let pool: NIOThreadPool
 
