@@ -19,12 +19,13 @@ a benchmark, not a test). Each run, on this machine, in one go:
   2. single    one alert per request from 32 clients (--single alerts, default 3,000): accepted/s,
                and CPU milliseconds per request until its message arrived. For Herald, twice: to the
                project with 200 services, and to a project with none (the service label is then
-               ignored and the alert goes to the project's channel).
+               ignored and the alert goes to the project's channel), in ABBA order --single-repeats
+               times (default 2).
 
 Every load is bounded (counts and deadlines); only 127.0.0.1 is used; every process is stopped at
 the end. `--runs N` repeats the whole comparison (default 3) and reports each run and the range.
 
-  python3 scripts/bench_compare.py [--runs 3] [--alerts 10000] [--single 3000] [--bin .build/release/herald]
+  python3 scripts/bench_compare.py [--runs 3] [--alerts 10000] [--single 3000] [--single-repeats 2] [--bin .build/release/herald]
 """
 
 from __future__ import annotations
@@ -413,16 +414,17 @@ def batched(args, system, slack: SlackSandboxProcess, alerts: list[dict], n: int
 
 def single(args, system) -> dict:
     r: dict = {}
-    # 2. one alert per request, 32 clients. Herald's two projects go in ABBA order twice (services,
-    # none, none, services, …), a quarter of the alerts each time, so drift over the run (warm
+    # 2. one alert per request, 32 clients. Herald's two projects go in ABBA order
+    # `--single-repeats` times (services, none, none, services, …), so drift over the run (warm
     # caches, a growing database, the machine's speed from one second to the next) weighs on both
-    # alike; Alertmanager gets the same four quarters.
+    # alike; each project gets `--single` alerts in 2 × repeats chunks, and so does Alertmanager.
     m = args.single
-    order = ["services", "none", "none", "services"] * 2 if system.name.startswith("herald") else ["services"] * 4
+    chunks = 2 * args.single_repeats
+    order = ["services", "none", "none", "services"] * args.single_repeats if system.name.startswith("herald") else ["services"] * chunks
     totals: dict[str, dict] = {}
     for round_index, project in enumerate(order):
         base = system.delivered()
-        count = m // 4
+        count = m // chunks
         single = [alert(100_000 + round_index * count + i, prefix="b", services=True) for i in range(count)]
         now = time.time()
         one = phase(system, [system.payload([a], "firing", now, project=project) for a in single], 32, base + count, args.timeout)
@@ -507,7 +509,10 @@ def main() -> int:
     parser.add_argument("--slack-bin", default=None, help="default: slack-sandbox beside --bin")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--alerts", type=int, default=10_000)
-    parser.add_argument("--single", type=int, default=3_000)
+    parser.add_argument("--single", type=int, default=3_000, help="alerts one per request, per project")
+    parser.add_argument("--single-repeats", type=int, default=2,
+                        help="ABBA rounds of Herald's two projects in the one-per-request phase (default 2; "
+                             "`--single 24000 --single-repeats 4` compares 200 services with none in chunks of 3,000)")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds any one phase may take")
     parser.add_argument("--json", default="bench-compare.json")
     parser.add_argument("--postgres", action="store_true", help="also Herald on PostgreSQL (no target; figures and top statements)")
