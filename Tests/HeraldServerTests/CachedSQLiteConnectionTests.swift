@@ -77,4 +77,18 @@ import Testing
         let error = try #require(await #expect(throws: SQLiteStatementError.self) { try await sql.raw("SELECT 1").run() })
         #expect(error.isConnectionClosed)
     }
+
+    @Test("a writer that has shut down opens no connection again")
+    func writerShutDown() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("writer-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let writer = SQLiteWriter(path: path, pragmas: ["PRAGMA busy_timeout = 5000"])
+        let gate = WriteGate(serialize: true)
+        let logger = Logger(label: "test")
+        try await writer.transaction(through: gate, logger: logger) { sql in try await sql.raw("CREATE TABLE t (n INTEGER)").run() }
+        await writer.shutdown()
+        await #expect(throws: SQLiteStatementError.self) {
+            try await writer.transaction(through: gate, logger: logger) { sql in try await sql.raw("INSERT INTO t (n) VALUES (1)").run() }
+        }
+    }
 }

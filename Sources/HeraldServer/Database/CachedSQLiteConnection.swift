@@ -43,7 +43,7 @@ final class CachedSQLiteConnection: @unchecked Sendable {
     /// Runs `sql` with `binds`, calling `row` with each row's values (in the columns' order).
     func run(_ sql: String, _ binds: [SQLiteData], _ row: (CachedSQLiteRow.Columns, [SQLiteData]) -> Void) throws {
         try lock.withLock {
-            guard let handle else { throw SQLiteStatementError(code: SQLITE_MISUSE, message: "the connection is closed") }
+            guard let handle else { throw SQLiteStatementError.closed("the connection is closed") }
             let prepared = try prepared(sql, on: handle)
             let statement = prepared.statement
             defer {
@@ -93,7 +93,8 @@ final class CachedSQLiteConnection: @unchecked Sendable {
         if let kept = statements[sql] { return kept }
         var statement: OpaquePointer?
         let status = sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
-        guard status == SQLITE_OK, let statement else { throw error(status, on: handle) }
+        guard status == SQLITE_OK else { throw error(status, on: handle) }
+        guard let statement else { throw SQLiteStatementError(code: SQLITE_MISUSE, message: "no statement in the text") }
         var names: [String] = []
         for i in 0..<sqlite_nio_sqlite3_column_count(statement) {
             names.append(sqlite_nio_sqlite3_column_name(statement, i).map { String(cString: $0) } ?? "")
@@ -145,10 +146,13 @@ struct SQLiteStatementError: Error, CustomStringConvertible, DatabaseError {
     var code: Int32
     var message: String
 
+    /// A statement refused because there is no connection to run it on.
+    static func closed(_ message: String) -> Self { Self(code: SQLITE_MISUSE, message: message) }
+
     var description: String { "SQLite error \(code): \(message)" }
     var isSyntaxError: Bool { code & 0xff == SQLITE_ERROR }
     var isConstraintFailure: Bool { code & 0xff == SQLITE_CONSTRAINT }
-    var isConnectionClosed: Bool { code == SQLITE_MISUSE }
+    var isConnectionClosed: Bool { code == SQLITE_MISUSE || code & 0xff == SQLITE_CANTOPEN }
 }
 
 /// A row of a ``CachedSQLiteConnection``'s statement, read as SQLiteKit reads its rows.

@@ -28,6 +28,8 @@ final class SQLiteWriter: Sendable {
     private let pragmas: [String]
     /// Whether the thread's priority was raised (or tried) already.
     private let prioritised = NIOLockedValueBox(false)
+    /// Set by ``shutdown()``: a transaction after it opens no new connection.
+    private let stopped = NIOLockedValueBox(false)
 
     init(path: String, pragmas: [String]) {
         self.path = path
@@ -48,6 +50,9 @@ final class SQLiteWriter: Sendable {
             if let open = connection.withLockedValue({ $0 }) {
                 await opening.unlock()
                 return open.sql(logger: logger, on: loop)
+            }
+            guard !stopped.withLockedValue({ $0 }) else {
+                throw SQLiteStatementError.closed("the SQLite writer has shut down")
             }
             let made = try CachedSQLiteConnection(path: path)
             let sql = made.sql(logger: logger, on: loop)
@@ -107,6 +112,7 @@ final class SQLiteWriter: Sendable {
     }
 
     func shutdown() async {
+        stopped.withLockedValue { $0 = true }
         await reset()
         try? await threadPool.shutdownGracefully()
     }
