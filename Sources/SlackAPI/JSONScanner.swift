@@ -8,7 +8,7 @@
 /// decodes it with `JSONDecoder` as before, for the same value or the same error. The sandbox
 /// parses Slack clients' JSON with it too (``JSONValue/parse(_:)``), repeated keys allowed.
 public struct JSONScanner {
-    /// Thrown inside a scan; ``read(_:_:)`` turns it into nil.
+    /// Thrown inside a scan; ``read(_:maxDepth:repeatedKeys:_:)`` turns it into nil.
     public struct Unreadable: Error {
         public init() {}
     }

@@ -237,7 +237,7 @@ struct CachedSQLiteDatabase: SQLDatabase {
     private static func value(_ bind: any Encodable & Sendable) throws -> SQLiteData {
         switch bind {
         case let text as String: .text(text)
-        case let id as StoredUUID: .text(id.value.text)
+        case let id as StoredUUID: id.sqliteData ?? .null
         case let n as Int: .integer(n)
         default: try encoder.encode(bind)
         }
