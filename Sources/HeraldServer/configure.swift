@@ -36,20 +36,23 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
     let secrets = try SecretsBox(keyData: try loadSecretKey(configuration, logger: app.logger))
     let metrics = HeraldMetrics()
     let now = overrides.now ?? { Date() }
-    // Before the shared client's first use: AsyncHTTPClient's default of 8 HTTP/1 connections per
+    // Before the outbound client is made: AsyncHTTPClient's default of 8 HTTP/1 connections per
     // host, not the delivery loop, limited how fast messages reached Slack (see the README).
     app.http.client.configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = HeraldConfiguration.httpConnectionsPerHost
     // Herald bootstraps no tracer: the client's spans for every send (to the no-op tracer) went nowhere.
     app.http.client.configuration.tracing.tracer = nil
+    // Sends and the delivery worker run on a loop of their own, at a lower priority.
+    let deliveryLoop = DeliveryEventLoop(configuration: app.http.client.configuration, logger: app.logger)
+    app.lifecycle.use(DeliveryEventLoopLifecycle(loop: deliveryLoop))
     let slack = SlackClient(baseURL: configuration.slackAPIURL,
-                            transport: overrides.slackTransport ?? AsyncHTTPClientSlackTransport(client: app.http.client.shared),
+                            transport: overrides.slackTransport ?? AsyncHTTPClientSlackTransport(client: deliveryLoop.client),
                             now: now)
     var sinks = SinkRegistry(HeraldServices.builtInSinks(slack: slack, configuration: configuration))
     for sink in overrides.sinks { sinks.register(sink) }
     app.herald = HeraldServices(
         configuration: configuration,
         metrics: metrics,
-        storage: .init(writeGate: WriteGate(serialize: !configuration.database.isPostgres), sqliteWriter: nil),
+        storage: .init(writeGate: WriteGate(serialize: !configuration.database.isPostgres), sqliteWriter: nil, deliveryLoop: deliveryLoop),
         security: .init(secrets: secrets,
                         credentials: CredentialFactory(randomBytes: overrides.randomBytes ?? CredentialFactory.systemRandomBytes),
                         eventKeys: EventKeyCache()),

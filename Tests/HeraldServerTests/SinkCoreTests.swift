@@ -104,6 +104,29 @@ struct SinkCoreTests {
         }
     }
 
+    @Test("sends run on the delivery loop's own thread, at its lower priority; the outbound HTTP client's connections are on that loop")
+    func sendsOnTheDeliveryLoop() async throws {
+        let fake = FakeSink(type: "fake_loop", canEdit: true)
+        try await withApp(environment: Self.env, workers: true, overrides: Self.overrides(fake)) { app in
+            let t = try await Tenancy.make(app)
+            let key = try #require(try await app.api(.POST, "/api/v1/projects/\(t.projectID)/keys", token: t.owner).string("key"))
+            let opened = try await app.api(.POST, "/api/v1/events", token: key, json: trigger("loop-1"))
+            let incidentID = try #require(opened.string("incidentId"))
+            try await app.deliveriesIdle()
+            #expect(try await app.api(.POST, "/api/v1/incidents/\(incidentID)/acknowledge", token: t.owner).status == .ok)
+            try await app.deliveriesIdle()
+            #expect(fake.calls == 2)
+            #if os(Linux)
+            // A post and an edit, both at the delivery loop's nice value; this test's own thread is not.
+            #expect(fake.callerPriorities == [DeliveryEventLoop.nice, DeliveryEventLoop.nice])
+            #expect(FakeSink.callerPriority() != DeliveryEventLoop.nice)
+            #endif
+            let loop = app.herald.storage.deliveryLoop
+            #expect(loop.client.eventLoopGroup.next() === loop.executor.loop)
+            #expect(fake.refusals.isEmpty, "\(fake.refusals)")
+        }
+    }
+
     @Test("a second sink's 429 is retried no sooner than its Retry-After, and its permanent error fails at once with its own code")
     func retriesForAnySink() async throws {
         let fake = FakeSink(canEdit: false)

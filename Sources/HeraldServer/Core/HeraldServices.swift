@@ -32,6 +32,8 @@ struct HeraldServices: Sendable {
         var sqliteWriter: SQLiteWriter?
         /// SQLite: the delivery loop's own connection for its record-and-claim transactions.
         var deliveryWriter: SQLiteWriter? = nil
+        /// The delivery worker's event loop and outbound HTTP client.
+        var deliveryLoop: DeliveryEventLoop
     }
 
     /// Secrets at rest and the credentials people and senders present.

@@ -8,7 +8,9 @@ import NIOCore
 final class EventLoopExecutor: TaskExecutor, @unchecked Sendable {
     let loop: any EventLoop
 
-    private init(loop: any EventLoop) {
+    /// An executor for a loop that its owner shuts down (``of(_:)`` keeps its executors for the
+    /// life of the process).
+    init(loop: any EventLoop) {
         self.loop = loop
     }
 

@@ -44,7 +44,8 @@ final class DeliveryWorker: Sendable {
     func start() {
         task.withLockedValue { current in
             guard current == nil else { return }
-            current = Task { await self.run() }
+            // On the delivery loop, whose thread yields to the loops that accept events.
+            current = Task(executorPreference: services.storage.deliveryLoop.executor) { await self.run() }
         }
     }
 

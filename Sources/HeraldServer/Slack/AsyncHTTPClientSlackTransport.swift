@@ -4,7 +4,7 @@ import NIOCore
 import NIOHTTP1
 import SlackAPI
 
-/// The production transport: AsyncHTTPClient (Vapor's shared client), with timeouts and
+/// The production transport: AsyncHTTPClient (the delivery loop's client, ``DeliveryEventLoop``), with timeouts and
 /// connection failures told apart from Slack's own answers.
 struct AsyncHTTPClientSlackTransport: SlackHTTPTransport {
     let client: HTTPClient

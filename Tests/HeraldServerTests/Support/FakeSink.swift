@@ -35,6 +35,8 @@ final class FakeSink: Sink, Sendable {
         /// Answers to give instead of sending, per room, oldest first.
         var faults: [String: [SinkResult]] = [:]
         var calls = 0
+        /// The calling thread's nice value at each post and edit (Linux; see ``callerPriorities``).
+        var priorities: [Int32] = []
     }
 
     private let state = NIOLockedValueBox(State())
@@ -59,8 +61,10 @@ final class FakeSink: Sink, Sendable {
     }
 
     func post(_ payload: Payload, to address: SinkAddress) async -> SinkResult {
-        state.withLockedValue { s in
+        let priority = Self.callerPriority()
+        return state.withLockedValue { s in
             s.calls += 1
+            s.priorities += priority.map { [$0] } ?? []
             if let refusal = check(payload, address, &s) { return refusal }
             let id = "m\(s.nextID)"
             s.nextID += 1
@@ -70,8 +74,10 @@ final class FakeSink: Sink, Sendable {
     }
 
     func edit(_ reference: String, with payload: Payload, at address: SinkAddress) async -> SinkResult {
-        state.withLockedValue { s in
+        let priority = Self.callerPriority()
+        return state.withLockedValue { s in
             s.calls += 1
+            s.priorities += priority.map { [$0] } ?? []
             guard capabilities.canEdit else {
                 s.refusals.append("edit on a sink that cannot edit")
                 return .permanent(code: "cannot_edit", detail: "asked to edit")
@@ -113,6 +119,19 @@ final class FakeSink: Sink, Sendable {
     /// What the fake refused as invalid; a correct core causes none.
     var refusals: [String] { state.withLockedValue { $0.refusals } }
     var calls: Int { state.withLockedValue { $0.calls } }
+    /// The nice value of the thread each post and edit ran on, in order (empty off Linux).
+    var callerPriorities: [Int32] { state.withLockedValue { $0.priorities } }
+
+    /// The calling thread's nice value: on Linux, PRIO_PROCESS with 0 is the calling thread.
+    static func callerPriority() -> Int32? {
+        #if os(Linux)
+        errno = 0
+        let value = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+        return errno == 0 ? value : nil
+        #else
+        return nil
+        #endif
+    }
 
     /// The message vanishes, as if a person deleted it.
     func delete(_ id: String) {
