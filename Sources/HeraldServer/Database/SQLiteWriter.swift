@@ -81,14 +81,7 @@ final class SQLiteWriter: Sendable {
     /// behind it. Returns why not, when the process may not (the thread then keeps its priority).
     private func raisePriority() async -> String? {
         guard prioritised.withLockedValue({ done in defer { done = true }; return !done }) else { return nil }
-        #if os(Linux)
-        return try? await threadPool.runIfActive { () -> String? in
-            // On Linux, PRIO_PROCESS with 0 is the calling thread.
-            setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Self.nice) == 0 ? nil : String(cString: strerror(errno))
-        } ?? nil
-        #else
-        return "per-thread priorities are Linux only"
-        #endif
+        return try? await threadPool.runIfActive { ThreadPriority.setCurrent(nice: Self.nice) } ?? nil
     }
 
     /// A write transaction on this connection through `gate`, its task on the connection's thread.

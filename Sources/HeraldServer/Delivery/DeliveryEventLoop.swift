@@ -30,12 +30,9 @@ final class DeliveryEventLoop: Sendable {
         client = HTTPClient(eventLoopGroup: group, configuration: configuration, backgroundActivityLogger: logger)
         // The loop's first job, before any send.
         loop.execute {
-            #if os(Linux)
-            // On Linux, PRIO_PROCESS with 0 is the calling thread.
-            if setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Self.nice) != 0 {
-                logger.notice("the delivery loop's thread keeps the normal priority: \(String(cString: strerror(errno)))")
+            if let refused = ThreadPriority.setCurrent(nice: Self.nice) {
+                logger.notice("the delivery loop's thread keeps the normal priority: \(refused)")
             }
-            #endif
         }
     }
 
