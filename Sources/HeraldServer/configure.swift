@@ -52,7 +52,7 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
     app.herald = HeraldServices(
         configuration: configuration,
         metrics: metrics,
-        storage: .init(writeGate: WriteGate(serialize: !configuration.database.isPostgres), sqliteWriter: nil, deliveryLoop: deliveryLoop),
+        storage: .init(writeGate: WriteGate(serialize: !configuration.database.isPostgres), sqliteWriter: nil),
         security: .init(secrets: secrets,
                         credentials: CredentialFactory(randomBytes: overrides.randomBytes ?? CredentialFactory.systemRandomBytes),
                         eventKeys: EventKeyCache()),
@@ -60,7 +60,7 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
                        cache: ProjectRoutingCache()),
         intake: IntakeBatcher(concurrentBatches: configuration.database.isPostgres ? 2 : 1, metrics: metrics),
         delivery: .init(signal: DeliverySignal(), retryPolicy: RetryPolicy(maxAge: .seconds(configuration.deliveryMaxAge)),
-                        sinks: sinks, credentials: DestinationCredentials(), pacingKeys: PacingKeys()),
+                        sinks: sinks, credentials: DestinationCredentials(), pacingKeys: PacingKeys(), loop: deliveryLoop),
         slack: .init(client: slack),
         links: HeraldLinks(base: configuration.publicURL),
         now: now,

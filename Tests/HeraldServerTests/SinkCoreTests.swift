@@ -121,7 +121,7 @@ struct SinkCoreTests {
             #expect(fake.callerPriorities == [DeliveryEventLoop.nice, DeliveryEventLoop.nice])
             #expect(FakeSink.callerPriority() != DeliveryEventLoop.nice)
             #endif
-            let loop = app.herald.storage.deliveryLoop
+            let loop = app.herald.delivery.loop
             #expect(loop.client.eventLoopGroup.next() === loop.executor.loop)
             #expect(fake.refusals.isEmpty, "\(fake.refusals)")
         }

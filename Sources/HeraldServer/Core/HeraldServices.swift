@@ -32,8 +32,6 @@ struct HeraldServices: Sendable {
         var sqliteWriter: SQLiteWriter?
         /// SQLite: the delivery loop's own connection for its record-and-claim transactions.
         var deliveryWriter: SQLiteWriter? = nil
-        /// The delivery worker's event loop and outbound HTTP client.
-        var deliveryLoop: DeliveryEventLoop
     }
 
     /// Secrets at rest and the credentials people and senders present.
@@ -63,6 +61,8 @@ struct HeraldServices: Sendable {
         var credentials: DestinationCredentials
         /// Channels whose pacing row exists.
         var pacingKeys: PacingKeys
+        /// The delivery worker's event loop and the outbound HTTP client on it.
+        var loop: DeliveryEventLoop
     }
 
     /// Herald's own Slack calls (settings tests, the Slack app) and the sandbox.

@@ -45,7 +45,7 @@ final class DeliveryWorker: Sendable {
         task.withLockedValue { current in
             guard current == nil else { return }
             // On the delivery loop, whose thread yields to the loops that accept events.
-            current = Task(executorPreference: services.storage.deliveryLoop.executor) { await self.run() }
+            current = Task(executorPreference: services.delivery.loop.executor) { await self.run() }
         }
     }
 

@@ -17,7 +17,7 @@ enum SandboxMode {
         var services = app.herald
         services.slack.sandbox = workspace
         if let apiBaseURL {
-            services.useSlack(SlackClient(baseURL: apiBaseURL, transport: AsyncHTTPClientSlackTransport(client: app.herald.storage.deliveryLoop.client),
+            services.useSlack(SlackClient(baseURL: apiBaseURL, transport: AsyncHTTPClientSlackTransport(client: services.delivery.loop.client),
                                           now: services.now))
         } else {
             services.useSlack(SlackClient(baseURL: URL(string: "http://sandbox.local/sandbox/api")!,
