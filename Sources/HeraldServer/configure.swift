@@ -69,7 +69,11 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
 
     app.http.server.configuration.hostname = configuration.hostname
     app.http.server.configuration.port = configuration.port
-    app.routes.defaultMaxBodySize = "1mb"
+    // Herald's own server reads every body whole, up to and including the limit; Vapor's route
+    // collector (used only for bodies not yet read) refuses at its maximum, not above it.
+    app.routes.defaultMaxBodySize = ByteCount(integerLiteral: HTTPLimits.maxBodyBytes + 1)
+    let server = HeraldHTTPServer(application: app, limits: HTTPLimits(idleTimeout: .seconds(Int64(configuration.httpIdleTimeout))))
+    app.servers.use { _ in server }
     // MetricsMiddleware reports requests with route labels; Vapor's own duplicate would double them.
     app.http.server.configuration.reportMetrics = false
 

@@ -17,7 +17,12 @@ public enum JSONValue: Codable, Sendable, Hashable {
         else if let n = try? c.decode(Double.self) { self = .number(n) }
         else if let s = try? c.decode(String.self) { self = .string(s) }
         else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSONValue].self)) }
+        else if let o = try? c.decode([String: JSONValue].self) { self = .object(o) }
+        else {
+            // Every kind of value was tried: what is left (here or inside) is a number no Double holds.
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "holds a number too large to read (beyond ±1.8e308); send it as a string"))
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -65,6 +65,9 @@ public struct HeraldConfiguration: Sendable {
     public var deliveryConcurrency: Int
     public var hostname: String
     public var port: Int
+    /// Seconds the HTTP server waits for a client: for a request's head and body, and between
+    /// requests on a kept-alive connection; then the connection is closed (`408` for a partial request).
+    public var httpIdleTimeout: Int
 
     public static let defaultDatabaseURL = "sqlite://herald.sqlite"
     public static let defaultDeliveryConcurrency = 256
@@ -78,7 +81,7 @@ public struct HeraldConfiguration: Sendable {
         "HERALD_PUBLIC_URL", "HERALD_SLACK_API_URL", "HERALD_SLACK_OAUTH_URL", "HERALD_SLACK_SIGNING_SECRET",
         "HERALD_SLACK_CLIENT_ID", "HERALD_SLACK_CLIENT_SECRET", "HERALD_UPDATE_INTERVAL",
         "HERALD_DELIVERY_MAX_AGE", "HERALD_DELIVERY_CONCURRENCY", "HERALD_CHANNEL_RATE", "HERALD_HOSTNAME", "HERALD_PORT",
-        "HERALD_SQLITE_SYNCHRONOUS",
+        "HERALD_SQLITE_SYNCHRONOUS", "HERALD_HTTP_IDLE_TIMEOUT",
     ]
 
     public init(environment env: [String: String]) throws(ConfigurationError) {
@@ -180,6 +183,7 @@ public struct HeraldConfiguration: Sendable {
         self.channelRate = channelRate
         self.hostname = hostname
         self.port = port
+        self.httpIdleTimeout = integer("HERALD_HTTP_IDLE_TIMEOUT", default: 30, range: 1...60)
         if !problems.isEmpty { throw ConfigurationError(problems: problems) }
     }
 

@@ -52,7 +52,9 @@ struct PagerDutyController: RouteCollection {
         do {
             body = try await req.decodeJSON(Body.self)
         } catch let problem as Problem {
-            return try await invalid(req, [problem.field.map { "\($0): \(problem.detail)" } ?? problem.detail], status: problem.status == .payloadTooLarge ? .payloadTooLarge : .badRequest)
+            // Each field error once, named once; anything else (malformed JSON, a repeated key) in its own words.
+            let messages = problem.errors.isEmpty ? [problem.detail] : problem.errors.map { "'\($0.field)' \($0.detail)" }
+            return try await invalid(req, messages, status: problem.status == .payloadTooLarge ? .payloadTooLarge : .badRequest)
         }
         // Each field is checked whenever it is present, as the document states; what a trigger
         // needs (payload, summary, source, severity) only for a trigger.
@@ -98,7 +100,7 @@ struct PagerDutyController: RouteCollection {
             if EventValidation.scalars(value) > EventValidation.maxTagValue {
                 errors.append("'payload.\(name)' must be at most \(EventValidation.maxTagValue) characters")
             }
-            tags[name] = value
+            tags[name] = EventValidation.visibleControls(EventValidation.nfc(value))
         }
         guard errors.isEmpty, let action else { return try await invalid(req, errors) }
         guard let routingKey = body.routing_key,

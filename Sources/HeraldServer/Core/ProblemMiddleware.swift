@@ -28,14 +28,15 @@ struct ProblemMiddleware: AsyncMiddleware {
         var headers = problem.headers
         headers.replaceOrAdd(name: .contentType, value: "application/problem+json")
         let response = Response(status: problem.status, headers: headers)
-        do {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            response.body = .init(data: try encoder.encode(body))
-        } catch {
-            response.body = .init(string: "{\"title\":\"Internal Server Error\",\"status\":500}")
-        }
+        response.body = .init(data: Data(encode(body)))
         return response
+    }
+
+    /// A problem's JSON, keys sorted.
+    static func encode(_ body: ProblemBody) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? Array(encoder.encode(body))) ?? Array("{\"status\":500,\"title\":\"Internal Server Error\"}".utf8)
     }
 
     static func problem(for error: any Error, request: Request) -> Problem {
@@ -72,7 +73,7 @@ struct ProblemMiddleware: AsyncMiddleware {
     /// Vapor's built-in aborts (404 route, 413 body too large, 415) get details that say what to do.
     private static func detail(for abort: any AbortError) -> String {
         switch abort.status {
-        case .payloadTooLarge: "The request body is larger than the limit of 1 MiB"
+        case .payloadTooLarge: HTTPConnectionHandler.tooLarge
         case .notFound where abort.reason == "Not Found": "No such route"
         default: abort.reason
         }

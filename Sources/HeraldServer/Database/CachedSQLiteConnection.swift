@@ -117,7 +117,9 @@ final class CachedSQLiteConnection: @unchecked Sendable {
             guard let text = sqlite_nio_sqlite3_column_text(statement, column) else {
                 throw SQLiteStatementError(code: SQLITE_ERROR, message: "unexpected nil column text")
             }
-            return .text(String(cString: text))
+            // By its byte length, not up to a NUL: text is read back whole (SQLiteNIO's reader stops at one).
+            let length = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
+            return .text(String(decoding: UnsafeRawBufferPointer(start: text, count: length), as: UTF8.self))
         case SQLITE_BLOB:
             let length = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
             var buffer = ByteBufferAllocator().buffer(capacity: length)

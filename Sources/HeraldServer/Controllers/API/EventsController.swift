@@ -210,15 +210,16 @@ struct EventsController: RouteCollection {
     }
 
     /// One alert as an incident event, held to intake's limits without failing the payload (see
-    /// the README): the key is `alertmanager:` + the fingerprint (or a hash of the labels when it has
-    /// none), or a hash-derived key when that is over the limit; display text and tags are cut with
-    /// an ellipsis; over-long service and rule labels are ignored (no service or rule has such a name).
+    /// the README): the key is `alertmanager:` + the fingerprint (or ``EventValidation/labelsKey(_:)``
+    /// when it has none), or a hash-derived key when that is over the limit; display text and tags
+    /// are cut with an ellipsis, their control characters shown as symbols, tags in NFC; over-long
+    /// service and rule labels are ignored (no service or rule has such a name).
     static func event(from alert: AlertmanagerPayload.Alert) -> IncomingEvent {
         let annotations = alert.annotations ?? [:]
         let firing = alert.status == "firing"
         let labels = alert.labels
         let fingerprint = alert.fingerprint.flatMap { $0.isEmpty ? nil : $0 }
-            ?? String(CredentialFactory.hash(labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")).prefix(16))
+            ?? EventValidation.labelsKey(labels)
         let title = [annotations["summary"], annotations["title"], labels["alertname"]]
             .compactMap { $0 }.first { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty } ?? "Alert"
         func reference(_ label: String) -> String? {
