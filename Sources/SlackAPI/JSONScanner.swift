@@ -198,7 +198,8 @@ public struct JSONScanner {
             try member(key, &self)
             switch try next() {
             case UInt8(ascii: ","):
-                if try peek() == UInt8(ascii: "}") { throw SyntaxError(.trailingComma, at: at - 1) }
+                let comma = at - 1
+                if try peek() == UInt8(ascii: "}") { throw SyntaxError(.trailingComma, at: comma) }
             case UInt8(ascii: "}"): return
             case let other: throw SyntaxError(.unexpected(other), at: at - 1)
             }
@@ -214,7 +215,8 @@ public struct JSONScanner {
             try element(&self)
             switch try next() {
             case UInt8(ascii: ","):
-                if try peek() == UInt8(ascii: "]") { throw SyntaxError(.trailingComma, at: at - 1) }
+                let comma = at - 1
+                if try peek() == UInt8(ascii: "]") { throw SyntaxError(.trailingComma, at: comma) }
             case UInt8(ascii: "]"): return
             case let other: throw SyntaxError(.unexpected(other), at: at - 1)
             }

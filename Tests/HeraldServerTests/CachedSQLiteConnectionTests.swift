@@ -43,6 +43,20 @@ import Testing
         #expect(try rows[0].decode(column: "id", as: String.self) == ids[0].uuidString)
     }
 
+    @Test("text is read back whole by its length, a NUL inside it included")
+    func textWithNUL() async throws {
+        let (connection, sql) = try Self.database()
+        defer { connection.close() }
+        try await sql.raw("CREATE TABLE t (s TEXT)").run()
+        for text in ["a\u{0}b", "\u{0}", "é\u{0}🔥\u{0}"] {
+            try await sql.raw("DELETE FROM t").run()
+            try await sql.raw("INSERT INTO t (s) VALUES (\(bind: text))").run()
+            let row = try #require(try await sql.raw("SELECT s, length(CAST(s AS BLOB)) AS n FROM t").first())
+            #expect(try row.decode(column: "s", as: String.self) == text)
+            #expect(try row.decode(column: "n", as: Int.self) == text.utf8.count)
+        }
+    }
+
     @Test("a failed statement throws SQLite's error and the connection goes on")
     func failure() async throws {
         let (connection, sql) = try Self.database()

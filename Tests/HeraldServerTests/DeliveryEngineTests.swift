@@ -343,7 +343,8 @@ struct IncidentTests {
         BadEvent(name: "a time RFC 3339 does not allow", body: #"{"type":"notification","title":"x","at":"2024-05-01 12:00:00Z"}"#, status: .unprocessableEntity, field: "at"),
         BadEvent(name: "tags not an object", body: #"{"type":"notification","title":"x","tags":[1]}"#, status: .unprocessableEntity, field: "tags"),
         BadEvent(name: "update of an unknown key", body: #"{"type":"incident","action":"update","key":"nope"}"#, status: .notFound, field: "key"),
-        BadEvent(name: "malformed JSON", body: #"{"type":"#, status: .badRequest, field: nil),
+        BadEvent(name: "malformed JSON (the field it ends in is named)", body: #"{"type":"#, status: .badRequest, field: "type"),
+        BadEvent(name: "a repeated key, named", body: #"{"type":"notification","title":"x","title":"y"}"#, status: .badRequest, field: "title"),
     ]
 
     @Test("bad events are refused and change nothing", arguments: badEventCases)
