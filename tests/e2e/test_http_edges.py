@@ -174,6 +174,16 @@ def test_an_unfinished_head_is_answered_408_and_closed_within_the_bound(server):
         assert IDLE * 0.9 <= waited < IDLE * 4, waited
 
 
+def test_a_request_held_back_behind_another_has_its_own_bound(server):
+    # The second head arrives with the first request; its body never does.
+    sock = connect(server["port"], timeout=IDLE * 5)
+    started = time.monotonic()
+    sock.sendall(request("GET", "/healthz") + b"POST /api/v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n{")
+    got = responses(read_all(sock))
+    assert [s for s, _, _ in got] == [200, 408], got
+    assert time.monotonic() - started < IDLE * 4
+
+
 def test_a_trickled_head_does_not_extend_the_bound(server):
     sock = connect(server["port"], timeout=IDLE * 5)
     started = time.monotonic()

@@ -16,6 +16,7 @@ import Vapor
 ///   for over-long header fields), after every request before it has been answered.
 /// - While Herald waits for the client (a request's head or body, or the next request), a
 ///   deadline runs; when it passes, a partial request is answered `408` and the connection closed.
+///   An answer the client does not read is held to the same bound, and so is a closing connection.
 /// - After a refusal the connection is half-closed: the answer and a FIN go out, what the client
 ///   still sends is read and dropped for a moment, then the connection closes, so the client reads
 ///   the answer instead of a reset.
@@ -26,8 +27,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private enum State {
         /// Waiting for a request's head (the deadline runs).
         case idle
-        /// The head is in; the body is being read (the deadline runs).
-        case receiving(HTTPRequestHead, body: ByteBuffer?)
+        /// The head is in; the body is being read into `body` (the deadline runs).
+        case receiving(HTTPRequestHead)
         /// The request is with the responder.
         case responding(keepAlive: Bool)
         /// Refused, or answered last: nothing more is read into a request or written.
@@ -39,12 +40,20 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private let limits: HTTPLimits
     private let watcher: HTTPLineWatcher
     private var state = State.idle
-    /// When the deadline armed while waiting passes, and the bytes received when it was armed.
-    private var waitingSince: (deadline: NIODeadline, receivedBytes: Int)?
+    /// The body read so far (kept out of `state`, so appending to it copies nothing).
+    private var body: ByteBuffer?
+    private var wait = Wait.none
     private var deadlineTask: Scheduled<Void>?
-    /// A decoder error that arrived while a response was being produced: answered after it.
-    private var pendingError: (any Error)?
     private var dateHeader = HTTPDateHeader()
+
+    /// What the one deadline of the connection is for.
+    fileprivate enum Wait {
+        case none
+        /// For the client to send a whole request; the bytes it had sent when this began.
+        case forClient(NIODeadline, receivedBytes: Int)
+        /// For an answer to be written out (a client that reads nothing must not hold the connection).
+        case forWrite(NIODeadline)
+    }
 
     init(application: Application, responder: any Responder, limits: HTTPLimits, watcher: HTTPLineWatcher) {
         self.application = application
@@ -78,16 +87,17 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             return
         case (.head(let head), .idle):
             accept(head, context: context)
-        case (.body(var chunk), .receiving(let head, var body)):
+        case (.body(var chunk), .receiving):
             guard (body?.readableBytes ?? 0) + chunk.readableBytes <= HTTPLimits.maxBodyBytes else {
                 refuse(.payloadTooLarge, Self.tooLarge, context: context)
                 return
             }
             if body == nil { body = chunk } else { body!.writeBuffer(&chunk) }
-            state = .receiving(head, body: body)
-        case (.end, .receiving(let head, let body)):
-            stopWaiting()
-            respond(to: head, body: body, context: context)
+        case (.end, .receiving(let head)):
+            wait = .none
+            let collected = body
+            body = nil
+            respond(to: head, body: collected, context: context)
         default:
             // The pipelining handler delivers parts in order, one request at a time; anything
             // else is a broken stream.
@@ -100,9 +110,10 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         case .closing:
             return
         case .responding:
-            // Answered after the response in progress (NIO's pipelining handler holds its own
-            // errors back the same way; this covers any other).
-            if pendingError == nil { pendingError = error }
+            // NIO's pipelining handler holds the decoder's errors back until the answer in progress
+            // is written, and no body is read meanwhile: what comes now is the connection breaking.
+            state = .closing
+            context.close(promise: nil)
         case .idle, .receiving:
             answer(error, context: context)
         }
@@ -124,7 +135,11 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             refuse(.payloadTooLarge, Self.tooLarge, context: context)
             return
         }
-        state = .receiving(head, body: nil)
+        state = .receiving(head)
+        body = nil
+        // A request the pipelining handler held back arrives while the answer before it is being
+        // written, before any deadline was set for it: it gets one from now.
+        if case .forClient = wait {} else { startWaiting(context: context) }
         let expectations = head.headers[canonicalForm: "expect"]
         if !expectations.isEmpty {
             guard expectations.allSatisfy({ $0.lowercased() == "100-continue" }) else {
@@ -174,7 +189,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     /// handler) may arrive while `.end` is written, so the state is settled before.
     private func write(_ response: Response, body: ByteBuffer?, omitBody: Bool, keepAlive: Bool, context: ChannelHandlerContext) {
         guard case .responding = state else { return }
-        let close = !keepAlive || pendingError != nil
+        let close = !keepAlive || response.headers[canonicalForm: "connection"].contains { $0.lowercased() == "close" }
         var headers = response.headers
         let length = body?.readableBytes ?? 0
         if response.status != .noContent, response.status != .notModified, response.status.code >= 200 {
@@ -189,24 +204,23 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         }
         if close {
             state = .closing
-            let error = pendingError
-            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            context.writeAndFlush(Self.wrapOutboundOut(.end(nil))).whenComplete { _ in
-                let (handler, context) = loopBound.value
-                if let error {
-                    // The answer to the request before is out; now the one for what broke.
-                    handler.state = .idle
-                    handler.answer(error, context: context)
-                } else {
-                    context.close(promise: nil)
-                }
-            }
+            closeAtLatest(in: limits.idleTimeout, context: context)
+            let channel = context.channel
+            context.writeAndFlush(Self.wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
             return
         }
+        // Settled before `.end` is written: the next request, held back by the pipelining handler,
+        // may arrive while it is.
         state = .idle
-        context.write(Self.wrapOutboundOut(.end(nil)), promise: nil)
-        context.flush()
-        if case .idle = state { startWaiting(context: context) }
+        wait = .forWrite(.now() + limits.idleTimeout)
+        armTimer(context: context)
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.writeAndFlush(Self.wrapOutboundOut(.end(nil))).whenSuccess {
+            let (handler, context) = loopBound.value
+            // Written out: from now the client has the idle bound to send its next request.
+            if case .forWrite = handler.wait, case .idle = handler.state { handler.startWaiting(context: context) }
+            else if case .forWrite = handler.wait { handler.wait = .none }
+        }
     }
 
     // MARK: Refusals
@@ -248,15 +262,17 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private func refuse(_ status: HTTPResponseStatus, _ detail: String, context handlerContext: ChannelHandlerContext,
                         beforeAnyHead: Bool = false) {
         guard !isClosing else { return }
+        body = nil
         let context = beforeAnyHead
             ? ((try? handlerContext.pipeline.syncOperations.context(handlerType: HTTPServerPipelineHandler.self)) ?? handlerContext)
             : handlerContext
         state = .closing
-        stopWaiting()
-        let body = ProblemMiddleware.encode(ProblemBody(type: "about:blank", title: status.reasonPhrase, status: Int(status.code),
+        wait = .none
+        closeAtLatest(in: limits.idleTimeout + limits.linger, context: context)
+        let problem = ProblemMiddleware.encode(ProblemBody(type: "about:blank", title: status.reasonPhrase, status: Int(status.code),
                                                         detail: detail, instance: nil, field: nil, errors: nil))
-        var buffer = context.channel.allocator.buffer(capacity: body.count)
-        buffer.writeBytes(body)
+        var buffer = context.channel.allocator.buffer(capacity: problem.count)
+        buffer.writeBytes(problem)
         var headers = HTTPHeaders()
         headers.add(name: "content-type", value: "application/problem+json")
         headers.add(name: "content-length", value: String(buffer.readableBytes))
@@ -281,20 +297,16 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
 
     // MARK: The deadline
 
+    /// Waits for the client from now: its next request's head and body must arrive within the bound.
     private func startWaiting(context: ChannelHandlerContext) {
-        let deadline = NIODeadline.now() + limits.idleTimeout
-        waitingSince = (deadline, watcher.receivedBytes)
-        guard deadlineTask == nil else { return }
-        schedule(at: deadline, context: context)
+        wait = .forClient(.now() + limits.idleTimeout, receivedBytes: watcher.receivedBytes)
+        armTimer(context: context)
     }
 
-    private func stopWaiting() {
-        waitingSince = nil
-    }
-
-    /// One scheduled task per connection: when it fires early (the deadline moved on), it sets
-    /// itself again for the new one.
-    private func schedule(at deadline: NIODeadline, context: ChannelHandlerContext) {
+    /// One scheduled task per connection: when it fires before the current deadline (which moved
+    /// on), it sets itself again for that one.
+    private func armTimer(context: ChannelHandlerContext) {
+        guard deadlineTask == nil, let deadline = wait.deadline else { return }
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         deadlineTask = context.eventLoop.scheduleTask(deadline: deadline) {
             let (handler, context) = loopBound.value
@@ -304,19 +316,36 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     private func deadlinePassed(context: ChannelHandlerContext) {
-        guard let waiting = waitingSince, !isClosing else { return }
-        if waiting.deadline > .now() {
-            schedule(at: waiting.deadline, context: context)
+        guard !isClosing, let deadline = wait.deadline else { return }
+        if deadline > .now() {
+            armTimer(context: context)
             return
         }
         let detail = "The request did not arrive whole within \(limits.idleTimeout.nanoseconds / 1_000_000_000) seconds"
-        if case .receiving = state {
+        switch (wait, state) {
+        case (.forClient, .receiving):
             refuse(.requestTimeout, detail, context: context)
-        } else if watcher.receivedBytes > waiting.receivedBytes {
+        case (.forClient(_, let receivedBytes), _) where watcher.receivedBytes > receivedBytes:
             refuse(.requestTimeout, detail, context: context, beforeAnyHead: true)
-        } else {
+        default:
+            // Idle, or an answer the client does not read.
             state = .closing
             context.close(promise: nil)
+        }
+    }
+
+    /// A connection that is closing is closed by then, whatever its writes are waiting for.
+    private func closeAtLatest(in delay: TimeAmount, context: ChannelHandlerContext) {
+        let channel = context.channel
+        channel.eventLoop.scheduleTask(in: delay) { channel.close(promise: nil) }
+    }
+}
+
+extension HTTPConnectionHandler.Wait {
+    var deadline: NIODeadline? {
+        switch self {
+        case .none: nil
+        case .forClient(let deadline, _), .forWrite(let deadline): deadline
         }
     }
 }

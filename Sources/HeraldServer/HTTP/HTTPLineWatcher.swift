@@ -6,8 +6,12 @@ import NIOCore
 /// over-long request line and `431` for over-long header fields; and so that the idle deadline can
 /// tell a connection that sent nothing from one that sent part of a request.
 ///
-/// It keeps the length and first bytes of the line being received; the first line to grow past
-/// `lineLimit` (the decoder's limit on one field, a URL included) is remembered. Each read costs
+/// It keeps the length and first bytes of the line being received; the latest line to grow past
+/// `lineLimit` (the decoder's limit on one field, a URL included) is remembered: the decoder
+/// fails on the first such line of a head and reads nothing after it, so a long line of an earlier
+/// request's body is superseded by the one that made the decoder fail. One case it reads wrong: on
+/// a kept-alive connection, a body with no line feed at its end runs on into the next request's
+/// line, so an over-long request line right after such a body is answered `431`, not `414`. Each read costs
 /// a scan for its first line feed and one back from its end for its last.
 final class HTTPLineWatcher: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
@@ -19,7 +23,7 @@ final class HTTPLineWatcher: ChannelInboundHandler, RemovableChannelHandler {
     private(set) var receivedBytes = 0
     private var tailLength = 0
     private var tailPrefix: [UInt8] = []
-    /// The first bytes of the first line longer than `lineLimit`, once there is one.
+    /// The first bytes of the latest line longer than `lineLimit`, once there is one.
     private(set) var overlongLinePrefix: [UInt8]?
 
     init(lineLimit: Int) {
@@ -34,7 +38,7 @@ final class HTTPLineWatcher: ChannelInboundHandler, RemovableChannelHandler {
 
     private func observe(_ bytes: UnsafeRawBufferPointer) {
         receivedBytes += bytes.count
-        guard overlongLinePrefix == nil, let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
         guard let first = memchr(base, 0x0A, bytes.count) else {
             // No line ends here: the line being received grows.
             if tailPrefix.count < Self.prefixLength { tailPrefix += bytes.prefix(Self.prefixLength - tailPrefix.count) }
@@ -43,13 +47,13 @@ final class HTTPLineWatcher: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         let firstLF = base.distance(to: first)
-        if tailLength + firstLF > lineLimit { overlongLinePrefix = tailPrefix; return }
+        if tailLength + firstLF > lineLimit { overlongLinePrefix = tailPrefix }
         // A line wholly inside this read can be over the limit only if the read is.
         if bytes.count > lineLimit {
             var start = firstLF + 1
             while start < bytes.count, let next = memchr(base + start, 0x0A, bytes.count - start) {
                 let lf = base.distance(to: next)
-                if lf - start > lineLimit { overlongLinePrefix = Array(bytes[start..<start + Self.prefixLength]); return }
+                if lf - start > lineLimit { overlongLinePrefix = Array(bytes[start..<start + Self.prefixLength]) }
                 start = lf + 1
             }
         }
@@ -57,6 +61,7 @@ final class HTTPLineWatcher: ChannelInboundHandler, RemovableChannelHandler {
         while bytes[lastLF] != 0x0A { lastLF -= 1 }
         tailLength = bytes.count - lastLF - 1
         tailPrefix = Array(bytes[(lastLF + 1)..<min(bytes.count, lastLF + 1 + Self.prefixLength)])
+        if tailLength > lineLimit { overlongLinePrefix = tailPrefix }
     }
 
     /// Whether the over-long line, if any, is a request line (`METHOD SP target …`) rather than a

@@ -39,6 +39,8 @@ final class HeraldHTTPServer: Server, Sendable {
     private let application: Application
     private let limits: HTTPLimits
     private let running = NIOLockedValueBox<Running?>(nil)
+    /// The open connections, so that those still open when shutdown's time is up are closed.
+    private let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
 
     init(application: Application, limits: HTTPLimits) {
         self.application = application
@@ -62,6 +64,9 @@ final class HeraldHTTPServer: Server, Sendable {
     }
 
     func start(address: BindAddress?) async throws {
+        guard running.withLockedValue({ $0 == nil }) else {
+            throw Abort(.internalServerError, reason: "The HTTP server is already running")
+        }
         var configuration = application.http.server.configuration
         switch address {
         case .none: break
@@ -74,6 +79,7 @@ final class HeraldHTTPServer: Server, Sendable {
         let responder = application.responder.current
         let limits = self.limits
         let application = self.application
+        let connections = self.connections
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: Int32(configuration.backlog))
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: configuration.reuseAddress ? 1 : 0)
@@ -84,7 +90,10 @@ final class HeraldHTTPServer: Server, Sendable {
                 }
             }
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                let id = ObjectIdentifier(channel)
+                connections.withLockedValue { $0[id] = channel }
+                channel.closeFuture.whenComplete { _ in _ = connections.withLockedValue { $0.removeValue(forKey: id) } }
+                return channel.eventLoop.makeCompletedFuture {
                     let watcher = HTTPLineWatcher(lineLimit: HTTPLimits.maxFieldBytes)
                     var decoderLimits = NIOHTTPDecoderLimitConfiguration()
                     decoderLimits.maxHeaderFieldSize = HTTPLimits.maxFieldBytes
@@ -149,7 +158,10 @@ final class HeraldHTTPServer: Server, Sendable {
         do {
             try await promise.futureResult.get()
         } catch {
-            application.logger.error("Could not stop the HTTP server cleanly: \(error)")
+            // Connections still receiving a request or waiting for an answer: closed now.
+            let left = connections.withLockedValue { Array($0.values) }
+            application.logger.warning("closing \(left.count) HTTP connections still open after \(timeout.nanoseconds / 1_000_000_000) s of shutdown")
+            for channel in left { channel.close(promise: nil) }
         }
         deadline.cancel()
     }
