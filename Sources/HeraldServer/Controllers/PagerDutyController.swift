@@ -100,7 +100,7 @@ struct PagerDutyController: RouteCollection {
             if EventValidation.scalars(value) > EventValidation.maxTagValue {
                 errors.append("'payload.\(name)' must be at most \(EventValidation.maxTagValue) characters")
             }
-            tags[name] = EventValidation.visibleControls(EventValidation.nfc(value))
+            tags[name] = EventValidation.cutTag(value)
         }
         guard errors.isEmpty, let action else { return try await invalid(req, errors) }
         guard let routingKey = body.routing_key,

@@ -98,12 +98,13 @@ enum EventValidation {
     static func tags(_ value: [String: String]?, field: String = "tags", errors: inout [FieldError]) -> [String: String] {
         guard let value else { return [:] }
         if value.count > maxTags { errors.append(FieldError(field: field, detail: "must have at most \(maxTags) entries")) }
-        for (k, v) in value.sorted(by: { $0.key < $1.key }) where k.isEmpty || scalars(k) > maxTagKey || scalars(v) > maxTagValue {
+        let sorted = value.sorted(by: { $0.key < $1.key })
+        for (k, v) in sorted where k.isEmpty || scalars(k) > maxTagKey || scalars(v) > maxTagValue {
             errors.append(FieldError(field: "\(field).\(cut(k, max: 50))",
                                      detail: "keys must be 1–\(maxTagKey) characters and values at most \(maxTagValue)"))
             break
         }
-        for (k, v) in value.sorted(by: { $0.key < $1.key }) where hasControl(k) || hasControl(v) {
+        for (k, v) in sorted where hasControl(k) || hasControl(v) {
             errors.append(FieldError(field: "\(field).\(cut(k, max: 50))", detail: "keys and values " + controlDetail))
             break
         }

@@ -30,7 +30,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         /// The head is in; the body is being read into `body` (the deadline runs).
         case receiving(HTTPRequestHead)
         /// The request is with the responder.
-        case responding(keepAlive: Bool)
+        case responding
         /// Refused, or answered last: nothing more is read into a request or written.
         case closing
     }
@@ -119,19 +119,11 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         }
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        context.fireUserInboundEventTriggered(event)
-    }
-
     // MARK: Requests
 
     private func accept(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
-        let lengths = head.headers[canonicalForm: "content-length"]
-        if lengths.count > 1, Set(lengths).count > 1 {
-            refuse(.badRequest, "The request has more than one Content-Length", context: context)
-            return
-        }
-        if let length = lengths.first, let bytes = Int(length), bytes > HTTPLimits.maxBodyBytes {
+        // NIO's decoder has already refused an invalid or repeated Content-Length (answered 400).
+        if let length = head.headers.first(name: "content-length"), let bytes = Int(length), bytes > HTTPLimits.maxBodyBytes {
             refuse(.payloadTooLarge, Self.tooLarge, context: context)
             return
         }
@@ -154,7 +146,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
 
     private func respond(to head: HTTPRequestHead, body: ByteBuffer?, context: ChannelHandlerContext) {
         let keepAlive = head.isKeepAlive
-        state = .responding(keepAlive: keepAlive)
+        state = .responding
         let request = Request(application: application, method: head.method, url: URI(string: head.uri), version: head.version,
                               headersNoUpdate: head.headers, collectedBody: body, remoteAddress: context.channel.remoteAddress,
                               logger: application.logger, byteBufferAllocator: context.channel.allocator, on: context.eventLoop)
@@ -191,15 +183,13 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         guard case .responding = state else { return }
         let close = !keepAlive || response.headers[canonicalForm: "connection"].contains { $0.lowercased() == "close" }
         var headers = response.headers
-        let length = body?.readableBytes ?? 0
-        if response.status != .noContent, response.status != .notModified, response.status.code >= 200 {
-            headers.replaceOrAdd(name: "content-length", value: String(length))
-        }
+        let hasBody = response.status.code >= 200 && response.status != .noContent && response.status != .notModified
+        if hasBody { headers.replaceOrAdd(name: "content-length", value: String(body?.readableBytes ?? 0)) }
         headers.remove(name: "transfer-encoding")
         headers.replaceOrAdd(name: "connection", value: close ? "close" : "keep-alive")
         headers.replaceOrAdd(name: "date", value: dateHeader.now())
         context.write(Self.wrapOutboundOut(.head(HTTPResponseHead(version: response.version, status: response.status, headers: headers))), promise: nil)
-        if !omitBody, let body, body.readableBytes > 0, response.status != .noContent, response.status != .notModified {
+        if hasBody, !omitBody, let body, body.readableBytes > 0 {
             context.write(Self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         }
         if close {

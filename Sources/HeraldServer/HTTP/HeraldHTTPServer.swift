@@ -128,11 +128,10 @@ final class HeraldHTTPServer: Server, Sendable {
             guard $0 == nil else { throw Abort(.internalServerError, reason: "The HTTP server is already running") }
             $0 = Running(channel: channel, quiesce: quiesce)
         }
-        let scheme = "http"
         let shown = channel.localAddress.map { address -> String in
             if let path = address.pathname { return "unix:\(path)" }
             let host = address.ipAddress.map { $0.contains(":") ? "[\($0)]" : $0 } ?? configuration.hostname
-            return "\(scheme)://\(host):\(address.port ?? configuration.port)"
+            return "http://\(host):\(address.port ?? configuration.port)"
         } ?? "an unknown address"
         application.logger.notice("Server started on \(shown)")
     }
