@@ -39,12 +39,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        /// The one outbound HTTP seam (a transport tests replace), and the policy for URLs a tenant chose.
+        .target(
+            name: "Outbound",
+            swiftSettings: swiftSettings
+        ),
         /// One `Sink` protocol and its conformers, each rendering HeraldCore's neutral views into its own payload.
         .target(
             name: "HeraldSinks",
             dependencies: [
                 "HeraldCore",
                 "SlackAPI",
+                "Outbound",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -52,6 +59,7 @@ let package = Package(
         .target(
             name: "SlackAPI",
             dependencies: [
+                "Outbound",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
@@ -61,6 +69,7 @@ let package = Package(
             name: "SlackSandbox",
             dependencies: [
                 "SlackAPI",
+                "Outbound",
                 .product(name: "Vapor", package: "vapor"),
             ],
             swiftSettings: swiftSettings
@@ -72,6 +81,7 @@ let package = Package(
                 "HeraldCore",
                 "HeraldSinks",
                 "SlackAPI",
+                "Outbound",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -102,6 +112,7 @@ let package = Package(
                 "HeraldServer",
                 "SlackSandbox",
                 "SlackAPI",
+                "Outbound",
                 .product(name: "Vapor", package: "vapor"),
             ],
             swiftSettings: swiftSettings
@@ -141,13 +152,13 @@ let package = Package(
         ),
         .testTarget(
             name: "HeraldSinksTests",
-            dependencies: ["HeraldSinks", "HeraldCore", "SlackAPI"],
+            dependencies: ["HeraldSinks", "HeraldCore", "SlackAPI", "Outbound"],
             exclude: ["Snapshots"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SlackAPITests",
-            dependencies: ["SlackAPI", "HeraldTestSupport"],
+            dependencies: ["SlackAPI", "Outbound", "HeraldTestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
@@ -160,6 +171,7 @@ let package = Package(
                 "HeraldSandbox",
                 "SlackAPI",
                 "SlackSandbox",
+                "Outbound",
                 "HeraldTestSupport",
                 .product(name: "VaporTesting", package: "vapor"),
             ],

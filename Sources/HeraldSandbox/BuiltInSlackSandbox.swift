@@ -1,3 +1,4 @@
+import Outbound
 import Foundation
 import HeraldServer
 import SlackAPI
@@ -20,7 +21,7 @@ public struct BuiltInSlackSandbox: SlackSandboxHost {
 public struct MountedSlackSandbox: SlackSandboxInstance {
     public let workspace: SandboxWorkspace
 
-    public var inProcessTransport: any SlackHTTPTransport {
+    public var inProcessTransport: any OutboundTransport {
         SandboxTransport(handler: SandboxHTTPHandler(workspace: workspace))
     }
 

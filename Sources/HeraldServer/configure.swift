@@ -1,3 +1,4 @@
+import Outbound
 import Fluent
 import Foundation
 import HeraldCore
@@ -9,8 +10,11 @@ import Vapor
 public struct HeraldOverrides: Sendable {
     /// Random bytes for credentials.
     public var randomBytes: (@Sendable (Int) -> [UInt8])?
-    /// How Herald's Slack client reaches Slack (default: AsyncHTTPClient).
-    public var slackTransport: (any SlackHTTPTransport)?
+    /// How Herald reaches the network: Slack's Web API and every sink (default: AsyncHTTPClient on
+    /// the delivery loop). Tenant-chosen URLs still go through the outbound policy first.
+    public var transport: (any OutboundTransport)?
+    /// How the outbound policy resolves a tenant URL's host (default: the system's resolver).
+    public var resolver: (any HostResolver)?
     public var now: (@Sendable () -> Date)?
     /// Numbers in 0..<1 for retry jitter.
     public var random: (@Sendable () -> Double)?
@@ -21,10 +25,10 @@ public struct HeraldOverrides: Sendable {
     /// Migrate only up to this schema version (tests of a migration start from the one before).
     public var schemaVersion: Int?
 
-    public init(randomBytes: (@Sendable (Int) -> [UInt8])? = nil, slackTransport: (any SlackHTTPTransport)? = nil,
+    public init(randomBytes: (@Sendable (Int) -> [UInt8])? = nil, transport: (any OutboundTransport)? = nil,
                 now: (@Sendable () -> Date)? = nil, random: (@Sendable () -> Double)? = nil) {
         self.randomBytes = randomBytes
-        self.slackTransport = slackTransport
+        self.transport = transport
         self.now = now
         self.random = random
     }
@@ -44,10 +48,13 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
     // Sends and the delivery worker run on a loop of their own, at a lower priority.
     let deliveryLoop = DeliveryEventLoop(configuration: app.http.client.configuration, logger: app.logger)
     app.lifecycle.use(DeliveryEventLoopLifecycle(loop: deliveryLoop))
-    let slack = SlackClient(baseURL: configuration.slackAPIURL,
-                            transport: overrides.slackTransport ?? AsyncHTTPClientSlackTransport(client: deliveryLoop.client),
-                            now: now)
-    var sinks = SinkRegistry(HeraldServices.builtInSinks(slack: slack, configuration: configuration))
+    let transport = overrides.transport ?? AsyncHTTPClientTransport(client: deliveryLoop.client)
+    // Slack's Web API is the operator's choice (HERALD_SLACK_API_URL); every URL a tenant chose
+    // goes through the outbound policy.
+    let slack = SlackClient(baseURL: configuration.slackAPIURL, transport: transport, now: now)
+    let tenantTransport = GuardedTransport(inner: transport, resolver: overrides.resolver ?? SystemHostResolver(),
+                                           policy: OutboundAddressPolicy(extraDenied: configuration.outboundDeny))
+    var sinks = SinkRegistry(HeraldServices.builtInSinks(slack: slack, tenant: tenantTransport, configuration: configuration))
     for sink in overrides.sinks { sinks.register(sink) }
     app.herald = HeraldServices(
         configuration: configuration,
@@ -60,7 +67,8 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
                        cache: ProjectRoutingCache()),
         intake: IntakeBatcher(concurrentBatches: configuration.database.isPostgres ? 2 : 1, metrics: metrics),
         delivery: .init(signal: DeliverySignal(), retryPolicy: RetryPolicy(maxAge: .seconds(configuration.deliveryMaxAge)),
-                        sinks: sinks, credentials: DestinationCredentials(), pacingKeys: PacingKeys(), loop: deliveryLoop),
+                        sinks: sinks, credentials: DestinationCredentials(), pacingKeys: PacingKeys(), loop: deliveryLoop,
+                        tenantTransport: tenantTransport),
         slack: .init(client: slack),
         links: HeraldLinks(base: configuration.publicURL),
         now: now,
@@ -140,6 +148,8 @@ func routes(_ app: Application) throws {
     try api.register(collection: ProjectsController())
     try api.register(collection: CredentialsController())
     try api.register(collection: SlackSettingsController())
+    try api.register(collection: IntegrationsController())
+    try api.register(collection: AlertRulesController())
     try api.register(collection: IncidentsController())
     try api.register(collection: DeliveriesController())
     // Event intake authenticates with project event keys, not personal tokens.

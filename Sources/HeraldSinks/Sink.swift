@@ -9,15 +9,29 @@ public struct SinkType: RawRepresentable, Hashable, Sendable, Codable, CustomStr
     public init(_ rawValue: String) { self.rawValue = rawValue }
     public var description: String { rawValue }
 
-    /// The usual pacing key: the sink, the credential's fingerprint and the target.
-    public func pacingKey(target: String, credentialFingerprint: String?) -> String {
-        "\(rawValue)|\(credentialFingerprint ?? "-")|\(target)"
+    /// The usual pacing key: the sink, the credential's fingerprint and the target. Every
+    /// destination has its own (the fingerprint is never empty: an unresolved credential's name stands in).
+    public func pacingKey(target: String, credentialFingerprint: String) -> String {
+        "\(rawValue)|\(credentialFingerprint)|\(target)"
     }
 
     /// Slack through a bot token (`chat.postMessage` / `chat.update`).
     public static let slack = SinkType("slack")
     /// A Slack incoming webhook: posts only.
     public static let slackWebhook = SinkType("slack_webhook")
+    /// A HipChat v2 room notification: posts only.
+    public static let hipchat = SinkType("hipchat")
+    /// A Mattermost incoming webhook: posts only.
+    public static let mattermost = SinkType("mattermost")
+    /// A Discord webhook, edited in place (`?wait=true`, then `PATCH …/messages/{id}`).
+    public static let discord = SinkType("discord")
+    /// A Microsoft Teams Workflows webhook with an Adaptive Card: posts only.
+    public static let teams = SinkType("teams")
+    /// Herald's signed JSON webhook: posts only.
+    public static let webhook = SinkType("webhook")
+
+    /// Every sink type Herald knows, in the order the API documents them.
+    public static let all: [SinkType] = [.slack, .slackWebhook, .hipchat, .mattermost, .discord, .teams, .webhook]
 }
 
 /// What a sink can do, which the delivery core plans around.
@@ -31,17 +45,87 @@ public struct SinkCapabilities: Sendable, Equatable {
     }
 }
 
+/// What a destination is sent with, by the form its sink type needs: resolved from its source
+/// (the project's Slack settings, an integration's sealed credential) just before sending and
+/// never stored with a delivery. Stored sealed as JSON (see ``sealed(in:context:)`` in the server).
+public enum SinkCredential: Sendable, Equatable, Codable {
+    /// Nothing secret (a test sink).
+    case none
+    /// A bearer token: a Slack bot token.
+    case token(token: String)
+    /// A URL that is itself the secret: a Slack, Mattermost, Discord or Teams webhook.
+    case url(url: String)
+    /// A HipChat room notification URL and the room's auth token.
+    case room(url: String, authToken: String)
+    /// A webhook URL and the secret its bodies are signed with (none: unsigned).
+    case signed(url: String, secret: String?)
+
+    /// The URL the credential sends to, if it has one.
+    public var url: String? {
+        switch self {
+        case .url(let url), .room(let url, _), .signed(let url, _): url
+        case .none, .token: nil
+        }
+    }
+
+    /// Every secret string in it, for redaction.
+    public var secrets: [String] {
+        switch self {
+        case .none: []
+        case .token(let token): [token]
+        case .url(let url): [url]
+        case .room(let url, let token): [url, token]
+        case .signed(let url, let secret): [url] + (secret.map { [$0] } ?? [])
+        }
+    }
+
+    /// The fields as one string, for a fingerprint: two credentials with the same fingerprint reach the same place the same way.
+    public var identity: String {
+        switch self {
+        case .none: "none"
+        case .token(let token): token
+        case .url(let url): url
+        case .room(let url, let token): "\(url) \(token)"
+        case .signed(let url, let secret): "\(url) \(secret ?? "")"
+        }
+    }
+}
+
 /// Where one delivery goes, as its sink sees it at send time: the destination's target (a Slack
-/// channel, a room…) and the secret it is sent with (a bot token, a webhook URL), resolved from its
-/// source just before sending and never stored with the delivery.
+/// channel, a room…, empty where the credential says it all) and its credential.
 public struct SinkAddress: Sendable {
     public var target: String
-    public var secret: String
+    public var credential: SinkCredential
 
-    public init(target: String, secret: String) {
+    public init(target: String, credential: SinkCredential) {
         self.target = target
-        self.secret = secret
+        self.credential = credential
     }
+}
+
+/// What a send knows of its delivery: the signed webhook sends the id as `X-Herald-Delivery`, the
+/// same on every attempt of one delivery, and the time as `X-Herald-Timestamp`.
+public struct SendContext: Sendable, Equatable {
+    /// The delivery's id (a test send has one of its own).
+    public var deliveryID: String
+    /// 1 for the first try.
+    public var attempt: Int
+    /// When this attempt is made.
+    public var at: Date
+
+    public init(deliveryID: String, attempt: Int, at: Date) {
+        self.deliveryID = deliveryID
+        self.attempt = attempt
+        self.at = at
+    }
+}
+
+/// How fast a sink's destinations may be sent to.
+public enum SinkPacing: Sendable, Equatable {
+    /// Slack's channel rate (`HERALD_CHANNEL_RATE`, 1 per second per channel by default).
+    case slackChannelRate
+    /// This many messages per second per destination.
+    case perSecond(Double)
 }
 
 /// The answer of a sink to one send, sorted the way delivery needs it (SPEC §5). Codes are the
@@ -49,11 +133,13 @@ public struct SinkAddress: Sendable {
 public enum SinkResult: Sendable, Equatable {
     /// Posted or edited. `reference` is the sink's opaque reference to the message (Slack's channel
     /// and ts, a Discord message id), kept with the message for later edits; nil when the sink
-    /// gives none (an incoming webhook).
-    case sent(reference: String?)
+    /// gives none (an incoming webhook). `holdFor`: the service asked for a pause before the next
+    /// send to this destination (Discord's `X-RateLimit-Remaining: 0`).
+    case sent(reference: String?, holdFor: Duration? = nil)
     /// The message to edit is gone (deleted, its channel archived): the core posts a fresh one.
     case gone(code: String, detail: String)
-    /// Worth retrying (timeouts, connection errors, 5xx, 429); never sooner than `retryAfter`.
+    /// Worth retrying (timeouts, connection errors, 5xx, 429); never sooner than `retryAfter`, and
+    /// nothing else goes to the destination before then either.
     case transient(code: String, detail: String, retryAfter: Duration?)
     /// Will not succeed by trying again (bad credentials, unknown channel, any other 4xx).
     case permanent(code: String, detail: String)
@@ -79,25 +165,28 @@ public protocol Sink: Sendable {
 
     var type: SinkType { get }
     var capabilities: SinkCapabilities { get }
+    /// How fast one destination may be sent to (the default: Slack's channel rate).
+    var pacing: SinkPacing { get }
 
     /// Deliveries with the same key share one pacing slot (SPEC §5: one message per second per
-    /// Slack channel). `credentialFingerprint` tells apart two workspaces' channels of one name.
-    func pacingKey(target: String, credentialFingerprint: String?) -> String
+    /// Slack channel). `credentialFingerprint` tells apart two workspaces' channels of one name,
+    /// and two webhooks (whose URL is the credential).
+    func pacingKey(target: String, credentialFingerprint: String) -> String
 
     func render(_ content: MessageContent) -> Payload
 
     /// Posts a new message.
-    func post(_ payload: Payload, to address: SinkAddress) async -> SinkResult
+    func post(_ payload: Payload, to address: SinkAddress, context: SendContext) async -> SinkResult
 
     /// Edits the message `reference` names; only called when ``capabilities`` says it can edit.
-    func edit(_ reference: String, with payload: Payload, at address: SinkAddress) async -> SinkResult
+    func edit(_ reference: String, with payload: Payload, at address: SinkAddress, context: SendContext) async -> SinkResult
 
     /// What `reference` names, for people to read.
     func location(of reference: String) -> MessageLocation
 }
 
 extension Sink {
-    public func edit(_ reference: String, with payload: Payload, at address: SinkAddress) async -> SinkResult {
+    public func edit(_ reference: String, with payload: Payload, at address: SinkAddress, context: SendContext) async -> SinkResult {
         .permanent(code: "cannot_edit", detail: "\(type) messages cannot be edited")
     }
 
@@ -105,8 +194,15 @@ extension Sink {
         MessageLocation(channel: nil, message: reference)
     }
 
-    public func pacingKey(target: String, credentialFingerprint: String?) -> String {
+    public func pacingKey(target: String, credentialFingerprint: String) -> String {
         type.pacingKey(target: target, credentialFingerprint: credentialFingerprint)
+    }
+
+    public var pacing: SinkPacing { .slackChannelRate }
+
+    /// The answer for an address whose credential is not of the form this sink needs.
+    public func wrongCredential(_ needed: String) -> SinkResult {
+        .permanent(code: "credential_mismatch", detail: "a \(type) destination needs \(needed)")
     }
 }
 
@@ -123,15 +219,15 @@ extension Sink {
     }
 
     /// Posts a message this sink rendered.
-    public func post(_ message: RenderedMessage, to address: SinkAddress) async -> SinkResult {
+    public func post(_ message: RenderedMessage, to address: SinkAddress, context: SendContext) async -> SinkResult {
         guard let payload = message.payload as? Payload else { return Self.mismatch(message) }
-        return await post(payload, to: address)
+        return await post(payload, to: address, context: context)
     }
 
     /// Edits a message with one this sink rendered.
-    public func edit(_ reference: String, with message: RenderedMessage, at address: SinkAddress) async -> SinkResult {
+    public func edit(_ reference: String, with message: RenderedMessage, at address: SinkAddress, context: SendContext) async -> SinkResult {
         guard let payload = message.payload as? Payload else { return Self.mismatch(message) }
-        return await edit(reference, with: payload, at: address)
+        return await edit(reference, with: payload, at: address, context: context)
     }
 
     private static func mismatch(_ message: RenderedMessage) -> SinkResult {

@@ -1,3 +1,4 @@
+import Outbound
 import Foundation
 
 // The plumbing shared by every method: building requests, sending them, and turning Slack's answers
@@ -8,12 +9,12 @@ extension SlackClient {
     func call<Body: Encodable, Answer: Decodable>(
         _ method: String, token: String, json body: Body
     ) async throws(SlackError) -> Answer {
-        let request = SlackHTTPRequest(
+        let request = OutboundRequest(
             method: "POST", url: url(for: method),
             headers: [
                 "authorization": "Bearer \(token)", "content-type": Self.jsonContentType, "accept": "application/json",
             ],
-            body: try encodeJSON(body, method: method))
+            body: try encodeJSON(body, method: method), responseLimit: Self.maxResponseBytes)
         return try await perform(method, request, secrets: [token])
     }
 
@@ -25,13 +26,13 @@ extension SlackClient {
         return try await perform(method, request, secrets: [token])
     }
 
-    func formRequest(_ method: String, authorization: String, form: [(String, String)]) -> SlackHTTPRequest {
-        SlackHTTPRequest(
+    func formRequest(_ method: String, authorization: String, form: [(String, String)]) -> OutboundRequest {
+        OutboundRequest(
             method: "POST", url: url(for: method),
             headers: [
                 "authorization": authorization, "content-type": Self.formContentType, "accept": "application/json",
             ],
-            body: Data(FormEncoding.encode(form).utf8))
+            body: Data(FormEncoding.encode(form).utf8), responseLimit: Self.maxResponseBytes)
     }
 
     /// `baseURL` + "/" + method, whether or not `baseURL` ends in a slash.
@@ -55,7 +56,7 @@ extension SlackClient {
 
     /// Sends `request` and decodes a Web API answer: `{"ok": true, …}` into `Answer`, anything else into an error.
     func perform<Answer: Decodable>(
-        _ method: String, _ request: SlackHTTPRequest, secrets: [String]
+        _ method: String, _ request: OutboundRequest, secrets: [String]
     ) async throws(SlackError) -> Answer {
         let response = try await send(request, method: method, secrets: secrets)
         if response.status == 429 {
@@ -95,15 +96,17 @@ extension SlackClient {
     }
 
     /// One round trip, with transport failures mapped to `.timeout` / `.connection`.
-    func send(_ request: SlackHTTPRequest, method: String, secrets: [String]) async throws(SlackError)
-        -> SlackHTTPResponse
+    func send(_ request: OutboundRequest, method: String, secrets: [String]) async throws(SlackError)
+        -> OutboundResponse
     {
         do {
             return try await transport.send(request, timeout: timeout)
-        } catch SlackTransportError.timeout {
+        } catch OutboundError.timeout {
             throw .timeout(method: method)
-        } catch SlackTransportError.connection(let reason) {
+        } catch OutboundError.connection(let reason) {
             throw .connection(Self.redact(reason, secrets: secrets), method: method)
+        } catch OutboundError.refused(let reason) {
+            throw .refused(Self.redact(reason, secrets: secrets), method: method)
         } catch is CancellationError {
             throw .connection("cancelled", method: method)
         } catch {
@@ -111,12 +114,12 @@ extension SlackClient {
         }
     }
 
-    func httpError(_ response: SlackHTTPResponse, method: String, secrets: [String]) -> SlackError {
+    func httpError(_ response: OutboundResponse, method: String, secrets: [String]) -> SlackError {
         .http(status: response.status, method: method, body: Self.redact(Self.snippet(response.body, limit: 500), secrets: secrets))
     }
 
     /// The wait a 429's `Retry-After` asks for (RFC 9110: seconds or an HTTP-date, see ``RetryAfter``).
-    func retryAfter(_ response: SlackHTTPResponse) -> Duration? {
+    func retryAfter(_ response: OutboundResponse) -> Duration? {
         RetryAfter.parse(response.headers["retry-after"], now: now())
     }
 

@@ -1,16 +1,17 @@
+import Outbound
 import Foundation
 
-/// The Slack Web API methods Herald uses, over any ``SlackHTTPTransport``.
+/// The Slack Web API methods Herald uses, over any ``OutboundTransport``.
 /// Tokens travel only in the `Authorization` header and never appear in a ``SlackError``.
 public struct SlackClient: Sendable {
     /// `https://slack.com/api` in production (`HERALD_SLACK_API_URL`), or the sandbox.
     public let baseURL: URL
-    public let transport: any SlackHTTPTransport
+    public let transport: any OutboundTransport
     public let timeout: Duration
     /// The clock an HTTP-date `Retry-After` is measured against (injectable for tests).
     public let now: @Sendable () -> Date
 
-    public init(baseURL: URL, transport: any SlackHTTPTransport, timeout: Duration = .seconds(10),
+    public init(baseURL: URL, transport: any OutboundTransport, timeout: Duration = .seconds(10),
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.baseURL = baseURL
         self.transport = transport
@@ -102,7 +103,7 @@ public struct SlackClient: Sendable {
     /// `no_service` becomes ``SlackError/api(_:method:)`` for method `webhook`. The URL is secret and never reported.
     public func postWebhook(url: URL, _ message: SlackMessage) async throws(SlackError) {
         let method = "webhook"
-        let request = SlackHTTPRequest(
+        let request = OutboundRequest(
             method: "POST", url: url,
             headers: ["content-type": Self.jsonContentType, "accept": "text/plain, application/json"],
             body: try encodeJSON(message, method: method))
@@ -125,6 +126,8 @@ public struct SlackClient: Sendable {
     }
 
     static let maxPages = 1000
+    /// The most of a Web API answer read (a page of channels is far less); a webhook's answer gets the outbound default.
+    static let maxResponseBytes = 8 << 20
     static let jsonContentType = "application/json; charset=utf-8"
     static let formContentType = "application/x-www-form-urlencoded"
 }

@@ -15,12 +15,14 @@ public enum SlackError: Error, Sendable, Equatable, CustomStringConvertible {
     case connection(String, method: String)
     /// Slack answered, but not with what the method promises (unparseable JSON, missing fields).
     case invalidResponse(String, method: String)
+    /// Herald's outbound policy refused the URL (not http(s), or an address it never sends to).
+    case refused(String, method: String)
 
     /// The Slack method (or `webhook`) that failed.
     public var method: String {
         switch self {
         case .api(_, let method), .rateLimited(_, let method), .http(_, let method, _), .timeout(let method),
-            .connection(_, let method), .invalidResponse(_, let method):
+            .connection(_, let method), .invalidResponse(_, let method), .refused(_, let method):
             method
         }
     }
@@ -31,7 +33,7 @@ public enum SlackError: Error, Sendable, Equatable, CustomStringConvertible {
         case .api(let code, _): !code.isTransient
         case .rateLimited, .timeout, .connection: false
         case .http(let status, _, _): status < 500
-        case .invalidResponse: true
+        case .invalidResponse, .refused: true
         }
     }
 
@@ -49,6 +51,7 @@ public enum SlackError: Error, Sendable, Equatable, CustomStringConvertible {
         case .timeout: "timeout"
         case .connection: "connection_error"
         case .invalidResponse: "invalid_response"
+        case .refused: "address_refused"
         }
     }
 
@@ -70,6 +73,8 @@ public enum SlackError: Error, Sendable, Equatable, CustomStringConvertible {
             "Slack \(method) connection failed: \(reason)"
         case .invalidResponse(let reason, let method):
             "Slack \(method) answered with an invalid response: \(reason)"
+        case .refused(let reason, let method):
+            "Slack \(method) was not sent: \(reason)"
         }
     }
 

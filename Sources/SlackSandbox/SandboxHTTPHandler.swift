@@ -1,3 +1,4 @@
+import Outbound
 import Foundation
 import SlackAPI
 
@@ -11,7 +12,7 @@ public struct SandboxHTTPHandler: Sendable {
         self.workspace = workspace
     }
 
-    public func handle(_ request: SlackHTTPRequest) async -> SlackHTTPResponse {
+    public func handle(_ request: OutboundRequest) async -> OutboundResponse {
         let parts = request.url.pathComponents
         if let i = parts.lastIndex(of: "api"), i + 1 < parts.count {
             return await webAPI(method: parts[i + 1], request)
@@ -21,10 +22,10 @@ public struct SandboxHTTPHandler: Sendable {
             let params = Self.webhookParams(request)
             return await answer(await workspace.webhook(path: path, params: params))
         }
-        return SlackHTTPResponse(status: 404, headers: ["content-type": "text/plain"], body: Data("not found".utf8))
+        return OutboundResponse(status: 404, headers: ["content-type": "text/plain"], body: Data("not found".utf8))
     }
 
-    private func webAPI(method: String, _ request: SlackHTTPRequest) async -> SlackHTTPResponse {
+    private func webAPI(method: String, _ request: OutboundRequest) async -> OutboundResponse {
         var params = Self.queryParams(request.url)
         let contentType = request.headers["content-type"]?.lowercased() ?? ""
         if let body = request.body, !body.isEmpty {
@@ -56,21 +57,21 @@ public struct SandboxHTTPHandler: Sendable {
         return await answer(await workspace.call(method: method, params: params, token: token, basicAuth: basic))
     }
 
-    static func respond(_ result: SandboxResult) -> SlackHTTPResponse {
-        SlackHTTPResponse(status: result.status, headers: result.headers, body: result.body)
+    static func respond(_ result: SandboxResult) -> OutboundResponse {
+        OutboundResponse(status: result.status, headers: result.headers, body: result.body)
     }
 
     /// Waits out a hang fault outside the workspace actor (which goes on serving others), until
     /// the caller is cancelled or the hang limit passes.
-    private func answer(_ result: SandboxResult) async -> SlackHTTPResponse {
+    private func answer(_ result: SandboxResult) async -> OutboundResponse {
         guard result.isHang else { return Self.respond(result) }
         await workspace.hangStarted()
         try? await Task.sleep(for: SandboxWorkspace.hangLimit)
         await workspace.hangEnded()
-        return SlackHTTPResponse(status: 504, headers: ["content-type": "text/plain"], body: Data("gateway timeout".utf8))
+        return OutboundResponse(status: 504, headers: ["content-type": "text/plain"], body: Data("gateway timeout".utf8))
     }
 
-    static func webhookParams(_ request: SlackHTTPRequest) -> [String: JSONValue]? {
+    static func webhookParams(_ request: OutboundRequest) -> [String: JSONValue]? {
         guard let body = request.body, !body.isEmpty else { return nil }
         let contentType = request.headers["content-type"]?.lowercased() ?? ""
         if contentType.hasPrefix("application/x-www-form-urlencoded") {
@@ -104,14 +105,14 @@ public struct SandboxHTTPHandler: Sendable {
 
 /// A transport that hands requests straight to an in-process sandbox: Herald's tests exercise
 /// the real client encoding and the sandbox's parsing without a socket.
-public struct SandboxTransport: SlackHTTPTransport {
+public struct SandboxTransport: OutboundTransport {
     public let handler: SandboxHTTPHandler
 
     public init(handler: SandboxHTTPHandler) {
         self.handler = handler
     }
 
-    public func send(_ request: SlackHTTPRequest, timeout: Duration) async throws -> SlackHTTPResponse {
+    public func send(_ request: OutboundRequest, timeout: Duration) async throws -> OutboundResponse {
         await handler.handle(request)
     }
 }

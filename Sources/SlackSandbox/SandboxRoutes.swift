@@ -1,3 +1,4 @@
+import Outbound
 import Foundation
 import SlackAPI
 import Vapor
@@ -39,7 +40,7 @@ public struct SandboxRoutes: RouteCollection, Sendable {
         for (name, value) in req.headers { headers[name.lowercased()] = value }
         let body = req.body.data.map { Data(buffer: $0) }
         let url = URL(string: req.url.string, relativeTo: URL(string: "http://sandbox.local"))!.absoluteURL
-        let response = await handler.handle(SlackHTTPRequest(method: req.method.rawValue, url: url, headers: headers, body: body))
+        let response = await handler.handle(OutboundRequest(method: req.method.rawValue, url: url, headers: headers, body: body))
         var out = HTTPHeaders()
         for (name, value) in response.headers { out.add(name: name, value: value) }
         return Response(status: .init(statusCode: response.status), headers: out, body: .init(data: response.body))

@@ -58,7 +58,7 @@ struct RoutingTests {
             FixedSource(output: [hook, Destination(sink: "slack", target: "#ops", credential: "integration:2")]),
         ])
         // MUT
-        let destinations = router.route(RoutingInput(isIncident: false, slack: Self.deliverable))
+        let destinations = router.route(RoutingInput(isIncident: false, slack: Self.deliverable)).destinations
         // validate
         #expect(destinations == [
             .slackSettings(channel: "#ops"), .slackSettings(channel: "#alerts"), hook, .slackSettings(channel: "#new"),
@@ -66,10 +66,10 @@ struct RoutingTests {
         ])
     }
 
-    @Test("default router is the Slack settings source")
+    @Test("default router: the Slack settings source first, and nothing else for a project without integrations")
     func defaultRouter() {
-        #expect(Router().route(RoutingInput(isIncident: true, serviceChannel: "#svc", slack: Self.deliverable)) == [.slackSettings(channel: "#svc")])
-        #expect(Router(sources: []).route(RoutingInput(isIncident: true, slack: Self.deliverable)).isEmpty)
+        #expect(Router().route(RoutingInput(isIncident: true, serviceChannel: "#svc", slack: Self.deliverable)).destinations == [.slackSettings(channel: "#svc")])
+        #expect(Router(sources: []).route(RoutingInput(isIncident: true, slack: Self.deliverable)).destinations.isEmpty)
     }
 
     @Test("channel pacing", arguments: [

@@ -221,7 +221,7 @@ struct FoldedDeliveryTests {
             let intake = EventIntake(app: app)
             var plan = IntakePlan(state: state, entries: [project: entry], now: app.herald.now(), updateInterval: 300,
                                   canEdit: { app.herald.delivery.sinks.canEdit($0) },
-                                  route: { e, i, s, r in intake.destinations(e, isIncident: i, serviceChannel: s, rule: r) })
+                                  route: { e, query in intake.route(e, query) })
             #expect(try plan.apply(item).outcome == "acknowledged")
             #expect(plan.deliveries.isEmpty, "folded into the pending post")
             // …but a worker claims the post first (it renders the incident as it was: triggered).
@@ -240,7 +240,7 @@ struct FoldedDeliveryTests {
             let again = try await IntakeState.read([resolve], skipping: [], on: sql)
             var second = IntakePlan(state: again, entries: [project: entry], now: app.herald.now(), updateInterval: 300,
                                     canEdit: { app.herald.delivery.sinks.canEdit($0) },
-                                    route: { e, i, s, r in intake.destinations(e, isIncident: i, serviceChannel: s, rule: r) })
+                                    route: { e, query in intake.route(e, query) })
             #expect(try second.apply(resolve).outcome == "resolved")
             _ = try await second.write(on: sql, known: app.herald.delivery.pacingKeys)
             #expect(try await Delivery.query(on: app.db).all().map(\.kind) == ["post"])

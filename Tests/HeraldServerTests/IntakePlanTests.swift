@@ -19,9 +19,11 @@ struct IntakePlanTests {
     /// An editing sink (`slack`) and one that cannot edit (`hook`).
     static func plan(_ state: IntakeState = IntakeState()) -> IntakePlan {
         IntakePlan(state: state, entries: [project: entry], now: now, updateInterval: 300, canEdit: { $0 == "slack" },
-                   route: { _, _, _, _ in
-                       [(Destination(sink: "slack", target: "#alerts", credential: "settings"), "slack|f|#alerts"),
-                        (Destination(sink: "hook", target: "room", credential: "none"), "hook|room")]
+                   route: { _, _ in
+                       IntakePlan.PlannedRoute(posts: [
+                           (Destination(sink: "slack", target: "#alerts", credential: "settings"), "slack|f|#alerts"),
+                           (Destination(sink: "hook", target: "room", credential: "none"), "hook|room"),
+                       ])
                    })
     }
 
@@ -92,7 +94,7 @@ struct IntakePlanTests {
         state.lastSeq[id] = 7
         state.messages[id] = ["slack", "hook"].map { sink in
             IntakePlan.LivingMessage(id: UUID(), projectID: project, sink: sink, target: "t", pacingKey: sink,
-                                     lastSentAt: now.addingTimeInterval(-100), pending: nil)
+                                     lastSentAt: now.addingTimeInterval(-100), onClear: .notify, pending: nil)
         }
         return (state, id)
     }
@@ -111,6 +113,48 @@ struct IntakePlanTests {
         #expect(plan.updatedIncidents.first?.version == 6)
         #expect(plan.updatedIncidents.first?.status == .acknowledged)
         #expect(plan.timeline.map(\.seq) == [8, 9, 10])
+    }
+
+    @Test("the clear policy stored with each message: a silent message gets the acknowledge but not the resolve; a notify one gets both")
+    func clearPolicy() throws {
+        var (state, id) = Self.posted()
+        state.messages[id]?[1].onClear = .silent
+        var plan = Self.plan(state)
+        #expect(try plan.apply(Self.item(.acknowledge)).outcome == "acknowledged")
+        #expect(plan.deliveries.map { "\($0.sink):\($0.kind)" } == ["slack:update", "hook:update"])
+        var (resolving, other) = Self.posted()
+        resolving.messages[other]?[1].onClear = .silent
+        var clear = Self.plan(resolving)
+        #expect(try clear.apply(Self.item(.resolve)).outcome == "resolved")
+        #expect(clear.deliveries.map { "\($0.sink):\($0.kind)" } == ["slack:update"], "the silent hook message is not told of the clear")
+    }
+
+    @Test("new messages take their route's clear policy; an unknown rule named by a compatibility sender is noted on the timeline, by the API refused")
+    func routePolicy() throws {
+        func plan(unknownRule: String?) -> IntakePlan {
+            IntakePlan(state: IntakeState(), entries: [Self.project: Self.entry], now: Self.now, updateInterval: 300, canEdit: { $0 == "slack" },
+                       route: { _, _ in
+                           IntakePlan.PlannedRoute(posts: [
+                               (Destination(sink: "hook", target: "a", credential: "none", onClear: .silent), "hook|a"),
+                               (Destination(sink: "hook", target: "b", credential: "none"), "hook|b"),
+                           ], unknownRule: unknownRule)
+                       })
+        }
+        var known = plan(unknownRule: nil)
+        #expect(try known.apply(Self.item(.trigger, title: "Disk")).outcome == "opened")
+        #expect(known.messages.map(\.onClear) == [.silent, .notify])
+        #expect(known.timeline.map(\.kind) == ["trigger"])
+        var compat = plan(unknownRule: "nope")
+        let alert = IntakeItem(event: IncomingEvent(kind: .incident(.trigger), key: "k", title: "Disk", rule: "nope", source: "alertmanager"),
+                               projectID: Self.project, eventKeyID: nil)
+        #expect(try compat.apply(alert).outcome == "opened")
+        #expect(compat.timeline.map(\.kind) == ["trigger", "rule_unknown"])
+        #expect(compat.timeline.last?.summary.contains("nope") == true)
+        var api = plan(unknownRule: "nope")
+        let refused = IntakeItem(event: IncomingEvent(kind: .incident(.trigger), key: "k", title: "Disk", rule: "nope", source: "api"),
+                                 projectID: Self.project, eventKeyID: nil)
+        #expect(throws: IntakeError.self) { try api.apply(refused) }
+        #expect(api.messages.isEmpty && api.timeline.isEmpty && api.insertedIncidents.isEmpty, "a refused event records nothing")
     }
 
     @Test("a status change makes a delivery already pending in the database due now, instead of adding one")

@@ -47,7 +47,7 @@ struct MigrationTests {
                 """).run()
 
             // MUT: `herald migrate` with today's migrations.
-            app.registerMigrations(5...5)
+            app.registerMigrations(5...Int.max)
             try await DatabaseSetup.prepare(app)
 
             let refs = try await sql.raw("SELECT target, external_ref FROM messages ORDER BY target").all()

@@ -1,3 +1,4 @@
+import Outbound
 import Foundation
 @testable import HeraldServer
 import SlackAPI
@@ -19,7 +20,7 @@ struct OutsideNumbersTests {
         let workspace = SandboxWorkspace()
         let token = await workspace.issueBotToken()
         let handler = SandboxHTTPHandler(workspace: workspace)
-        let request = SlackHTTPRequest(method: "POST", url: URL(string: "http://sandbox.local/sandbox/api/conversations.list")!,
+        let request = OutboundRequest(method: "POST", url: URL(string: "http://sandbox.local/sandbox/api/conversations.list")!,
                                        headers: ["authorization": "Bearer \(token)", "content-type": "application/json"],
                                        body: Data(#"{"limit":\#(limit)}"#.utf8))
         // MUT

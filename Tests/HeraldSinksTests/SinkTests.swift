@@ -1,3 +1,4 @@
+import Outbound
 import Foundation
 import HeraldCore
 import HeraldSinks
@@ -5,22 +6,22 @@ import SlackAPI
 import Testing
 
 /// A Slack that answers each request from a script, keyed by method, and keeps what it was sent.
-final class ScriptedSlack: SlackHTTPTransport, @unchecked Sendable {
+final class ScriptedSlack: OutboundTransport, @unchecked Sendable {
     private let lock = NSLock()
-    private var answers: [String: [SlackHTTPResponse]] = [:]
-    private var sent: [SlackHTTPRequest] = []
+    private var answers: [String: [OutboundResponse]] = [:]
+    private var sent: [OutboundRequest] = []
 
     func answer(_ method: String, status: Int = 200, headers: [String: String] = [:], _ body: String) {
-        lock.withLock { answers[method, default: []].append(SlackHTTPResponse(status: status, headers: headers, body: Data(body.utf8))) }
+        lock.withLock { answers[method, default: []].append(OutboundResponse(status: status, headers: headers, body: Data(body.utf8))) }
     }
 
-    var requests: [SlackHTTPRequest] { lock.withLock { sent } }
+    var requests: [OutboundRequest] { lock.withLock { sent } }
 
-    func send(_ request: SlackHTTPRequest, timeout: Duration) async throws -> SlackHTTPResponse {
+    func send(_ request: OutboundRequest, timeout: Duration) async throws -> OutboundResponse {
         let method = request.url.lastPathComponent
         return try lock.withLock {
             sent.append(request)
-            guard let answer = answers[method]?.first else { throw SlackTransportError.connection("no answer scripted for \(method)") }
+            guard let answer = answers[method]?.first else { throw OutboundError.connection("no answer scripted for \(method)") }
             answers[method]?.removeFirst()
             return answer
         }
@@ -29,6 +30,7 @@ final class ScriptedSlack: SlackHTTPTransport, @unchecked Sendable {
 
 @Suite("Sink registry and the Slack sinks")
 struct SinkTests {
+    static let context = SendContext(deliveryID: "d-1", attempt: 1, at: Date(timeIntervalSince1970: 1_700_000_000))
     static let view = IncidentView(id: "i-1", key: "k", title: "Disk full", status: .acknowledged, projectName: "Shop",
                                    link: URL(string: "https://herald.example/incidents/i-1")!, openedAt: Date(timeIntervalSince1970: 0))
 
@@ -63,9 +65,9 @@ struct SinkTests {
             var type: SinkType { SinkType("other") }
             var capabilities: SinkCapabilities { SinkCapabilities(canEdit: false) }
             func render(_ content: MessageContent) -> Int { 1 }
-            func post(_ payload: Int, to address: SinkAddress) async -> SinkResult { .sent(reference: "x") }
+            func post(_ payload: Int, to address: SinkAddress, context: SendContext) async -> SinkResult { .sent(reference: "x") }
         }
-        let result = await Other().post(message, to: SinkAddress(target: "#a", secret: ""))
+        let result = await Other().post(message, to: SinkAddress(target: "#a", credential: .token(token: "")), context: Self.context)
         guard case .permanent(let code, _) = result else { Issue.record("sent: \(result)"); return }
         #expect(code == "render_mismatch")
         #expect(slack.requests.isEmpty)
@@ -78,12 +80,12 @@ struct SinkTests {
         slack.answer("chat.update", #"{"ok":true,"channel":"C042","ts":"1700000000.000100","text":""}"#)
         let sink = bot(slack)
         let message = sink.renderMessage(.incident(Self.view))
-        let address = SinkAddress(target: "#alerts", secret: "xoxb-secret")
-        let posted = await sink.post(message, to: address)
+        let address = SinkAddress(target: "#alerts", credential: .token(token: "xoxb-secret"))
+        let posted = await sink.post(message, to: address, context: Self.context)
         #expect(posted == .sent(reference: #"{"channel":"C042","ts":"1700000000.000100"}"#))
-        guard case .sent(let reference?) = posted else { return }
+        guard case .sent(let reference?, _) = posted else { return }
         #expect(sink.location(of: reference) == MessageLocation(channel: "C042", message: "1700000000.000100"))
-        #expect(await sink.edit(reference, with: message, at: address) == .sent(reference: reference))
+        #expect(await sink.edit(reference, with: message, at: address, context: Self.context) == .sent(reference: reference))
         let requests = slack.requests
         #expect(requests.map(\.url.lastPathComponent) == ["chat.postMessage", "chat.update"])
         #expect(requests.allSatisfy { $0.headers["authorization"] == "Bearer xoxb-secret" })
@@ -107,10 +109,10 @@ struct SinkTests {
         slack.answer(method, status: status, headers: headers, body)
         let sink = bot(slack)
         let message = sink.renderMessage(.incident(Self.view))
-        let address = SinkAddress(target: "#alerts", secret: "xoxb-secret")
+        let address = SinkAddress(target: "#alerts", credential: .token(token: "xoxb-secret"))
         let result = editing
-            ? await sink.edit(SlackMessageReference(channel: "C1", ts: "1.2").encoded, with: message, at: address)
-            : await sink.post(message, to: address)
+            ? await sink.edit(SlackMessageReference(channel: "C1", ts: "1.2").encoded, with: message, at: address, context: Self.context)
+            : await sink.post(message, to: address, context: Self.context)
         let summary = switch result {
         case .sent: "sent"
         case .gone(let code, _): "gone:\(code)"
@@ -125,7 +127,7 @@ struct SinkTests {
         let slack = ScriptedSlack()
         let sink = bot(slack)
         for reference in ["", "1.2", #"{"channel":"","ts":"1"}"#, "{", #"{"ts":"1.2"}"#] {
-            let result = await sink.edit(reference, with: sink.renderMessage(.incident(Self.view)), at: SinkAddress(target: "#a", secret: "t"))
+            let result = await sink.edit(reference, with: sink.renderMessage(.incident(Self.view)), at: SinkAddress(target: "#a", credential: .token(token: "t")), context: Self.context)
             guard case .gone = result else { Issue.record("\(reference): \(result)"); continue }
         }
         #expect(slack.requests.isEmpty)
@@ -138,13 +140,13 @@ struct SinkTests {
         let sink = SlackWebhookSink(client: SlackClient(baseURL: URL(string: "https://slack.test/api")!, transport: slack))
         #expect(!sink.capabilities.canEdit)
         let message = sink.renderMessage(.incident(Self.view))
-        #expect(await sink.post(message, to: SinkAddress(target: "", secret: "https://hooks.slack.test/services/T0-B0-secret")) == .sent(reference: nil))
+        #expect(await sink.post(message, to: SinkAddress(target: "", credential: .url(url: "https://hooks.slack.test/services/T0-B0-secret")), context: Self.context) == .sent(reference: nil))
         let request = try #require(slack.requests.first)
         #expect(request.url.absoluteString == "https://hooks.slack.test/services/T0-B0-secret")
         let body = try #require(request.body.flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] })
         #expect(body["channel"] == nil, "an empty target posts to the webhook's own channel")
         #expect((body["text"] as? String)?.contains("Disk full") == true)
-        #expect(await sink.post(message, to: SinkAddress(target: "", secret: "not a url")) ==
+        #expect(await sink.post(message, to: SinkAddress(target: "", credential: .url(url: "not a url")), context: Self.context) ==
             .permanent(code: "invalid_webhook_url", detail: "the webhook URL is not an http(s) URL"))
         #expect(slack.requests.count == 1)
     }

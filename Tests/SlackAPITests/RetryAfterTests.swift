@@ -1,3 +1,4 @@
+import Outbound
 import Foundation
 @testable import SlackAPI
 import Testing
@@ -50,7 +51,7 @@ import Testing
     ] as [(String, Duration?)])
     func clientReadsRetryAfter(_ header: String, _ expected: Duration?) async {
         // setup
-        let transport = RecordingTransport([.response(SlackHTTPResponse(status: 429, headers: ["Retry-After": header],
+        let transport = RecordingTransport([.response(OutboundResponse(status: 429, headers: ["Retry-After": header],
                                                                        body: Data(#"{"ok":false,"error":"ratelimited"}"#.utf8)))])
         let client = SlackClient(baseURL: URL(string: "https://slack.example.com/api")!, transport: transport, now: { Self.now })
         // MUT

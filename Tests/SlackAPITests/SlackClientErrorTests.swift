@@ -1,3 +1,4 @@
+import Outbound
 import Foundation
 import SlackAPI
 import Testing
@@ -18,7 +19,7 @@ import Testing
     }
 
     static func answer(_ status: Int, _ body: String, headers: [String: String] = [:]) -> RecordingTransport.Reply {
-        .response(SlackHTTPResponse(status: status, headers: headers, body: Data(body.utf8)))
+        .response(OutboundResponse(status: status, headers: headers, body: Data(body.utf8)))
     }
 
     static let okFalseCases: [(String, SlackErrorCode)] = [
@@ -47,7 +48,7 @@ import Testing
     }
 
     @Test func recordedInvalidBlocksAnswer() async throws {
-        let error = await post(.response(SlackHTTPResponse(status: 200, body: try Fixture.data("error.invalid_blocks"))))
+        let error = await post(.response(OutboundResponse(status: 200, body: try Fixture.data("error.invalid_blocks"))))
         #expect(error == .api(.invalidBlocks, method: "chat.postMessage"))
         #expect(error?.isPermanent == true)
     }
@@ -55,7 +56,7 @@ import Testing
     @Test func rateLimitedWithRetryAfter() async throws {
         let error = try await post(
             .response(
-                SlackHTTPResponse(status: 429, headers: ["Retry-After": "2"], body: Fixture.data("error.ratelimited"))))
+                OutboundResponse(status: 429, headers: ["Retry-After": "2"], body: Fixture.data("error.ratelimited"))))
         #expect(error == .rateLimited(retryAfter: .seconds(2), method: "chat.postMessage"))
         #expect(error?.retryAfter == .seconds(2))
         #expect(error?.isPermanent == false)

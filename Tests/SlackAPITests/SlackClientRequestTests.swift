@@ -1,3 +1,4 @@
+import Outbound
 import Foundation
 import SlackAPI
 import Testing
@@ -11,7 +12,7 @@ import Testing
         SlackClient(baseURL: base, transport: transport, timeout: .seconds(7))
     }
 
-    func formFields(_ request: SlackHTTPRequest) -> [String: String] {
+    func formFields(_ request: OutboundRequest) -> [String: String] {
         let body = String(decoding: request.body ?? Data(), as: UTF8.self)
         var fields: [String: String] = [:]
         for pair in body.split(separator: "&") {
@@ -22,7 +23,7 @@ import Testing
         return fields
     }
 
-    func expectBearer(_ request: SlackHTTPRequest, method: String, contentType: String) {
+    func expectBearer(_ request: OutboundRequest, method: String, contentType: String) {
         #expect(request.method == "POST")
         #expect(request.url.absoluteString == "https://slack.example.com/api/\(method)")
         #expect(request.headers["authorization"] == "Bearer \(Self.token)")
@@ -124,7 +125,7 @@ import Testing
     @Test func conversationsListStopsWhenSlackRepeatsACursor() async throws {
         let page = #"{"ok":true,"channels":[{"id":"C1","name":"one"}],"response_metadata":{"next_cursor":"same"}}"#
         let transport = RecordingTransport(
-            Array(repeating: .response(SlackHTTPResponse(status: 200, body: Data(page.utf8))), count: 2))
+            Array(repeating: .response(OutboundResponse(status: 200, body: Data(page.utf8))), count: 2))
 
         let channels = try await client(transport).conversationsList(
             token: Self.token, types: "public_channel", excludeArchived: false, pageSize: 50)
@@ -139,7 +140,7 @@ import Testing
         let transport = RecordingTransport()
         for page in 0...1000 {
             let body = #"{"ok":true,"channels":[{"id":"C\#(page)","name":"c\#(page)"}],"response_metadata":{"next_cursor":"p\#(page + 1)"}}"#
-            await transport.enqueue(.response(SlackHTTPResponse(status: 200, body: Data(body.utf8))))
+            await transport.enqueue(.response(OutboundResponse(status: 200, body: Data(body.utf8))))
         }
 
         let channels = try await client(transport).conversationsList(token: Self.token)
@@ -230,7 +231,7 @@ import Testing
             {"ok":true,"access_token":"xoxb-e","token_type":"bot","bot_user_id":"U1","app_id":"A1",
              "team":null,"enterprise":{"id":"E12345678","name":"Grid"},"is_enterprise_install":true}
             """#
-        let transport = RecordingTransport([.response(SlackHTTPResponse(status: 200, body: Data(answer.utf8)))])
+        let transport = RecordingTransport([.response(OutboundResponse(status: 200, body: Data(answer.utf8)))])
         let access = try await client(transport).oauthV2Access(clientID: "id", clientSecret: "secret", code: "c", redirectURI: nil)
         #expect(access.teamID == "E12345678")
         #expect(access.teamName == "Grid")

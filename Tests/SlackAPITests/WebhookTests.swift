@@ -1,3 +1,4 @@
+import Outbound
 import Foundation
 import SlackAPI
 import Testing
@@ -20,7 +21,7 @@ import Testing
     }
 
     static func answer(_ status: Int, _ body: String, headers: [String: String] = [:]) -> RecordingTransport.Reply {
-        .response(SlackHTTPResponse(status: status, headers: headers, body: Data(body.utf8)))
+        .response(OutboundResponse(status: status, headers: headers, body: Data(body.utf8)))
     }
 
     @Test func postsJSONToTheHookURLWithoutAuthorization() async throws {

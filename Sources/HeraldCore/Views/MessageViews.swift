@@ -20,11 +20,13 @@ public struct IncidentView: Sendable, Equatable {
     public var resolvedAt: Date?
     /// Emails offered in the Reassign select (at most 100 are shown).
     public var assignees: [String]
+    /// Grows with every change of the incident: a receiver orders what it gets by it.
+    public var version: Int
 
     public init(id: String, key: String, title: String, description: String? = nil, status: IncidentStatus,
                 severity: Severity? = nil, serviceName: String? = nil, tags: [String: String] = [:], assignee: String? = nil,
                 projectName: String, latest: TimelineView? = nil, link: URL, openedAt: Date, resolvedAt: Date? = nil,
-                assignees: [String] = []) {
+                assignees: [String] = [], version: Int = 1) {
         self.id = id
         self.key = key
         self.title = title
@@ -40,6 +42,7 @@ public struct IncidentView: Sendable, Equatable {
         self.openedAt = openedAt
         self.resolvedAt = resolvedAt
         self.assignees = assignees
+        self.version = version
     }
 }
 
@@ -81,8 +84,25 @@ public struct NotificationView: Sendable, Equatable {
     }
 }
 
+/// A runbook task's message (SPEC §7): the text a person wrote, posted as it is.
+public struct TaskView: Sendable, Equatable {
+    /// The message, in Slack's mrkdwn.
+    public var text: String
+    public var runbookName: String
+    public var projectName: String
+    public var link: URL
+
+    public init(text: String, runbookName: String, projectName: String, link: URL) {
+        self.text = text
+        self.runbookName = runbookName
+        self.projectName = projectName
+        self.link = link
+    }
+}
+
 /// What a message shows, neutral of any sink: each sink renders it into its own payload.
 public enum MessageContent: Sendable, Equatable {
     case incident(IncidentView)
     case notification(NotificationView)
+    case task(TaskView)
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import Outbound
 
 /// Everything Herald reads from its environment, read once at startup.
 ///
@@ -68,6 +69,9 @@ public struct HeraldConfiguration: Sendable {
     /// Seconds the HTTP server waits for a client: for a request's head and body, and between
     /// requests on a kept-alive connection; then the connection is closed (`408` for a partial request).
     public var httpIdleTimeout: Int
+    /// Addresses no sink sends to, beyond link-local and cloud-metadata addresses (always refused):
+    /// `HERALD_OUTBOUND_DENY`, CIDRs separated by commas or spaces.
+    public var outboundDeny: [CIDRBlock]
 
     public static let defaultDatabaseURL = "sqlite://herald.sqlite"
     public static let defaultDeliveryConcurrency = 256
@@ -81,7 +85,7 @@ public struct HeraldConfiguration: Sendable {
         "HERALD_PUBLIC_URL", "HERALD_SLACK_API_URL", "HERALD_SLACK_OAUTH_URL", "HERALD_SLACK_SIGNING_SECRET",
         "HERALD_SLACK_CLIENT_ID", "HERALD_SLACK_CLIENT_SECRET", "HERALD_UPDATE_INTERVAL",
         "HERALD_DELIVERY_MAX_AGE", "HERALD_DELIVERY_CONCURRENCY", "HERALD_CHANNEL_RATE", "HERALD_HOSTNAME", "HERALD_PORT",
-        "HERALD_SQLITE_SYNCHRONOUS", "HERALD_HTTP_IDLE_TIMEOUT",
+        "HERALD_SQLITE_SYNCHRONOUS", "HERALD_HTTP_IDLE_TIMEOUT", "HERALD_OUTBOUND_DENY",
     ]
 
     public init(environment env: [String: String]) throws(ConfigurationError) {
@@ -165,8 +169,18 @@ public struct HeraldConfiguration: Sendable {
             }
         }
 
+        var outboundDeny: [CIDRBlock] = []
+        if let raw = value("HERALD_OUTBOUND_DENY") {
+            for item in raw.split(whereSeparator: { $0 == "," || $0.isWhitespace }) {
+                if let block = CIDRBlock(String(item)) { outboundDeny.append(block) } else {
+                    problem("HERALD_OUTBOUND_DENY", "must be CIDR blocks separated by commas (such as 127.0.0.0/8, 10.0.0.0/8, ::1/128), got \"\(item)\"")
+                }
+            }
+        }
+
         self.database = database
         self.secretKey = secretKey
+        self.outboundDeny = outboundDeny
         self.adminEmail = normalizedAdminEmail
         self.adminToken = adminToken
         self.publicURL = url("HERALD_PUBLIC_URL", default: Self.localURL(hostname: hostname, port: port))

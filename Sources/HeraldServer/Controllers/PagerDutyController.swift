@@ -118,6 +118,8 @@ struct PagerDutyController: RouteCollection {
             severity: severity,
             tags: tags,
             link: EventValidation.link(body.links?.first?.href, errors: &ignored),
+            // The alert rule, by id or name (an unknown one is noted on the incident's timeline).
+            rule: EventValidation.reference(payload?.custom_details?["herald_rule"]?.string, field: "rule", errors: &ignored),
             at: at,
             source: "pagerduty",
             actor: payload?.source.map { EventValidation.cut($0, max: 200) } ?? "pagerduty"

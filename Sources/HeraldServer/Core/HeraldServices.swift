@@ -1,6 +1,7 @@
 import Foundation
 import HeraldCore
 import HeraldSinks
+import Outbound
 import SlackAPI
 import Vapor
 
@@ -63,6 +64,8 @@ struct HeraldServices: Sendable {
         var pacingKeys: PacingKeys
         /// The delivery worker's event loop and the outbound HTTP client on it.
         var loop: DeliveryEventLoop
+        /// How sinks reach URLs a tenant chose: through the outbound policy (SPEC §5).
+        var tenantTransport: any OutboundTransport
     }
 
     /// Herald's own Slack calls (settings tests, the Slack app) and the sandbox.
@@ -77,15 +80,25 @@ struct HeraldServices: Sendable {
 }
 
 extension HeraldServices {
-    /// The sinks every Herald has, over `slack`.
-    static func builtInSinks(slack: SlackClient, configuration: HeraldConfiguration) -> [any Sink] {
-        [SlackBotSink(client: slack, interactive: configuration.slackSigningSecret != nil), SlackWebhookSink(client: slack)]
+    /// The sinks every Herald has: the Slack bot over `slack` (the operator's Slack), the others
+    /// over `tenant`, the transport for URLs a tenant chose.
+    static func builtInSinks(slack: SlackClient, tenant: any OutboundTransport, configuration: HeraldConfiguration) -> [any Sink] {
+        [
+            SlackBotSink(client: slack, interactive: configuration.slackSigningSecret != nil),
+            SlackWebhookSink(client: SlackClient(baseURL: slack.baseURL, transport: tenant, timeout: slack.timeout, now: slack.now)),
+            HipChatSink(http: tenant), MattermostSink(http: tenant), DiscordSink(http: tenant), TeamsSink(http: tenant),
+            SignedWebhookSink(http: tenant),
+        ]
     }
 
-    /// Points Herald's Slack client, and the Slack sinks, at another Slack (the sandbox).
-    mutating func useSlack(_ client: SlackClient) {
+    /// Points Herald's Slack client, and the sinks, at another Slack (the sandbox). `webhooks`: how
+    /// tenant URLs are reached instead (the in-process sandbox's transport, in tests).
+    mutating func useSlack(_ client: SlackClient, webhooks: (any OutboundTransport)? = nil) {
         slack.client = client
-        for sink in Self.builtInSinks(slack: client, configuration: configuration) { delivery.sinks.register(sink) }
+        if let webhooks { delivery.tenantTransport = webhooks }
+        for sink in Self.builtInSinks(slack: client, tenant: delivery.tenantTransport, configuration: configuration) {
+            delivery.sinks.register(sink)
+        }
     }
 
     /// Where a message is, in its sink's terms (nil before it is posted, or for an unknown sink).

@@ -47,6 +47,8 @@ struct ProblemMiddleware: AsyncMiddleware {
             return fieldError.problem
         case IntakeError.unknownService(let name):
             return Problem(.notFound, "No service \"\(name.prefix(100))\" in this project", field: "service")
+        case IntakeError.unknownRule(let name):
+            return Problem(.notFound, "No alert rule \"\(name.prefix(100))\" in this project", field: "rule")
         case is RouteNotFound:
             // A known path with another method is a 405 that says which methods it serves.
             guard let methods = request.application.herald.allowedMethods.methods(at: request.url.path, in: request.application.routes)

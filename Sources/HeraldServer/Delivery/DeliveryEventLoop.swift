@@ -24,6 +24,9 @@ final class DeliveryEventLoop: Sendable {
     let client: HTTPClient
 
     init(configuration: HTTPClient.Configuration, logger: Logger) {
+        // Outbound requests never follow redirects (SPEC §5): a tenant's URL could redirect anywhere.
+        var configuration = configuration
+        configuration.redirectConfiguration = .disallow
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         executor = EventLoopExecutor(loop: loop)

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import HeraldCore
+import HeraldSinks
 import SQLKit
 import Vapor
 
@@ -19,8 +20,11 @@ struct DeliveryQueue: Sendable {
     let isPostgres: Bool
     let workerID: String
     let lease: TimeInterval
-    let pacing: Duration?
+    /// The spacing between two sends to one destination, per sink; nil when pacing is off.
+    let pacing: PacingPlan?
     let logger: Logger
+    /// Told of every delivery that reaches a final state, in the transaction that records it.
+    var hooks: [any DeliveryCompletionHook] = [TaskCompletionHook(), IntegrationOutcomeHook()]
 
     struct Claimed: Sendable {
         var id: UUID
@@ -187,6 +191,13 @@ struct DeliveryQueue: Sendable {
         var error: (code: String, text: String)? = nil
         /// The sink's reference to the message now, and the incident version it shows.
         var delivered: (messageID: UUID, reference: String?, version: Int)? = nil
+        /// The service asked for a pause before the next send to this destination (Discord's
+        /// `X-RateLimit-Remaining: 0`, a 429's `Retry-After`).
+        var holdFor: Duration? = nil
+        /// The runbook task the delivery's message belongs to.
+        var taskID: UUID? = nil
+        /// The integration whose destination it went to.
+        var integrationID: UUID? = nil
     }
 
     /// Records outcomes; only the worker holding a lease may record its
@@ -241,18 +252,31 @@ struct DeliveryQueue: Sendable {
         }
         // Deliveries first, then pacing: the same order as claims, which never wait anyway.
         if let pacing {
-            let keys = Array(Set(completions.map(\.claimed.pacingKey))).sorted()
-            for chunk in keys.chunked(into: 1000) {
+            // Each destination is free again one interval of its sink after this send, or later when
+            // its service asked for a pause; one statement per distinct wait.
+            var byWait: [Duration: [String]] = [:]
+            var seen: Set<String> = []
+            for c in completions.sorted(by: { ($0.holdFor ?? .zero) > ($1.holdFor ?? .zero) }) where seen.insert(c.claimed.pacingKey).inserted {
+                byWait[max(pacing.interval(for: c.claimed.sink), c.holdFor ?? .zero), default: []].append(c.claimed.pacingKey)
+            }
+            let ordered = byWait.flatMap { wait, keys in keys.map { (key: $0, wait: wait) } }.sorted { $0.key < $1.key }
+            for chunk in ordered.chunked(into: 1000) {
                 // Several workers free several channels at once: lock them in one order, so two
                 // recording transactions never wait for each other in a cycle.
                 if isPostgres {
                     _ = try await sql.raw("""
-                        SELECT pacing_key FROM channel_pacing WHERE pacing_key IN (\(binds: Array(chunk))) ORDER BY pacing_key FOR UPDATE
+                        SELECT pacing_key FROM channel_pacing WHERE pacing_key IN (\(binds: chunk.map(\.key))) ORDER BY pacing_key FOR UPDATE
                         """).all()
                 }
-                try await sql.update("channel_pacing").set("next_allowed_at", to: now.addingTimeInterval(pacing.seconds))
-                    .where("pacing_key", .in, Array(chunk)).run()
+                for (wait, keys) in Dictionary(grouping: chunk, by: \.wait) {
+                    try await sql.update("channel_pacing").set("next_allowed_at", to: now.addingTimeInterval(wait.seconds))
+                        .where("pacing_key", .in, keys.map(\.key)).run()
+                }
             }
+        }
+        let finals = completions.filter { recorded.contains($0.claimed.id) && $0.state != .pending }
+        if !finals.isEmpty {
+            for hook in hooks { try await hook.completed(finals, now: now, on: sql) }
         }
         return Set(completions.map(\.claimed.id)).subtracting(recorded)
     }
@@ -281,4 +305,77 @@ struct DeliveryQueue: Sendable {
 
 extension Duration {
     var seconds: TimeInterval { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+/// How long each sink's destinations wait between two sends (SPEC §5): Slack's channel rate for
+/// the Slack sinks, each other sink's own rate.
+struct PacingPlan: Sendable {
+    var slack: Duration
+    var bySink: [String: Duration]
+
+    /// nil when `slackRate` is 0: pacing is off for every sink (benchmarks, a Slack emulation).
+    init?(slackRate: Double, sinks: SinkRegistry) {
+        guard let slack = ChannelPacing.interval(rate: slackRate) else { return nil }
+        self.slack = slack
+        var bySink: [String: Duration] = [:]
+        for type in sinks.types {
+            guard let sink = sinks[type] else { continue }
+            switch sink.pacing {
+            case .slackChannelRate: bySink[type.rawValue] = slack
+            case .perSecond(let rate): bySink[type.rawValue] = ChannelPacing.interval(rate: rate) ?? .zero
+            }
+        }
+        self.bySink = bySink
+    }
+
+    func interval(for sink: String) -> Duration {
+        bySink[sink] ?? slack
+    }
+}
+
+/// Told, inside the recording transaction, of deliveries that reached a final state (sent, failed,
+/// dead, cancelled): what owns a message follows its delivery.
+protocol DeliveryCompletionHook: Sendable {
+    func completed(_ completions: [DeliveryQueue.Completion], now: Date, on sql: any SQLDatabase) async throws
+}
+
+/// A runbook task's state follows its message's delivery (SPEC §7): `sent` with where the message
+/// is, or `failed` with the error ("Connection failed" in pages).
+struct TaskCompletionHook: DeliveryCompletionHook {
+    func completed(_ completions: [DeliveryQueue.Completion], now: Date, on sql: any SQLDatabase) async throws {
+        for c in completions {
+            guard let taskID = c.taskID else { continue }
+            let sent = c.state == .sent
+            try await sql.update("runbook_tasks")
+                .set("state", to: sent ? "sent" : "failed")
+                .set("external_ref", to: c.delivered?.reference)
+                .set("error_code", to: sent ? nil : c.error?.code ?? c.state.rawValue)
+                .set("error", to: sent ? nil : c.error.map { String($0.text.prefix(1000)) })
+                .set("finished_at", to: now)
+                .where("id", .equal, StoredUUID(taskID))
+                .where("state", .equal, "sending")
+                .run()
+        }
+    }
+}
+
+/// Each integration shows its last delivery's outcome and when it happened: one statement per
+/// recording turn for every integration in it, the latest outcome of each.
+struct IntegrationOutcomeHook: DeliveryCompletionHook {
+    func completed(_ completions: [DeliveryQueue.Completion], now: Date, on sql: any SQLDatabase) async throws {
+        var latest: [UUID: DeliveryQueue.Completion] = [:]
+        for c in completions { if let id = c.integrationID { latest[id] = c } }
+        guard !latest.isEmpty else { return }
+        for chunk in latest.sorted(by: { $0.key.uuidString < $1.key.uuidString }).chunked(into: 300) {
+            let values = SQLList(chunk.map { id, c in
+                SQLGroupExpression([SQLBind(StoredUUID(id)), SQLBind(c.state.rawValue),
+                                    SQLBind(c.error.map { "\($0.code): \(String($0.text.prefix(500)))" })] as [any SQLExpression])
+            })
+            try await sql.raw("""
+                UPDATE integrations SET last_outcome = v.column2, last_error = v.column3, last_outcome_at = \(bind: now)
+                FROM (VALUES \(values)) AS v
+                WHERE integrations.id = v.column1
+                """).run()
+        }
+    }
 }

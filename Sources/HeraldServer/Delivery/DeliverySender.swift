@@ -18,14 +18,17 @@ struct DeliverySender: Sendable {
     let db: any Database
 
     enum Outcome: Sendable {
-        /// Posted or edited: the sink's reference to the message, and the incident version now shown.
-        case delivered(messageID: UUID, reference: String?, version: Int, reposted: Bool)
+        /// Posted or edited: the sink's reference to the message, and the incident version now shown;
+        /// `holdFor`, when the service asked for a pause before the next send to the destination.
+        case delivered(messageID: UUID, reference: String?, version: Int, reposted: Bool, holdFor: Duration?)
         /// Nothing to send: the message already shows this version.
         case superseded
         /// The sink refused or could not be reached, with its own error code.
         case failed(code: String, detail: String, permanent: Bool, retryAfter: Duration?)
         /// Herald cannot send it at all (settings gone or disabled, an unknown sink): a permanent failure.
         case unsendable(code: String, detail: String)
+        /// Its route is gone (the integration was deleted): `cancelled`, never retried.
+        case withdrawn(code: String, detail: String)
         /// Herald could not prepare it (a database error, a row it cannot read): a transient
         /// failure, retried with backoff until the delivery's max age.
         case unprepared(String)
@@ -45,38 +48,52 @@ struct DeliverySender: Sendable {
         /// The sink's reference to the message to edit; nil to post a new one.
         var existing: String?
         var version: Int
+        /// The delivery, for the sink (the signed webhook's `X-Herald-Delivery`).
+        var context: SendContext
     }
 
     /// Reads and renders what `deliveries` need; every id gets an entry. If the batch cannot be
     /// prepared together (say one row cannot be read), each delivery is prepared alone, so one bad
     /// row holds back only itself: it gets ``Outcome/unprepared(_:)``.
-    func prepare(_ deliveries: [UUID]) async -> [UUID: Prepared] {
+    func prepare(_ deliveries: [UUID], attempts: [UUID: Int] = [:]) async -> Batch {
         do {
-            return try await prepareTogether(deliveries)
+            return try await prepareTogether(deliveries, attempts: attempts)
         } catch {
-            var prepared: [UUID: Prepared] = [:]
+            var batch = Batch()
             for id in deliveries {
                 do {
-                    prepared.merge(try await prepareTogether([id])) { $1 }
+                    let one = try await prepareTogether([id], attempts: attempts)
+                    batch.prepared.merge(one.prepared) { $1 }
+                    batch.tasks.merge(one.tasks) { $1 }
+                    batch.integrations.merge(one.integrations) { $1 }
                 } catch {
-                    prepared[id] = .decided(.unprepared(String(describing: error)))
+                    batch.prepared[id] = .decided(.unprepared(String(describing: error)))
                 }
             }
-            return prepared
+            return batch
         }
     }
 
-    private func prepareTogether(_ deliveries: [UUID]) async throws -> [UUID: Prepared] {
-        guard !deliveries.isEmpty else { return [:] }
+    /// A prepared batch: every delivery's work, and what owns each delivery's message — a runbook
+    /// task (its state follows the delivery), an integration (it shows its last outcome).
+    struct Batch: Sendable {
+        var prepared: [UUID: Prepared] = [:]
+        var tasks: [UUID: UUID] = [:]
+        var integrations: [UUID: UUID] = [:]
+    }
+
+    private func prepareTogether(_ deliveries: [UUID], attempts: [UUID: Int]) async throws -> Batch {
+        guard !deliveries.isEmpty else { return Batch() }
         let sql = db as! any SQLDatabase
         let rows = try await sql.raw("""
-            SELECT d.id, d.kind, m.id AS message_id, m.project_id, m.incident_id, m.event_id, m.sink, m.target, m.credential,
-                   m.external_ref, m.rendered_version
+            SELECT d.id, d.kind, m.id AS message_id, m.project_id, m.incident_id, m.event_id, m.task_id, m.sink, m.target, m.credential,
+                   m.external_ref, m.rendered_version, m.on_clear
             FROM deliveries d JOIN messages m ON m.id = d.message_id
             WHERE d.id IN (\(ids: deliveries))
             """).all().map(Row.init)
         let incidentIDs = Array(Set(rows.compactMap(\.incidentID)))
-        let eventIDs = Array(Set(rows.filter { $0.incidentID == nil }.compactMap(\.eventID)))
+        let eventIDs = Array(Set(rows.filter { $0.incidentID == nil && $0.taskID == nil }.compactMap(\.eventID)))
+        let taskIDs = Array(Set(rows.compactMap(\.taskID)))
         var incidents: [UUID: IncidentRow] = [:]
         var latest: [UUID: TimelineView] = [:]
         var events: [UUID: NotificationRow] = [:]
@@ -106,8 +123,22 @@ struct DeliverySender: Sendable {
             }
         }
 
+        var tasks: [UUID: TaskRow] = [:]
+        for chunk in taskIDs.chunked(into: 500) {
+            for row in try await sql.raw("""
+                SELECT t.id, t.message, r.name AS runbook_name, t.runbook_id FROM runbook_tasks t JOIN runbooks r ON r.id = t.runbook_id
+                WHERE t.id IN (\(ids: chunk))
+                """).all() {
+                let task = try TaskRow(row)
+                tasks[task.id] = task
+            }
+        }
+
         var prepared: [UUID: Prepared] = [:]
         var projects: [UUID: ProjectRoutingCache.Entry?] = [:]
+        /// Projects read afresh in this batch: a route another process created since the cached
+        /// entry was loaded is found before a delivery is called withdrawn.
+        var reloaded: Set<UUID> = []
         var assignees: [UUID: [String]] = [:]
         // The neutral view of each incident or notification, built once; rendered once per sink.
         var contents: [UUID: MessageContent] = [:]
@@ -126,22 +157,50 @@ struct DeliverySender: Sendable {
                 prepared[row.id] = .decided(.unsendable(code: "sink_unknown", detail: "this Herald cannot send to \(row.sink)"))
                 continue
             }
-            let secret: String
-            switch services.delivery.credentials.resolve(row.credential, project: project) {
-            case .resolved(let resolved, _): secret = resolved
+            var resolution = services.delivery.credentials.resolve(row.credential, project: project)
+            if case .withdrawn = resolution, !reloaded.contains(row.projectID) {
+                reloaded.insert(row.projectID)
+                if let fresh = try await services.routing.cache.reload(row.projectID, secrets: services.security.secrets, now: services.now(),
+                                                                       on: db) {
+                    projects[row.projectID] = fresh
+                    resolution = services.delivery.credentials.resolve(row.credential, project: fresh)
+                }
+            }
+            let credential: SinkCredential
+            switch resolution {
+            case .resolved(let resolved): credential = resolved
             case .unsendable(let code, let detail):
                 prepared[row.id] = .decided(.unsendable(code: code, detail: detail))
+                continue
+            case .withdrawn(let code, let detail):
+                prepared[row.id] = .decided(.withdrawn(code: code, detail: detail))
                 continue
             }
             var version = 0
             let contentID: UUID
-            if let incidentID = row.incidentID {
+            if let taskID = row.taskID {
+                guard let task = tasks[taskID] else {
+                    prepared[row.id] = .decided(.unsendable(code: "task_missing", detail: "the task no longer exists"))
+                    continue
+                }
+                if contents[taskID] == nil {
+                    contents[taskID] = .task(TaskView(text: task.message, runbookName: task.runbookName, projectName: project.projectName,
+                                                      link: services.links.runbook(task.runbookID)))
+                }
+                contentID = taskID
+            } else if let incidentID = row.incidentID {
                 guard let incident = incidents[incidentID] else {
                     prepared[row.id] = .decided(.unsendable(code: "incident_missing", detail: "the incident no longer exists"))
                     continue
                 }
                 version = incident.version
                 if row.kind == "update", row.renderedVersion >= version {
+                    prepared[row.id] = .decided(.superseded)
+                    continue
+                }
+                // A destination the clear must not reach (a rule without notifyOnClear): an update
+                // that finds the incident resolved sends nothing.
+                if row.kind == "update", row.onClear == .silent, incident.status == .resolved {
                     prepared[row.id] = .decided(.superseded)
                     continue
                 }
@@ -167,13 +226,23 @@ struct DeliverySender: Sendable {
             let message = rendered[key] ?? sink.renderMessage(contents[contentID]!)
             rendered[key] = message
             prepared[row.id] = .send(Send(messageID: row.messageID, sink: sink, message: message,
-                                          address: SinkAddress(target: row.target, secret: secret),
-                                          existing: sink.capabilities.canEdit ? row.reference : nil, version: version))
+                                          address: SinkAddress(target: row.target, credential: credential),
+                                          existing: sink.capabilities.canEdit ? row.reference : nil, version: version,
+                                          context: SendContext(deliveryID: row.id.apiString, attempt: attempts[row.id] ?? 1,
+                                                               at: services.now())))
         }
         for id in deliveries where prepared[id] == nil {
             prepared[id] = .decided(.unsendable(code: "delivery_missing", detail: "the delivery no longer exists"))
         }
-        return prepared
+        var batch = Batch(prepared: prepared)
+        let integrationScheme = Destination.integrationCredential("")
+        for row in rows {
+            if let taskID = row.taskID { batch.tasks[row.id] = taskID }
+            if row.credential.hasPrefix(integrationScheme), let id = UUID(uuidString: String(row.credential.dropFirst(integrationScheme.count))) {
+                batch.integrations[row.id] = id
+            }
+        }
+        return batch
     }
 
     private struct RenderKey: Hashable {
@@ -187,17 +256,17 @@ struct DeliverySender: Sendable {
         var reposted = false
         var result: SinkResult
         if let existing = send.existing {
-            result = await send.sink.edit(existing, with: send.message, at: send.address)
+            result = await send.sink.edit(existing, with: send.message, at: send.address, context: send.context)
             if case .gone = result {
                 reposted = true
-                result = await send.sink.post(send.message, to: send.address)
+                result = await send.sink.post(send.message, to: send.address, context: send.context)
             }
         } else {
-            result = await send.sink.post(send.message, to: send.address)
+            result = await send.sink.post(send.message, to: send.address, context: send.context)
         }
         switch result {
-        case .sent(let reference):
-            return .delivered(messageID: send.messageID, reference: reference, version: send.version, reposted: reposted)
+        case .sent(let reference, let holdFor):
+            return .delivered(messageID: send.messageID, reference: reference, version: send.version, reposted: reposted, holdFor: holdFor)
         case .transient(let code, let detail, let retryAfter):
             return .failed(code: code, detail: detail, permanent: false, retryAfter: retryAfter)
         case .permanent(let code, let detail), .gone(let code, let detail):
@@ -213,11 +282,13 @@ struct DeliverySender: Sendable {
         var projectID: UUID
         var incidentID: UUID?
         var eventID: UUID?
+        var taskID: UUID?
         var sink: String
         var target: String
         var credential: String
         var reference: String?
         var renderedVersion: Int
+        var onClear: ClearPolicy
 
         init(_ row: any SQLRow) throws {
             id = try row.decodeUUID(column: "id")
@@ -226,11 +297,28 @@ struct DeliverySender: Sendable {
             projectID = try row.decodeUUID(column: "project_id")
             incidentID = try row.decodeUUIDIfPresent(column: "incident_id")
             eventID = try row.decodeUUIDIfPresent(column: "event_id")
+            taskID = try row.decodeUUIDIfPresent(column: "task_id")
             sink = try row.decode(column: "sink", as: String.self)
             target = try row.decode(column: "target", as: String.self)
             credential = try row.decode(column: "credential", as: String.self)
             reference = try row.decode(column: "external_ref", as: String?.self)
             renderedVersion = try row.decode(column: "rendered_version", as: Int.self)
+            onClear = ClearPolicy(rawValue: try row.decode(column: "on_clear", as: String.self)) ?? .notify
+        }
+    }
+
+    /// What a runbook task's message shows.
+    private struct TaskRow {
+        var id: UUID
+        var message: String
+        var runbookName: String
+        var runbookID: UUID
+
+        init(_ row: any SQLRow) throws {
+            id = try row.decodeUUID(column: "id")
+            message = try row.decode(column: "message", as: String.self)
+            runbookName = try row.decode(column: "runbook_name", as: String.self)
+            runbookID = try row.decodeUUID(column: "runbook_id")
         }
     }
 
@@ -243,7 +331,7 @@ struct DeliverySender: Sendable {
             status: incident.status, severity: incident.severity.flatMap(Severity.init(rawValue:)),
             serviceName: serviceName, tags: incident.tags, assignee: incident.assignee, projectName: project.projectName,
             latest: latest, link: incident.link.flatMap(URL.init(string:)) ?? services.links.incident(incident.id, at: at),
-            openedAt: incident.openedAt, resolvedAt: incident.resolvedAt, assignees: assignees
+            openedAt: incident.openedAt, resolvedAt: incident.resolvedAt, assignees: assignees, version: incident.version
         )
     }
 
@@ -290,6 +378,10 @@ struct HeraldLinks: Sendable {
 
     func incident(_ id: UUID, at: Date) -> URL {
         base.appendingPathComponent("incidents/\(id.apiString)").appending(queryItems: [URLQueryItem(name: "at", value: Self.stamp(at))])
+    }
+
+    func runbook(_ id: UUID) -> URL {
+        base.appendingPathComponent("runbooks/\(id.apiString)")
     }
 
     func event(_ id: UUID, at: Date) -> URL {

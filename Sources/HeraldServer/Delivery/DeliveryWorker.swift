@@ -33,7 +33,7 @@ final class DeliveryWorker: Sendable {
         self.queue = DeliveryQueue(
             db: app.db, gate: services.storage.writeGate, writer: services.storage.deliveryWriter, isPostgres: isPostgres,
             workerID: "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))",
-            lease: Self.lease, pacing: ChannelPacing.interval(rate: services.configuration.channelRate),
+            lease: Self.lease, pacing: PacingPlan(slackRate: services.configuration.channelRate, sinks: services.delivery.sinks),
             logger: Logger(label: "herald.delivery")
         )
         self.sender = DeliverySender(services: services, db: app.db)
@@ -204,12 +204,15 @@ final class DeliveryWorker: Sendable {
 
     /// Prepares a claimed batch and sends its deliveries concurrently; each outcome goes to the loop.
     private func send(_ claimed: [DeliveryQueue.Claimed], claimedAt: ContinuousClock.Instant) async {
-        let prepared = await sender.prepare(claimed.map(\.id))
+        let batch = await sender.prepare(claimed.map(\.id), attempts: Dictionary(claimed.map { ($0.id, $0.attempts) }) { $1 })
         await withDiscardingTaskGroup { group in
             for item in claimed {
-                let work = prepared[item.id] ?? .decided(.unsendable(code: "delivery_missing", detail: "not prepared"))
+                let work = batch.prepared[item.id] ?? .decided(.unsendable(code: "delivery_missing", detail: "not prepared"))
+                let task = batch.tasks[item.id], integration = batch.integrations[item.id]
                 group.addTask {
-                    let outcome = await self.process(item, work, claimedAt: claimedAt)
+                    var outcome = await self.process(item, work, claimedAt: claimedAt)
+                    outcome.completion?.taskID = task
+                    outcome.completion?.integrationID = integration
                     self.finished.withLockedValue { $0.append(outcome) }
                     self.services.delivery.signal.notify()
                 }
@@ -284,8 +287,9 @@ final class DeliveryWorker: Sendable {
         var completion = DeliveryQueue.Completion(claimed: item, state: .sent)
         let label: String
         switch outcome {
-        case .delivered(let messageID, let reference, let version, let reposted):
+        case .delivered(let messageID, let reference, let version, let reposted, let holdFor):
             completion.delivered = (messageID, reference, version)
+            completion.holdFor = holdFor
             label = "sent"
             if reposted { logger.info("message was gone; re-posted", metadata: ["delivery": "\(item.id)", "sink": "\(item.sink)"]) }
         case .superseded:
@@ -297,8 +301,14 @@ final class DeliveryWorker: Sendable {
             completion.state = .failed
             completion.error = (code, detail)
             label = "failed"
+        case .withdrawn(let code, let detail):
+            completion.state = .cancelled
+            completion.error = (code, detail)
+            label = "cancelled"
         case .failed(let code, let detail, let permanent, let retryAfter):
             label = retry(&completion, code: code, detail: detail, permanent: permanent, retryAfter: retryAfter)
+            // The service asked for a pause (a 429): nothing else goes to the destination before it ends.
+            if !permanent { completion.holdFor = retryAfter }
         }
         return Finished(completion: completion, label: label, duration: clock.now - started)
     }

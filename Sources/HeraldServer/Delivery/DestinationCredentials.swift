@@ -2,16 +2,19 @@ import Foundation
 import HeraldCore
 import HeraldSinks
 
-/// What a destination's `credential` (see ``Destination``) stands for right now: the secret its
-/// sink sends with, or why it cannot be sent at all (its settings were disabled or emptied since).
+/// What a destination's `credential` (see ``Destination``) stands for right now: what its sink
+/// sends with, or why it cannot be sent at all.
 enum CredentialResolution: Sendable {
-    case resolved(secret: String, fingerprint: String?)
+    case resolved(SinkCredential)
+    /// It cannot be sent now (its settings were disabled or emptied since): a permanent failure.
     case unsendable(code: String, detail: String)
+    /// Its route no longer exists (the integration was deleted): the delivery is `cancelled`.
+    case withdrawn(code: String, detail: String)
 }
 
 /// One source's credentials, by the scheme of the names it gives its destinations (`settings`
-/// for the project's Slack settings; integrations add `integration:<id>`). Resolved at send time,
-/// so secrets never travel with a delivery and a change of token applies to deliveries queued before.
+/// for the project's Slack settings, `integration:<id>`). Resolved at send time, so secrets never
+/// travel with a delivery and a change of token applies to deliveries queued before.
 protocol CredentialSource: Sendable {
     var scheme: String { get }
     func resolve(_ credential: String, project: ProjectRoutingCache.Entry) -> CredentialResolution
@@ -22,13 +25,41 @@ struct SlackSettingsCredentials: CredentialSource {
     var scheme: String { Destination.settingsCredential }
 
     func resolve(_ credential: String, project: ProjectRoutingCache.Entry) -> CredentialResolution {
+        Self.effectiveToken(project)
+    }
+
+    static func effectiveToken(_ project: ProjectRoutingCache.Entry) -> CredentialResolution {
         guard project.slack.effective.enabled else {
             return .unsendable(code: "slack_disabled", detail: "Slack is disabled for this project")
         }
         guard let token = project.slack.token else {
             return .unsendable(code: "slack_not_configured", detail: "no Slack token is configured")
         }
-        return .resolved(secret: token, fingerprint: project.slack.tokenFingerprint)
+        return .resolved(.token(token: token))
+    }
+}
+
+/// An integration's sealed credential (`integration:<id>`); a Slack integration without a token of
+/// its own sends with the project's effective one. A deleted integration's deliveries are withdrawn.
+struct IntegrationCredentials: CredentialSource {
+    var scheme: String { "integration" }
+
+    func resolve(_ credential: String, project: ProjectRoutingCache.Entry) -> CredentialResolution {
+        guard let id = UUID(uuidString: String(credential.dropFirst(scheme.count + 1))),
+              let known = project.integrationCredentials[id] else {
+            return .withdrawn(code: "integration_deleted", detail: "the integration was deleted")
+        }
+        switch known {
+        case .own(let credential): return .resolved(credential)
+        case .slackSettings:
+            // Only the token is inherited: the integration names its own channel, and its own
+            // existence says it is enabled.
+            guard let token = project.slack.token else {
+                return .unsendable(code: "slack_not_configured", detail: "the integration has no token and the project has none")
+            }
+            return .resolved(.token(token: token))
+        case .unreadable(let reason): return .unsendable(code: "credential_unreadable", detail: reason)
+        }
     }
 }
 
@@ -37,7 +68,7 @@ struct NoCredentials: CredentialSource {
     var scheme: String { "none" }
 
     func resolve(_ credential: String, project: ProjectRoutingCache.Entry) -> CredentialResolution {
-        .resolved(secret: "", fingerprint: nil)
+        .resolved(.none)
     }
 }
 
@@ -45,7 +76,7 @@ struct NoCredentials: CredentialSource {
 struct DestinationCredentials: Sendable {
     private var sources: [String: any CredentialSource] = [:]
 
-    init(_ sources: [any CredentialSource] = [SlackSettingsCredentials(), NoCredentials()]) {
+    init(_ sources: [any CredentialSource] = [SlackSettingsCredentials(), IntegrationCredentials(), NoCredentials()]) {
         for source in sources { self.sources[source.scheme] = source }
     }
 
@@ -59,12 +90,5 @@ struct DestinationCredentials: Sendable {
             return .unsendable(code: "credential_unknown", detail: "no source knows the credential \(scheme)")
         }
         return source.resolve(credential, project: project)
-    }
-
-    /// The credential's fingerprint, for pacing keys: two workspaces' channels of one name are paced apart.
-    func fingerprint(_ credential: String, project: ProjectRoutingCache.Entry) -> String? {
-        if case .resolved(_, let fingerprint) = resolve(credential, project: project) { return fingerprint }
-        // Settings that cannot send now still name their token's workspace, when they have one.
-        return credential == Destination.settingsCredential ? project.slack.tokenFingerprint : nil
     }
 }

@@ -120,9 +120,7 @@ struct EventIntake: Sendable {
         let state = try await IntakeState.read(items, skipping: Set(decided.indices.filter { decided[$0] != nil }), on: sql)
         var plan = IntakePlan(state: state, entries: entries, now: now(), updateInterval: TimeInterval(services.configuration.updateInterval),
                               canEdit: { self.services.delivery.sinks.canEdit($0) },
-                              route: { entry, isIncident, serviceChannel, rule in
-                                  self.destinations(entry, isIncident: isIncident, serviceChannel: serviceChannel, rule: rule)
-                              })
+                              route: { entry, query in self.route(entry, query) })
         var results: [Result<IntakeResult, any Error>] = []
         results.reserveCapacity(items.count)
         for (i, item) in items.enumerated() {
@@ -155,16 +153,20 @@ struct EventIntake: Sendable {
         return results
     }
 
-    /// Where an event goes (SPEC §4), each with its pacing key, which its sink makes from the
-    /// target and the credential's fingerprint (for Slack: the workspace and the channel).
-    func destinations(_ entry: ProjectRoutingCache.Entry, isIncident: Bool, serviceChannel: String?, rule: String?) -> [(Destination, String)] {
-        let input = RoutingInput(isIncident: isIncident, serviceChannel: serviceChannel, slack: entry.slack.effective, rule: rule)
-        return services.routing.router.route(input).map { destination in
-            let fingerprint = services.delivery.credentials.fingerprint(destination.credential, project: entry)
+    /// Where an event goes (SPEC §4), each destination with its pacing key, which its sink makes
+    /// from the target and the credential's fingerprint (for Slack: the workspace and the channel;
+    /// for a webhook: its URL's). A destination without a fingerprint is keyed by its credential's
+    /// name, so two destinations never share a pacing slot by accident.
+    func route(_ entry: ProjectRoutingCache.Entry, _ query: IntakePlan.RouteQuery) -> IntakePlan.PlannedRoute {
+        let routed = services.routing.router.route(entry.routingInput(isIncident: query.isIncident, serviceChannel: query.serviceChannel,
+                                                                      rule: query.rule))
+        let posts = routed.destinations.map { destination in
+            let fingerprint = destination.fingerprint ?? destination.credential
             let key = services.delivery.sinks[destination.sink]?.pacingKey(target: destination.target, credentialFingerprint: fingerprint)
                 ?? SinkType(destination.sink).pacingKey(target: destination.target, credentialFingerprint: fingerprint)
             return (destination, key)
         }
+        return IntakePlan.PlannedRoute(posts: posts, unknownRule: routed.unknownRule)
     }
 }
 
@@ -263,7 +265,7 @@ struct IntakeState {
                 state.lastSeq[try row.decodeUUID(column: "incident_id")] = try row.decode(column: "seq", as: Int.self)
             }
             for row in try await sql.raw("""
-                SELECT m.id, m.incident_id, m.project_id, m.sink, m.target, m.pacing_key, m.last_sent_at,
+                SELECT m.id, m.incident_id, m.project_id, m.sink, m.target, m.pacing_key, m.last_sent_at, m.on_clear,
                        d.id AS pending_id, d.next_attempt_at AS pending_at
                 FROM messages m LEFT JOIN deliveries d ON d.message_id = m.id AND d.state = 'pending'
                 WHERE m.incident_id IN (\(ids: chunk))
@@ -277,6 +279,7 @@ struct IntakeState {
                     id: id, projectID: try row.decodeUUID(column: "project_id"), sink: try row.decode(column: "sink", as: String.self),
                     target: try row.decode(column: "target", as: String.self), pacingKey: try row.decode(column: "pacing_key", as: String.self),
                     lastSentAt: try row.decode(column: "last_sent_at", as: Date?.self),
+                    onClear: ClearPolicy(rawValue: try row.decode(column: "on_clear", as: String.self)) ?? .notify,
                     pending: try pendingID.map { .stored(id: $0, at: try row.decode(column: "pending_at", as: Date.self)) }))
             }
         }

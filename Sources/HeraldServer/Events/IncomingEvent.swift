@@ -99,4 +99,6 @@ enum IntakeError: Error, Sendable {
     case keyRevoked
     /// The event names a service the project does not have (answered 404, field `service`).
     case unknownService(String)
+    /// Herald's API named an alert rule the project does not have.
+    case unknownRule(String)
 }

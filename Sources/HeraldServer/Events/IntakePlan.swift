@@ -22,7 +22,23 @@ struct IntakePlan {
         var target: String
         var pacingKey: String
         var lastSentAt: Date?
+        /// Whether the clear reaches it (decided when it was created).
+        var onClear: ClearPolicy
         var pending: Pending?
+    }
+
+    /// What routing is asked for one event.
+    struct RouteQuery {
+        var isIncident: Bool
+        var serviceChannel: String?
+        var rule: String?
+    }
+
+    /// Where one event goes: each destination with its pacing key, and the rule it named when the
+    /// project has no such rule.
+    struct PlannedRoute {
+        var posts: [(Destination, String)]
+        var unknownRule: String?
     }
 
     private var state: IntakeState
@@ -30,7 +46,7 @@ struct IntakePlan {
     let now: Date
     let updateInterval: TimeInterval
     let canEdit: (String) -> Bool
-    let route: (ProjectRoutingCache.Entry, Bool, String?, String?) -> [(Destination, String)]
+    let route: (ProjectRoutingCache.Entry, RouteQuery) -> PlannedRoute
 
     private(set) var events: [EventRow] = []
     /// Every incident this batch changes, as it ends up; `created` are inserted, the others updated.
@@ -48,7 +64,7 @@ struct IntakePlan {
     private var folded: [UUID: DeliveryRow] = [:]
 
     init(state: IntakeState, entries: [UUID: ProjectRoutingCache.Entry], now: Date, updateInterval: TimeInterval,
-         canEdit: @escaping (String) -> Bool, route: @escaping (ProjectRoutingCache.Entry, Bool, String?, String?) -> [(Destination, String)]) {
+         canEdit: @escaping (String) -> Bool, route: @escaping (ProjectRoutingCache.Entry, RouteQuery) -> PlannedRoute) {
         self.state = state
         self.entries = entries
         self.now = now
@@ -72,8 +88,9 @@ struct IntakePlan {
         let eventID = UUID.timeOrdered(at: now)
         switch event.kind {
         case .notification:
+            let routed = try routeChecked(entry, RouteQuery(isIncident: false, serviceChannel: nil, rule: event.rule), event: event)
             events.append(EventRow(id: eventID, projectID: item.projectID, event: event, serviceID: service?.id, outcome: "notified", received: now))
-            addPosts(route(entry, false, nil, event.rule), projectID: item.projectID, incidentID: nil, eventID: eventID)
+            addPosts(routed.posts, projectID: item.projectID, incidentID: nil, eventID: eventID)
             return IntakeResult(eventID: eventID, incidentID: nil, outcome: "notified", key: nil)
         case .incident(let action):
             return try applyIncident(action, item, entry: entry, service: service, eventID: eventID)
@@ -128,6 +145,8 @@ struct IntakePlan {
             guard let title = event.title, !title.isEmpty else {
                 throw FieldError(field: "title", detail: "is required to open an incident")
             }
+            let routed = try routeChecked(entry, RouteQuery(isIncident: true, serviceChannel: service?.slackChannel, rule: event.rule),
+                                          event: event)
             let incident = IncidentRow(
                 id: .timeOrdered(at: now), projectID: item.projectID, serviceID: service?.id, key: key, title: title, details: event.text,
                 severity: event.severity?.rawValue, tags: event.tags, status: .triggered, version: 1, link: event.link, openedAt: at,
@@ -138,7 +157,12 @@ struct IntakePlan {
             state.lastSeq[incident.id] = 0
             addTimeline(incident.id, eventID: eventID, kind: "trigger", summary: "Triggered: \(title)", actor: actor, at: at,
                         collapsed: event.collapsed)
-            addPosts(route(entry, true, service?.slackChannel, event.rule), projectID: item.projectID, incidentID: incident.id, eventID: eventID)
+            if let unknown = routed.unknownRule {
+                addTimeline(incident.id, eventID: eventID, kind: "rule_unknown",
+                            summary: "Alert rule \u{201C}\(unknown.prefix(200))\u{201D} not found: sent to the project's channels and integrations only",
+                            actor: actor, at: at)
+            }
+            addPosts(routed.posts, projectID: item.projectID, incidentID: incident.id, eventID: eventID)
             return finish(incident, "opened")
 
         case .append:
@@ -166,7 +190,7 @@ struct IntakePlan {
             let verb = status == .acknowledged ? "Acknowledged" : "Resolved"
             let summary = [verb + " by \(actor)", event.text].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
             addTimeline(incident.id, eventID: eventID, kind: action.rawValue, summary: summary, actor: actor, at: at, collapsed: event.collapsed)
-            enqueueUpdates(incident.id, immediate: true)
+            enqueueUpdates(incident.id, immediate: true, clearing: status == .resolved)
             return finish(incident, status.rawValue)
 
         case .unchanged:
@@ -186,6 +210,14 @@ struct IntakePlan {
         case .noOpenIncident:
             throw IntakeError.noOpenIncident(key: key)
         }
+    }
+
+    /// Routes an event; a rule Herald's own API names must exist (a compatibility sender cannot
+    /// fix its payload, so its unknown rule is noted on the timeline instead).
+    private func routeChecked(_ entry: ProjectRoutingCache.Entry, _ query: RouteQuery, event: IncomingEvent) throws -> PlannedRoute {
+        let routed = route(entry, query)
+        if let unknown = routed.unknownRule, event.source == "api" { throw IntakeError.unknownRule(unknown) }
+        return routed
     }
 
     /// Records a change to an incident (one version more), and keeps the batch's view of its key
@@ -226,7 +258,7 @@ struct IntakePlan {
     private mutating func addPosts(_ posts: [(Destination, String)], projectID: UUID, incidentID: UUID?, eventID: UUID) {
         for (destination, pacingKey) in posts {
             let message = MessageRow(id: .timeOrdered(at: now), projectID: projectID, incidentID: incidentID, eventID: eventID,
-                                     destination: destination, pacingKey: pacingKey, createdAt: now)
+                                     destination: destination, pacingKey: pacingKey, onClear: destination.onClear, createdAt: now)
             messages.append(message)
             deliveries.append(DeliveryRow(id: .timeOrdered(at: now), projectID: projectID, messageID: message.id, kind: "post",
                                           sink: destination.sink, target: destination.target, pacingKey: pacingKey, notBefore: now,
@@ -234,7 +266,7 @@ struct IntakePlan {
             if let incidentID {
                 state.messages[incidentID, default: []].append(LivingMessage(
                     id: message.id, projectID: projectID, sink: destination.sink, target: destination.target, pacingKey: pacingKey,
-                    lastSentAt: nil, pending: .planned(deliveries.count - 1)))
+                    lastSentAt: nil, onClear: destination.onClear, pending: .planned(deliveries.count - 1)))
             }
         }
     }
@@ -242,10 +274,11 @@ struct IntakePlan {
     /// Living messages (SPEC §2): one pending delivery per message at most — a newer change is
     /// folded into it (it renders the latest state when sent). Content changes wait for the update
     /// interval since the last send; status changes go at once. Messages of sinks that cannot edit
-    /// get only status changes, each as a new message.
-    private mutating func enqueueUpdates(_ incidentID: UUID, immediate: Bool) {
+    /// get only status changes, each as a new message. A clear skips the messages whose policy is
+    /// silent (an alert rule without `notifyOnClear`).
+    private mutating func enqueueUpdates(_ incidentID: UUID, immediate: Bool, clearing: Bool = false) {
         guard var living = state.messages[incidentID] else { return }
-        for index in living.indices where immediate || canEdit(living[index].sink) {
+        for index in living.indices where (immediate || canEdit(living[index].sink)) && !(clearing && living[index].onClear == .silent) {
             let message = living[index]
             // The update this change stands for: at once, or one interval after the last send.
             let notBefore = immediate ? now : max(now, (message.lastSentAt ?? now).addingTimeInterval(updateInterval))

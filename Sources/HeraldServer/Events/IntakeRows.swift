@@ -162,6 +162,7 @@ struct MessageRow: IntakeRow {
     var eventID: UUID
     var destination: Destination
     var pacingKey: String
+    var onClear: ClearPolicy
     var createdAt: Date
 
     var columns: [Column] {
@@ -169,6 +170,7 @@ struct MessageRow: IntakeRow {
             Column("id", "uuid", id), Column("project_id", "uuid", projectID), Column("incident_id", "uuid", incidentID),
             Column("event_id", "uuid", eventID), Column("sink", "text", destination.sink), Column("target", "text", destination.target),
             Column("credential", "text", destination.credential), Column("pacing_key", "text", pacingKey),
+            Column("on_clear", "text", onClear.rawValue),
             Column("rendered_version", "bigint", 0), Column("created_at", "timestamptz", createdAt),
         ]
     }

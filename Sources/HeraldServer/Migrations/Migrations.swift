@@ -36,5 +36,12 @@ extension Application {
         if wanted(5) { // Migration 005 - messages keep a sink-neutral reference (external_ref) instead of Slack's channel_id and ts
             migrations.add(NeutralMessageReference())
         }
+        if wanted(6) { // Migration 006 - integrations, alert rules, message clear policy and task owner, runbooks, personal Slack tokens
+            migrations.add(CreateIntegrations())
+            migrations.add(CreateAlertRules())
+            migrations.add(CreateRunbooks())
+            migrations.add(AddMessagePolicyAndTask())
+            migrations.add(AddUserSlackToken())
+        }
     }
 }

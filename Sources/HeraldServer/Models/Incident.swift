@@ -116,6 +116,8 @@ final class Message: Model, @unchecked Sendable {
 /// The state of one delivery (SPEC §1).
 enum DeliveryState: String, Codable, CaseIterable, Sendable {
     case pending, sending, sent, failed, dead
+    /// Its integration was deleted: never sent, never retried.
+    case cancelled
 }
 
 /// One message (post or update) to one destination: the durable outbox.

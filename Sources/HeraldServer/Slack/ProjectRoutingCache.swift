@@ -1,13 +1,15 @@
 import Fluent
 import Foundation
 import HeraldCore
+import HeraldSinks
 import NIOConcurrencyHelpers
 import SQLKit
 
 /// What intake and delivery need to know about a project, cached briefly: its organization,
-/// name, services, and resolved Slack settings (with the opened token). The one source of routing
-/// data for every intake and every delivery: no request reads the project's services or settings
-/// itself, so the cost of an event does not grow with the project.
+/// name, services, resolved Slack settings (with the opened token), integrations (with their
+/// opened credentials) and alert rules. The one source of routing data for every intake and every
+/// delivery: no request reads the project's services, settings, integrations or rules itself, so
+/// the cost of an event does not grow with the project.
 ///
 /// Entries live `ttl` seconds; a change of settings or services in this process drops the entry
 /// at once, other processes see it within `ttl`.
@@ -21,13 +23,32 @@ final class ProjectRoutingCache: Sendable {
         /// the project afresh, once per batch).
         var services: [UUID: ServiceInfo]
         var serviceIDs: [String: UUID]
+        /// Integrations in creation order, and what each sends with, by id.
+        var integrations: [IntegrationRoute] = []
+        var integrationCredentials: [UUID: IntegrationCredential] = [:]
+        var rules = AlertRuleBook()
         var loadedAt: Date
+
+        /// What the router needs of this project for one event.
+        func routingInput(isIncident: Bool, serviceChannel: String?, rule: String?) -> RoutingInput {
+            RoutingInput(isIncident: isIncident, serviceChannel: serviceChannel, slack: slack.effective,
+                         slackFingerprint: slack.tokenFingerprint, rule: rule, integrations: integrations, rules: rules)
+        }
 
         /// The service `ref` names (an id or a name), if this entry knows it.
         func service(_ ref: String) -> ServiceInfo? {
             if let id = UUID(uuidString: ref), let service = services[id] { return service }
             return serviceIDs[ref.lowercased()].flatMap { services[$0] }
         }
+    }
+
+    /// What an integration sends with.
+    enum IntegrationCredential: Sendable {
+        case own(SinkCredential)
+        /// A Slack integration without a token of its own: the project's effective one.
+        case slackSettings
+        /// Its sealed credential does not open (a changed secret key): it cannot send.
+        case unreadable(String)
     }
 
     struct ServiceInfo: Sendable {
@@ -86,7 +107,7 @@ final class ProjectRoutingCache: Sendable {
         return try result.get()
     }
 
-    /// One project's routing data in four small queries (plain SQL for the services: a project may have hundreds).
+    /// One project's routing data in a few small queries (plain SQL for the services: a project may have hundreds).
     private static func load(_ projectID: UUID, secrets: SecretsBox, now: Date, on db: any Database) async throws -> Entry? {
         guard let project = try await Project.find(projectID, on: db) else { return nil }
         let slack = try await SlackSettingsStore.resolve(orgID: project.$organization.id, projectID: projectID, secrets: secrets, on: db)
@@ -101,8 +122,56 @@ final class ProjectRoutingCache: Sendable {
             let key = try row.decode(column: "name_key", as: String.self)
             serviceIDs[key] = serviceIDs[key] ?? info.id
         }
-        return Entry(orgID: project.$organization.id, projectName: project.name, slack: slack, services: services,
-                     serviceIDs: serviceIDs, loadedAt: now)
+        var entry = Entry(orgID: project.$organization.id, projectName: project.name, slack: slack, services: services,
+                          serviceIDs: serviceIDs, loadedAt: now)
+        try await loadIntegrations(projectID, into: &entry, secrets: secrets, on: db as! any SQLDatabase)
+        return entry
+    }
+
+    /// The project's integrations, their credentials opened, and its alert rules.
+    private static func loadIntegrations(_ projectID: UUID, into entry: inout Entry, secrets: SecretsBox, on sql: any SQLDatabase) async throws {
+        for row in try await sql.raw("""
+            SELECT id, name, source, sink, target, credential_sealed, credential_fingerprint FROM integrations
+            WHERE project_id = \(bind: projectID) ORDER BY created_at, id
+            """).all() {
+            let id = try row.decodeUUID(column: "id")
+            let sealed = try row.decode(column: "credential_sealed", as: String?.self)
+            var fingerprint = try row.decode(column: "credential_fingerprint", as: String?.self)
+            let credential: IntegrationCredential
+            if let sealed {
+                do {
+                    let json = try secrets.open(sealed, context: Integration.credentialContext(id))
+                    credential = .own(try JSONDecoder().decode(SinkCredential.self, from: Data(json.utf8)))
+                } catch {
+                    credential = .unreadable(String(describing: error))
+                }
+            } else {
+                credential = .slackSettings
+                fingerprint = entry.slack.tokenFingerprint
+            }
+            guard let source = IntegrationSource(rawValue: try row.decode(column: "source", as: String.self)) else { continue }
+            entry.integrations.append(IntegrationRoute(
+                id: id.apiString, name: try row.decode(column: "name", as: String.self), source: source,
+                sink: try row.decode(column: "sink", as: String.self), target: try row.decode(column: "target", as: String.self),
+                fingerprint: fingerprint))
+            entry.integrationCredentials[id] = credential
+        }
+        var members: [UUID: [String]] = [:]
+        for row in try await sql.raw("""
+            SELECT l.rule_id, l.integration_id FROM alert_rule_integrations l JOIN alert_rules r ON r.id = l.rule_id
+            WHERE r.project_id = \(bind: projectID) ORDER BY l.rule_id, l.position
+            """).all() {
+            members[try row.decodeUUID(column: "rule_id"), default: []].append(try row.decodeUUID(column: "integration_id").apiString)
+        }
+        var rules: [AlertRuleRoute] = []
+        for row in try await sql.raw("""
+            SELECT id, name, notify_on_clear FROM alert_rules WHERE project_id = \(bind: projectID) ORDER BY created_at, id
+            """).all() {
+            let id = try row.decodeUUID(column: "id")
+            rules.append(AlertRuleRoute(id: id.apiString, name: try row.decode(column: "name", as: String.self),
+                                        integrations: members[id] ?? [], notifyOnClear: try row.decode(column: "notify_on_clear", as: Bool.self)))
+        }
+        entry.rules = AlertRuleBook(rules)
     }
 
     /// Drops the project's entry (its services changed).

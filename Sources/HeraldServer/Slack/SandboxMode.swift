@@ -1,3 +1,4 @@
+import Outbound
 import Fluent
 import Foundation
 import HeraldCore
@@ -17,11 +18,12 @@ enum SandboxMode {
         var services = app.herald
         services.slack.sandbox = workspace
         if let apiBaseURL {
-            services.useSlack(SlackClient(baseURL: apiBaseURL, transport: AsyncHTTPClientSlackTransport(client: services.delivery.loop.client),
+            services.useSlack(SlackClient(baseURL: apiBaseURL, transport: AsyncHTTPClientTransport(client: services.delivery.loop.client),
                                           now: services.now))
         } else {
             services.useSlack(SlackClient(baseURL: URL(string: "http://sandbox.local/sandbox/api")!,
-                                          transport: workspace.inProcessTransport, now: services.now))
+                                          transport: workspace.inProcessTransport, now: services.now),
+                              webhooks: workspace.inProcessTransport)
         }
         app.herald = services
         return workspace

@@ -1,3 +1,4 @@
+import Outbound
 import Foundation
 import SlackAPI
 import Vapor
@@ -15,7 +16,7 @@ public protocol SlackSandboxHost: Sendable {
 /// One mounted sandbox workspace.
 public protocol SlackSandboxInstance: Sendable {
     /// Reaches the workspace inside the process, without HTTP (tests).
-    var inProcessTransport: any SlackHTTPTransport { get }
+    var inProcessTransport: any OutboundTransport { get }
     /// Makes `token` a valid bot token of the workspace.
     func register(botToken: String) async
 }

@@ -24,7 +24,19 @@ public enum SlackRenderer {
         switch content {
         case .incident(let view): incident(view, interactive: interactive)
         case .notification(let view): notification(view)
+        case .task(let view): task(view)
         }
+    }
+
+    /// A runbook task's message: the text as its author wrote it (mrkdwn), and where it came from.
+    public static func task(_ view: TaskView) -> SlackMessage {
+        let text = view.text.isBlank ? untitled : view.text
+        return SlackMessage(channel: "", text: String(text.prefix(SlackLimits.sectionText)), blocks: [
+            .section(SectionBlock(text: .mrkdwn(String(text.prefix(SlackLimits.sectionText))))),
+            .context(ContextBlock(elements: footer(link: view.link, extra: [
+                "Runbook " + Mrkdwn.escaped(view.runbookName, fitting: 200), Mrkdwn.escaped(view.projectName, fitting: 200),
+            ]))),
+        ]).clamped()
     }
 
     /// An incident's living message. With `interactive`, it carries Acknowledge and Resolve buttons

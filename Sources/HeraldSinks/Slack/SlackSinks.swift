@@ -22,24 +22,26 @@ public struct SlackBotSink: Sink {
         SlackRenderer.message(content, interactive: interactive)
     }
 
-    public func post(_ payload: SlackMessage, to address: SinkAddress) async -> SinkResult {
+    public func post(_ payload: SlackMessage, to address: SinkAddress, context: SendContext) async -> SinkResult {
+        guard case .token(let token) = address.credential else { return wrongCredential("a bot token") }
         var message = payload
         message.channel = address.target
         do {
-            let posted = try await client.postMessage(token: address.secret, message)
+            let posted = try await client.postMessage(token: token, message)
             return .sent(reference: SlackMessageReference(channel: posted.channel, ts: posted.ts).encoded)
         } catch {
             return Self.result(error, editing: false)
         }
     }
 
-    public func edit(_ reference: String, with payload: SlackMessage, at address: SinkAddress) async -> SinkResult {
+    public func edit(_ reference: String, with payload: SlackMessage, at address: SinkAddress, context: SendContext) async -> SinkResult {
+        guard case .token(let token) = address.credential else { return wrongCredential("a bot token") }
         guard let existing = SlackMessageReference(decoding: reference) else {
             // Not a reference Herald wrote: the message cannot be found, so a fresh one is posted.
             return .gone(code: SlackErrorCode.messageNotFound.rawValue, detail: "unreadable message reference")
         }
         do {
-            let updated = try await client.updateMessage(token: address.secret, channel: existing.channel, ts: existing.ts, payload)
+            let updated = try await client.updateMessage(token: token, channel: existing.channel, ts: existing.ts, payload)
             return .sent(reference: SlackMessageReference(channel: updated.channel, ts: updated.ts).encoded)
         } catch {
             return Self.result(error, editing: true)
@@ -63,7 +65,9 @@ public struct SlackBotSink: Sink {
 }
 
 /// A Slack incoming webhook (`slack_webhook`): the same Block Kit message, posted to the webhook
-/// URL, which is the address's secret. Webhooks cannot edit, so each status change is a new message.
+/// URL, which is the address's credential. Webhooks cannot edit, so each status change is a new
+/// message. Slack answers `ok`; `no_service`, `channel_not_found`, `channel_is_archived`,
+/// `invalid_payload`, `invalid_token` and `action_prohibited` are permanent, a 429 waits its `Retry-After`.
 public struct SlackWebhookSink: Sink {
     public let client: SlackClient
 
@@ -78,8 +82,9 @@ public struct SlackWebhookSink: Sink {
         SlackRenderer.message(content, interactive: false)
     }
 
-    public func post(_ payload: SlackMessage, to address: SinkAddress) async -> SinkResult {
-        guard let url = URL(string: address.secret), url.scheme == "https" || url.scheme == "http" else {
+    public func post(_ payload: SlackMessage, to address: SinkAddress, context: SendContext) async -> SinkResult {
+        guard case .url(let text) = address.credential else { return wrongCredential("a webhook URL") }
+        guard let url = URL(string: text), url.scheme == "https" || url.scheme == "http" else {
             return .permanent(code: "invalid_webhook_url", detail: "the webhook URL is not an http(s) URL")
         }
         var message = payload

@@ -53,14 +53,16 @@ final class FakeSink: Sink, Sendable {
             Payload(title: view.title, status: view.status, latest: view.latest?.summary, assignee: view.assignee)
         case .notification(let view):
             Payload(title: view.title, status: nil, latest: view.text, assignee: nil)
+        case .task(let view):
+            Payload(title: view.runbookName, status: nil, latest: view.text, assignee: nil)
         }
     }
 
-    func pacingKey(target: String, credentialFingerprint: String?) -> String {
+    func pacingKey(target: String, credentialFingerprint: String) -> String {
         "\(type.rawValue)-room:\(target)"
     }
 
-    func post(_ payload: Payload, to address: SinkAddress) async -> SinkResult {
+    func post(_ payload: Payload, to address: SinkAddress, context: SendContext) async -> SinkResult {
         let priority = Self.callerPriority()
         return state.withLockedValue { s in
             s.calls += 1
@@ -73,7 +75,7 @@ final class FakeSink: Sink, Sendable {
         }
     }
 
-    func edit(_ reference: String, with payload: Payload, at address: SinkAddress) async -> SinkResult {
+    func edit(_ reference: String, with payload: Payload, at address: SinkAddress, context: SendContext) async -> SinkResult {
         let priority = Self.callerPriority()
         return state.withLockedValue { s in
             s.calls += 1
@@ -99,7 +101,7 @@ final class FakeSink: Sink, Sendable {
             return fault
         }
         guard rooms.contains(address.target) else { return .permanent(code: "unknown_room", detail: address.target) }
-        guard address.secret.isEmpty else {
+        guard address.credential == .none else {
             s.refusals.append("a secret was sent to a sink that needs none")
             return .permanent(code: "unexpected_secret", detail: "")
         }

@@ -1,17 +1,18 @@
+import Outbound
 import Foundation
 import SlackAPI
 import Testing
 
 /// A fake Slack: answers with queued replies and records every request. A request that carries a secret
 /// (a Slack token, or any string in `secrets`) anywhere but the `Authorization` header fails the test.
-actor RecordingTransport: SlackHTTPTransport {
+actor RecordingTransport: OutboundTransport {
     enum Reply: Sendable {
-        case response(SlackHTTPResponse)
-        case failure(SlackTransportError)
+        case response(OutboundResponse)
+        case failure(OutboundError)
     }
 
     private var replies: [Reply]
-    private(set) var requests: [SlackHTTPRequest] = []
+    private(set) var requests: [OutboundRequest] = []
     private(set) var timeouts: [Duration] = []
     private let secrets: [String]
 
@@ -22,20 +23,20 @@ actor RecordingTransport: SlackHTTPTransport {
 
     /// Answers each call in turn with a recorded Slack fixture, HTTP 200.
     init(fixtures names: [String], secrets: [String] = []) throws {
-        self.init(try names.map { .response(SlackHTTPResponse(status: 200, body: try Fixture.data($0))) }, secrets: secrets)
+        self.init(try names.map { .response(OutboundResponse(status: 200, body: try Fixture.data($0))) }, secrets: secrets)
     }
 
     func enqueue(_ reply: Reply) {
         replies.append(reply)
     }
 
-    func send(_ request: SlackHTTPRequest, timeout: Duration) async throws -> SlackHTTPResponse {
+    func send(_ request: OutboundRequest, timeout: Duration) async throws -> OutboundResponse {
         checkForLeakedSecrets(request)
         requests.append(request)
         timeouts.append(timeout)
         guard !replies.isEmpty else {
             Issue.record("unexpected request to \(request.url.absoluteString): no reply queued")
-            throw SlackTransportError.connection("no reply queued")
+            throw OutboundError.connection("no reply queued")
         }
         switch replies.removeFirst() {
         case .response(let response): return response
@@ -43,7 +44,7 @@ actor RecordingTransport: SlackHTTPTransport {
         }
     }
 
-    private func checkForLeakedSecrets(_ request: SlackHTTPRequest) {
+    private func checkForLeakedSecrets(_ request: OutboundRequest) {
         var places: [(String, String)] = [("URL", request.url.absoluteString)]
         if let body = request.body {
             places.append(("body", String(decoding: body, as: UTF8.self)))

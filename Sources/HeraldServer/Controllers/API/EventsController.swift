@@ -168,7 +168,7 @@ struct EventsController: RouteCollection {
                 answers.append(Accepted(id: "", incidentId: id.apiString, outcome: "refused"))
             case .failure(IntakeError.keyRevoked):
                 throw Self.unauthorized
-            case .failure(is FieldError), .failure(IntakeError.unknownService):
+            case .failure(is FieldError), .failure(IntakeError.unknownService), .failure(IntakeError.unknownRule):
                 answers.append(Accepted(id: "", incidentId: nil, outcome: "invalid"))
             case .failure(let error):
                 throw error

@@ -1,0 +1,106 @@
+import Foundation
+import Outbound
+import SlackAPI
+
+/// How the webhook-style sinks send: one JSON request over the tenant transport (never following
+/// redirects, reading at most 64 KiB, within a timeout, through the outbound policy), the answer
+/// sorted into a ``SinkResult`` with the service's own status and a short, secret-free summary of
+/// its body.
+public struct SinkHTTP: Sendable {
+    public let transport: any OutboundTransport
+    public let timeout: Duration
+    /// The clock an HTTP-date `Retry-After` is read against.
+    public let now: @Sendable () -> Date
+
+    public init(transport: any OutboundTransport, timeout: Duration = .seconds(10), now: @escaping @Sendable () -> Date = { Date() }) {
+        self.transport = transport
+        self.timeout = timeout
+        self.now = now
+    }
+
+    /// The answer, or the result for a request that got none.
+    public enum Answer: Sendable {
+        case answered(OutboundResponse)
+        case failed(SinkResult)
+    }
+
+    /// Sends `request`; `secrets` are removed from any error text.
+    public func send(_ request: OutboundRequest, secrets: [String]) async -> Answer {
+        do {
+            return .answered(try await transport.send(request, timeout: timeout))
+        } catch OutboundError.timeout {
+            return .failed(.transient(code: "timeout", detail: "no answer within \(timeout)", retryAfter: nil))
+        } catch OutboundError.refused(let reason) {
+            return .failed(.permanent(code: "address_refused", detail: Self.redact(reason, secrets: secrets)))
+        } catch OutboundError.connection(let reason) {
+            return .failed(.transient(code: "connection_error", detail: Self.redact(reason, secrets: secrets), retryAfter: nil))
+        } catch {
+            return .failed(.transient(code: "connection_error", detail: Self.redact(String(describing: error), secrets: secrets), retryAfter: nil))
+        }
+    }
+
+    /// The usual sorting of an answer that is not a success (SPEC §5): 429 waits its
+    /// `Retry-After`, 5xx is retried, any other status is permanent. The code is `http_<status>`.
+    public func failure(_ response: OutboundResponse, secrets: [String], retryAfter: Duration? = nil) -> SinkResult {
+        let code = "http_\(response.status)"
+        let detail = Self.describe(response, secrets: secrets)
+        switch response.status {
+        case 429:
+            return .transient(code: code, detail: detail, retryAfter: retryAfter ?? RetryAfter.parse(response.headers["retry-after"], now: now()))
+        case 500...:
+            return .transient(code: code, detail: detail, retryAfter: RetryAfter.parse(response.headers["retry-after"], now: now()))
+        default:
+            return .permanent(code: code, detail: detail)
+        }
+    }
+
+    /// `HTTP 404: <the body's first 200 characters on one line>`.
+    public static func describe(_ response: OutboundResponse, secrets: [String]) -> String {
+        let text = String(decoding: response.body.prefix(1024), as: UTF8.self)
+            .split(whereSeparator: \.isNewline).joined(separator: " ").trimmingCharacters(in: .whitespaces)
+        let summary = redact(SinkText.cut(text, max: 200), secrets: secrets)
+        return summary.isEmpty ? "HTTP \(response.status)" : "HTTP \(response.status): \(summary)"
+    }
+
+    /// Removes every secret (and its path, for URLs) from text bound for an error.
+    public static func redact(_ text: String, secrets: [String]) -> String {
+        var text = text
+        var parts: [String] = []
+        for secret in secrets where secret.count >= 4 {
+            parts.append(secret)
+            if let url = URL(string: secret), url.path.count >= 4 { parts.append(url.path) }
+        }
+        for part in parts.sorted(by: { $0.count > $1.count }) {
+            text = text.replacingOccurrences(of: part, with: "[redacted]")
+        }
+        return text
+    }
+
+    /// A JSON POST with Herald's user agent.
+    public static func jsonPost(_ url: URL, body: Data, headers: [String: String] = [:]) -> OutboundRequest {
+        var all = ["content-type": "application/json", "accept": "application/json, text/plain", "user-agent": userAgent]
+        all.merge(headers) { $1 }
+        return OutboundRequest(method: "POST", url: url, headers: all, body: body)
+    }
+
+    public static let userAgent = "Herald"
+
+    /// The credential's URL, when it is an http(s) URL.
+    public static func url(_ text: String?) -> URL? {
+        guard let text, let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+              url.host != nil else { return nil }
+        return url
+    }
+
+    static let invalidURL = SinkResult.permanent(code: "invalid_url", detail: "the URL is not an http(s) URL")
+}
+
+/// Stable JSON for payloads rendered once and sent to many destinations.
+enum SinkJSON {
+    static func encode(_ value: some Encodable) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return (try? encoder.encode(value)) ?? Data("{}".utf8)
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import HeraldCore
+import Outbound
+
+/// HipChat v2 room notifications (SPEC §2): `POST {room notification URL}` with the room's auth
+/// token as a bearer token, `message_format: html` (every piece of text escaped), `color` red,
+/// yellow or green (gray for other notifications), `notify: true` on trigger. HipChat answers `204`;
+/// `401` (a bad token) and `404` (no such room) are permanent, as is any other 4xx. It cannot edit:
+/// each status change is a new message.
+public struct HipChatSink: Sink {
+    public let http: SinkHTTP
+
+    public init(http transport: any OutboundTransport) {
+        self.http = SinkHTTP(transport: transport)
+    }
+
+    public var type: SinkType { .hipchat }
+    public var capabilities: SinkCapabilities { SinkCapabilities(canEdit: false) }
+    /// HipChat allows about 100 requests per 5 minutes per token: one every 3 seconds per room.
+    public var pacing: SinkPacing { .perSecond(1.0 / 3) }
+
+    /// HipChat refuses a message over 10,000 characters.
+    public static let maxMessage = 10_000
+
+    struct Body: Encodable {
+        var message: String
+        var message_format = "html"
+        var color: String
+        var notify: Bool
+        var from = "Herald"
+    }
+
+    public func render(_ content: MessageContent) -> Data {
+        let summary = MessageSummary(content)
+        let color = switch summary.tone {
+        case .alert: "red"
+        case .warning: "yellow"
+        case .ok: "green"
+        case .neutral: "gray"
+        }
+        var html = "<strong>" + SinkText.html(SinkText.cut(summary.headline, max: 300)) + "</strong>"
+        if !summary.fields.isEmpty {
+            html += "<br>" + summary.fields.map { "<em>\(SinkText.html($0.label))</em>: \(SinkText.html(SinkText.cut($0.value, max: 300)))" }
+                .joined(separator: " · ")
+        }
+        let link = "<br><a href=\"\(SinkText.html(summary.link.absoluteString))\">View in Herald</a>"
+        if let body = summary.body {
+            // The body gets what room is left; every piece is escaped before it is measured.
+            let room = Self.maxMessage - html.count - link.count - 4
+            html += "<br>" + SinkText.cut(SinkText.html(body), max: max(0, room)).replacingOccurrences(of: "\n", with: "<br>")
+        }
+        html += link
+        return SinkJSON.encode(Body(message: SinkText.cut(html, max: Self.maxMessage), color: color, notify: summary.isNew))
+    }
+
+    public func post(_ payload: Data, to address: SinkAddress, context: SendContext) async -> SinkResult {
+        guard case .room(let text, let token) = address.credential else { return wrongCredential("a room URL and an auth token") }
+        guard let url = SinkHTTP.url(text) else { return SinkHTTP.invalidURL }
+        let request = SinkHTTP.jsonPost(url, body: payload, headers: ["authorization": "Bearer \(token)"])
+        switch await http.send(request, secrets: address.credential.secrets) {
+        case .failed(let result): return result
+        case .answered(let response):
+            return (200..<300).contains(response.status) ? .sent(reference: nil) : http.failure(response, secrets: address.credential.secrets)
+        }
+    }
+}
