@@ -63,7 +63,7 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
         security: .init(secrets: secrets,
                         credentials: CredentialFactory(randomBytes: overrides.randomBytes ?? CredentialFactory.systemRandomBytes),
                         eventKeys: EventKeyCache()),
-        routing: .init(router: HeraldCore.Router(sources: [SlackSettingsSource()] + overrides.destinationSources),
+        routing: .init(router: HeraldCore.Router(sources: HeraldCore.Router.builtIn + overrides.destinationSources),
                        cache: ProjectRoutingCache()),
         intake: IntakeBatcher(concurrentBatches: configuration.database.isPostgres ? 2 : 1, metrics: metrics),
         delivery: .init(signal: DeliverySignal(), retryPolicy: RetryPolicy(maxAge: .seconds(configuration.deliveryMaxAge)),

@@ -42,7 +42,7 @@ struct DeliveriesController: RouteCollection {
         var stateFilter: DeliveryState?
         if let raw = req.query[String.self, at: "state"] {
             stateFilter = DeliveryState(rawValue: raw)
-            if stateFilter == nil { errors.append(FieldError(field: "state", detail: "must be one of pending, sending, sent, failed, dead")) }
+            if stateFilter == nil { errors.append(FieldError(field: "state", detail: "must be one of pending, sending, sent, failed, dead, cancelled")) }
         }
         var limit = 100
         if let raw = req.query[String.self, at: "limit"] {
