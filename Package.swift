@@ -151,8 +151,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "OutboundTests",
+            dependencies: ["Outbound", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "HeraldSinksTests",
-            dependencies: ["HeraldSinks", "HeraldCore", "SlackAPI", "Outbound"],
+            dependencies: ["HeraldSinks", "HeraldCore", "SlackAPI", "Outbound", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
             exclude: ["Snapshots"],
             swiftSettings: swiftSettings
         ),

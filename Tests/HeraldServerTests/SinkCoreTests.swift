@@ -150,6 +150,43 @@ struct SinkCoreTests {
             try await app.deliveriesIdle()
             #expect(fake.messages.map(\.payload.title) == ["Deploy finished"])
             #expect(fake.calls == 3)
+            // Every attempt of one delivery carries its id and its attempt number (the signed webhook's headers).
+            let sent = try await app.api(.GET, "/api/v1/deliveries?state=sent", token: t.owner).array
+            let deliveryID = try #require(sent.first?["id"] as? String)
+            let attempts = fake.contexts.filter { $0.room == "room-1" }.map(\.context)
+            #expect(attempts.map(\.deliveryID) == [deliveryID, deliveryID])
+            #expect(attempts.map(\.attempt) == [1, 2])
+            #expect(attempts.last?.at == app.herald.now(), "the attempt's time is the injectable clock's")
+        }
+    }
+
+    @Test("pacing keys: every destination its own (two webhooks without a target never share one), one URL one key; each sink its own rate")
+    func pacingKeys() async throws {
+        try await withApp(environment: Self.env) { app in
+            let t = try await Tenancy.make(app)
+            func integration(_ name: String, _ sink: [String: Any]) async throws {
+                let made = try await app.api(.POST, "/api/v1/projects/\(t.projectID)/integrations", token: t.owner,
+                                             json: ["name": name, "source": "all", "sink": sink])
+                #expect(made.status == .created, "\(made.body)")
+            }
+            try await integration("a", ["type": "webhook", "url": "http://127.0.0.1:9/a"])
+            try await integration("b", ["type": "webhook", "url": "http://127.0.0.1:9/b"])
+            try await integration("a-again", ["type": "mattermost", "url": "http://127.0.0.1:9/a"])
+            try await integration("c", ["type": "discord", "url": "http://127.0.0.1:9/a"])
+            let key = try #require(try await app.api(.POST, "/api/v1/projects/\(t.projectID)/keys", token: t.owner).string("key"))
+            _ = try await app.api(.POST, "/api/v1/events", token: key, json: ["type": "notification", "title": "n"])
+            let keys = try await (app.db as! any SQLDatabase).raw("SELECT sink, pacing_key FROM messages ORDER BY created_at, id").all()
+                .map { (try $0.decode(column: "sink", as: String.self), try $0.decode(column: "pacing_key", as: String.self)) }
+            #expect(keys.map(\.0).sorted() == ["discord", "mattermost", "webhook", "webhook"])
+            #expect(Set(keys.map(\.1)).count == 4, "\(keys)")
+            #expect(keys.allSatisfy { !$0.1.contains("127.0.0.1") }, "a key holds the URL's fingerprint, never the URL")
+            // Each sink type its own spacing; Slack's follows HERALD_CHANNEL_RATE.
+            let plan = try #require(PacingPlan(slackRate: 4, sinks: app.herald.delivery.sinks))
+            #expect(plan.interval(for: "slack") == .milliseconds(250))
+            #expect(plan.interval(for: "slack_webhook") == .milliseconds(250))
+            #expect(plan.interval(for: "discord") == .milliseconds(500))
+            #expect(plan.interval(for: "hipchat") == .seconds(3))
+            #expect(PacingPlan(slackRate: 0, sinks: app.herald.delivery.sinks) == nil, "rate 0 turns pacing off")
         }
     }
 

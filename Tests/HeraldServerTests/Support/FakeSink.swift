@@ -35,6 +35,8 @@ final class FakeSink: Sink, Sendable {
         /// Answers to give instead of sending, per room, oldest first.
         var faults: [String: [SinkResult]] = [:]
         var calls = 0
+        /// The send context of every post and edit, with its room, in order.
+        var contexts: [(room: String, context: SendContext)] = []
         /// The calling thread's nice value at each post and edit (Linux; see ``callerPriorities``).
         var priorities: [Int32] = []
     }
@@ -66,6 +68,7 @@ final class FakeSink: Sink, Sendable {
         let priority = Self.callerPriority()
         return state.withLockedValue { s in
             s.calls += 1
+            s.contexts.append((address.target, context))
             s.priorities += priority.map { [$0] } ?? []
             if let refusal = check(payload, address, &s) { return refusal }
             let id = "m\(s.nextID)"
@@ -79,6 +82,7 @@ final class FakeSink: Sink, Sendable {
         let priority = Self.callerPriority()
         return state.withLockedValue { s in
             s.calls += 1
+            s.contexts.append((address.target, context))
             s.priorities += priority.map { [$0] } ?? []
             guard capabilities.canEdit else {
                 s.refusals.append("edit on a sink that cannot edit")
@@ -121,6 +125,7 @@ final class FakeSink: Sink, Sendable {
     /// What the fake refused as invalid; a correct core causes none.
     var refusals: [String] { state.withLockedValue { $0.refusals } }
     var calls: Int { state.withLockedValue { $0.calls } }
+    var contexts: [(room: String, context: SendContext)] { state.withLockedValue { $0.contexts } }
     /// The nice value of the thread each post and edit ran on, in order (empty off Linux).
     var callerPriorities: [Int32] { state.withLockedValue { $0.priorities } }
 
