@@ -150,6 +150,7 @@ func routes(_ app: Application) throws {
     try api.register(collection: SlackSettingsController())
     try api.register(collection: IntegrationsController())
     try api.register(collection: AlertRulesController())
+    try api.register(collection: RunbooksController())
     try api.register(collection: IncidentsController())
     try api.register(collection: DeliveriesController())
     // Event intake authenticates with project event keys, not personal tokens.

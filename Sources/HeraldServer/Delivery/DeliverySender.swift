@@ -157,13 +157,14 @@ struct DeliverySender: Sendable {
                 prepared[row.id] = .decided(.unsendable(code: "sink_unknown", detail: "this Herald cannot send to \(row.sink)"))
                 continue
             }
-            var resolution = services.delivery.credentials.resolve(row.credential, project: project)
+            let store = CredentialStore(db: db, secrets: services.security.secrets)
+            var resolution = await services.delivery.credentials.resolve(row.credential, project: project, store: store)
             if case .withdrawn = resolution, !reloaded.contains(row.projectID) {
                 reloaded.insert(row.projectID)
                 if let fresh = try await services.routing.cache.reload(row.projectID, secrets: services.security.secrets, now: services.now(),
                                                                        on: db) {
                     projects[row.projectID] = fresh
-                    resolution = services.delivery.credentials.resolve(row.credential, project: fresh)
+                    resolution = await services.delivery.credentials.resolve(row.credential, project: fresh, store: store)
                 }
             }
             let credential: SinkCredential

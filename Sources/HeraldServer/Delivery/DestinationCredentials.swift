@@ -1,3 +1,4 @@
+import Fluent
 import Foundation
 import HeraldCore
 import HeraldSinks
@@ -17,14 +18,20 @@ enum CredentialResolution: Sendable {
 /// travel with a delivery and a change of token applies to deliveries queued before.
 protocol CredentialSource: Sendable {
     var scheme: String { get }
-    func resolve(_ credential: String, project: ProjectRoutingCache.Entry) -> CredentialResolution
+    func resolve(_ credential: String, project: ProjectRoutingCache.Entry, store: CredentialStore) async -> CredentialResolution
+}
+
+/// Where a source may read what the project's cached entry does not hold (a user's personal token).
+struct CredentialStore: Sendable {
+    var db: any Database
+    var secrets: SecretsBox
 }
 
 /// SPEC §3: the project's effective Slack settings, enabled and with a token.
 struct SlackSettingsCredentials: CredentialSource {
     var scheme: String { Destination.settingsCredential }
 
-    func resolve(_ credential: String, project: ProjectRoutingCache.Entry) -> CredentialResolution {
+    func resolve(_ credential: String, project: ProjectRoutingCache.Entry, store: CredentialStore) async -> CredentialResolution {
         Self.effectiveToken(project)
     }
 
@@ -44,7 +51,7 @@ struct SlackSettingsCredentials: CredentialSource {
 struct IntegrationCredentials: CredentialSource {
     var scheme: String { "integration" }
 
-    func resolve(_ credential: String, project: ProjectRoutingCache.Entry) -> CredentialResolution {
+    func resolve(_ credential: String, project: ProjectRoutingCache.Entry, store: CredentialStore) async -> CredentialResolution {
         guard let id = UUID(uuidString: String(credential.dropFirst(scheme.count + 1))),
               let known = project.integrationCredentials[id] else {
             return .withdrawn(code: "integration_deleted", detail: "the integration was deleted")
@@ -67,8 +74,30 @@ struct IntegrationCredentials: CredentialSource {
 struct NoCredentials: CredentialSource {
     var scheme: String { "none" }
 
-    func resolve(_ credential: String, project: ProjectRoutingCache.Entry) -> CredentialResolution {
+    func resolve(_ credential: String, project: ProjectRoutingCache.Entry, store: CredentialStore) async -> CredentialResolution {
         .resolved(.none)
+    }
+}
+
+/// A person's own Slack user token (`user:<id>`, SPEC §7: a runbook task sent as that user), read
+/// when the message is sent: a token removed since is not used.
+struct UserTokenCredentials: CredentialSource {
+    var scheme: String { "user" }
+
+    static func credential(_ userID: UUID) -> String { "user:\(userID.apiString)" }
+
+    func resolve(_ credential: String, project: ProjectRoutingCache.Entry, store: CredentialStore) async -> CredentialResolution {
+        guard let id = UUID(uuidString: String(credential.dropFirst(scheme.count + 1))) else {
+            return .unsendable(code: "credential_unknown", detail: "not a user")
+        }
+        do {
+            guard let user = try await User.find(id, on: store.db), let sealed = user.slackTokenSealed else {
+                return .unsendable(code: "user_token_missing", detail: "the user has no personal Slack token stored")
+            }
+            return .resolved(.token(token: try store.secrets.open(sealed, context: User.slackTokenContext(id))))
+        } catch {
+            return .unsendable(code: "credential_unreadable", detail: String(describing: error))
+        }
     }
 }
 
@@ -76,7 +105,7 @@ struct NoCredentials: CredentialSource {
 struct DestinationCredentials: Sendable {
     private var sources: [String: any CredentialSource] = [:]
 
-    init(_ sources: [any CredentialSource] = [SlackSettingsCredentials(), IntegrationCredentials(), NoCredentials()]) {
+    init(_ sources: [any CredentialSource] = [SlackSettingsCredentials(), IntegrationCredentials(), UserTokenCredentials(), NoCredentials()]) {
         for source in sources { self.sources[source.scheme] = source }
     }
 
@@ -84,11 +113,11 @@ struct DestinationCredentials: Sendable {
         sources[source.scheme] = source
     }
 
-    func resolve(_ credential: String, project: ProjectRoutingCache.Entry) -> CredentialResolution {
+    func resolve(_ credential: String, project: ProjectRoutingCache.Entry, store: CredentialStore) async -> CredentialResolution {
         let scheme = credential.split(separator: ":", maxSplits: 1).first.map(String.init) ?? credential
         guard let source = sources[scheme] else {
             return .unsendable(code: "credential_unknown", detail: "no source knows the credential \(scheme)")
         }
-        return source.resolve(credential, project: project)
+        return await source.resolve(credential, project: project, store: store)
     }
 }

@@ -159,18 +159,20 @@ struct MessageRow: IntakeRow {
     var id: UUID
     var projectID: UUID
     var incidentID: UUID?
-    var eventID: UUID
+    var eventID: UUID?
     var destination: Destination
     var pacingKey: String
     var onClear: ClearPolicy
     var createdAt: Date
+    /// The runbook task the message is, when it is one (then it has no incident or event).
+    var taskID: UUID? = nil
 
     var columns: [Column] {
         [
             Column("id", "uuid", id), Column("project_id", "uuid", projectID), Column("incident_id", "uuid", incidentID),
             Column("event_id", "uuid", eventID), Column("sink", "text", destination.sink), Column("target", "text", destination.target),
             Column("credential", "text", destination.credential), Column("pacing_key", "text", pacingKey),
-            Column("on_clear", "text", onClear.rawValue),
+            Column("on_clear", "text", onClear.rawValue), Column("task_id", "uuid", taskID),
             Column("rendered_version", "bigint", 0), Column("created_at", "timestamptz", createdAt),
         ]
     }

@@ -101,6 +101,7 @@ struct IntegrationService: Sendable {
             }
         }
         func url(_ raw: String?, old: String?) -> String? {
+            // A PATCH's empty URL is no URL, not "keep": refused like any other bad URL below.
             guard let raw else {
                 if old == nil { errors.append(FieldError(field: "sink.url", detail: "is required for a \(type) integration")) }
                 return old
