@@ -16,15 +16,13 @@ As a command:
 starts a cluster, runs COMMAND with HERALD_TEST_POSTGRES_URL set to a database on it (the one
 name every test reads), stops the cluster, and exits with COMMAND's status.
 
-  python3 scripts/harness.py watchdog [--idle SECONDS] [--runs N] -- COMMAND [ARGS...]
+  python3 scripts/harness.py watchdog [--idle SECONDS] -- COMMAND [ARGS...]
 
 runs COMMAND, passing its output through; if it prints nothing for --idle seconds (default 180)
 it is taken as hung: the threads of every process it started are dumped with gdb (when
-installed) to watchdog-<pid>.txt, the whole process group is killed, and COMMAND runs again, up
-to --runs times in all (default 2). A hang is never a pass: the last run's status is returned
-(124 if it hung too), and every hang is reported on stderr with where its dump is. (On this 2-core Linux machine the Swift test process has
-been seen to stall with every thread idle and no timer armed, about once in four PostgreSQL runs;
-see the README.)
+installed), the dump is printed on stderr (and kept in herald-watchdog-<pid>.txt), the whole
+process group is killed, and the watchdog exits 124. A hang is a failure, never retried: a
+deadlock in Herald must not pass as a slow minute.
 """
 
 from __future__ import annotations
@@ -501,67 +499,63 @@ def descendants(pid: int) -> list[int]:
     return out
 
 
-def watchdog(command: list[str], idle: float, runs: int) -> int:
-    """See the module's help: runs `command`, restarting it (up to `runs` times) when it stalls."""
+def watchdog(command: list[str], idle: float) -> int:
+    """See the module's help: runs `command`; a stall is dumped, killed and fails (124)."""
     import select
-    status = 1
-    for attempt in range(1, runs + 1):
-        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-        last = time.monotonic()
-        hung = False
-        assert proc.stdout is not None
-        while True:
-            ready, _, _ = select.select([proc.stdout], [], [], 5.0)
-            if ready:
-                chunk = os.read(proc.stdout.fileno(), 65536)
-                if not chunk:
-                    break
-                sys.stdout.buffer.write(chunk)
-                sys.stdout.flush()
-                last = time.monotonic()
-            elif time.monotonic() - last > idle:
-                hung = True
-                break
-        if not hung:
-            status = proc.wait()
-            return status
-        dump = Path(tempfile.gettempdir()) / f"herald-watchdog-{proc.pid}.txt"
-        # `swift test` runs the test binary in a process group of its own: every descendant.
-        pids = [str(proc.pid)] + [str(p) for p in descendants(proc.pid)]
-        if shutil.which("gdb"):
-            with open(dump, "w") as out:
-                for pid in pids:
-                    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-                    out.write(f"=== pid {pid}: {cmdline}\n")
-                    out.flush()
-                    try:
-                        subprocess.run(["gdb", "-p", pid, "-batch", "-ex", "thread apply all bt 40"], stdout=out,
-                                       stderr=subprocess.DEVNULL, timeout=120)
-                    except subprocess.TimeoutExpired:
-                        out.write("(gdb did not finish)\n")
-        for pid in reversed(pids):
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    last = time.monotonic()
+    assert proc.stdout is not None
+    while True:
+        ready, _, _ = select.select([proc.stdout], [], [], 5.0)
+        if ready:
+            chunk = os.read(proc.stdout.fileno(), 65536)
+            if not chunk:
+                return proc.wait()
+            sys.stdout.buffer.write(chunk)
+            sys.stdout.flush()
+            last = time.monotonic()
+        elif time.monotonic() - last > idle:
+            break
+    dump = Path(tempfile.gettempdir()) / f"herald-watchdog-{proc.pid}.txt"
+    # `swift test` runs the test binary in a process group of its own: every descendant.
+    pids = [str(proc.pid)] + [str(p) for p in descendants(proc.pid)]
+    with open(dump, "w") as out:
+        for pid in pids:
             try:
-                os.kill(int(pid), signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        proc.wait()
-        print(f"\nwatchdog: {' '.join(command)} printed nothing for {idle:.0f} s: hung (threads in {dump}); "
-              f"{'running it again' if attempt < runs else 'giving up'} (run {attempt} of {runs})", file=sys.stderr, flush=True)
-        status = 124
-    return status
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            out.write(f"=== pid {pid}: {cmdline}\n")
+            out.flush()
+            if not shutil.which("gdb"):
+                out.write("(gdb is not installed: no stacks)\n")
+                continue
+            try:
+                subprocess.run(["gdb", "-p", pid, "-batch", "-ex", "thread apply all bt 40"], stdout=out,
+                               stderr=subprocess.DEVNULL, timeout=120)
+            except subprocess.TimeoutExpired:
+                out.write("(gdb did not finish)\n")
+    for pid in reversed(pids):
+        try:
+            os.kill(int(pid), signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proc.wait()
+    text = dump.read_text(errors="replace")
+    print(f"\nwatchdog: {' '.join(command)} printed nothing for {idle:.0f} s: hung. Its threads ({dump}):\n"
+          f"{text[-60000:]}\nwatchdog: FAILED (a hang is never retried)", file=sys.stderr, flush=True)
+    return 124
 
 
 def main(argv: list[str]) -> int:
     if len(argv) >= 1 and argv[0] == "watchdog" and "--" in argv:
         options, command = argv[1:argv.index("--")], argv[argv.index("--") + 1:]
-        idle, runs = 180.0, 2
+        idle = 180.0
         for i, option in enumerate(options):
             if option == "--idle":
                 idle = float(options[i + 1])
-            if option == "--runs":
-                runs = int(options[i + 1])
         if command:
-            return watchdog(command, idle, runs)
+            return watchdog(command, idle)
     if len(argv) >= 2 and argv[0] == "with-postgres" and argv[1] == "--" and len(argv) > 2:
         cluster = PgCluster(fast=True).start()
         print(f"== PostgreSQL on {HOST}:{cluster.port} ({POSTGRES_URL_VARIABLE}={cluster.url()})", flush=True)

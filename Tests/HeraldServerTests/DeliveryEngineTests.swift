@@ -271,7 +271,9 @@ struct IncidentTests {
 
     @Test("the incident API: create, list by status, acknowledge, reassign, resolve; roles enforced")
     func api() async throws {
-        try await withApp(environment: ["HERALD_SLACK_SIGNING_SECRET": "s3cret", "HERALD_CHANNEL_RATE": "0"], sandbox: true, workers: true) { app in
+        // On the injectable clock: each step waits for the delivery loop to be idle, never for time to pass.
+        try await withApp(environment: ["HERALD_SLACK_SIGNING_SECRET": "s3cret", "HERALD_CHANNEL_RATE": "0"], sandbox: true, workers: true,
+                          clock: ManualClock()) { app in
             let p = try await SlackProject.make(app)
             let t = p.tenancy
             let created = try await app.api(.POST, "/api/v1/projects/\(t.projectID)/incidents", token: t.responder,
@@ -281,7 +283,8 @@ struct IncidentTests {
             #expect(created.string("severity") == "error")
             #expect(created.string("service") == "payments")
             #expect((created["tags"] as? [String: String])?["pods"] == "3")
-            #expect(try await eventually(timeout: .seconds(20)) { await p.messages().count == 1 })
+            try await app.deliveriesIdle()
+            #expect(await p.messages().count == 1)
             // Buttons, because the signing secret is set.
             let message = try #require(await p.messages().first)
             let json = String(decoding: message.attachments?.encoded() ?? Data(), as: UTF8.self)
@@ -292,15 +295,15 @@ struct IncidentTests {
             #expect(outsider.status == .notFound)
             let ack = try await app.api(.POST, "/api/v1/incidents/\(id)/acknowledge", token: t.responder)
             #expect(ack.string("status") == "acknowledged")
-            #expect(try await eventually { await p.messages().first?.attachments?.array?.first?["color"]?.string == SlackRenderer.amber })
+            try await app.deliveriesIdle()
+            #expect(await p.messages().first?.attachments?.array?.first?["color"]?.string == SlackRenderer.amber)
             let badAssignee = try await app.api(.POST, "/api/v1/incidents/\(id)/reassign", token: t.responder, json: ["assignee": "outsider@example.org"])
             #expect(badAssignee.status == .notFound)
             #expect(badAssignee.string("field") == "assignee")
             let reassigned = try await app.api(.POST, "/api/v1/incidents/\(id)/reassign", token: t.responder, json: ["assignee": "admin@example.com"])
             #expect(reassigned.string("assignee") == "admin@example.com")
-            #expect(try await eventually {
-                await p.messages().first?.attachments?.encoded().range(of: Data("admin@example.com".utf8)) != nil
-            })
+            try await app.deliveriesIdle()
+            #expect(await p.messages().first?.attachments?.encoded().range(of: Data("admin@example.com".utf8)) != nil)
             let open = try await app.api(.GET, "/api/v1/projects/\(t.projectID)/incidents?status=open", token: t.stakeholder)
             #expect(open.array.map { $0["id"] as? String } == [id])
             let resolved = try await app.api(.POST, "/api/v1/incidents/\(id)/resolve", token: t.admin)
@@ -312,7 +315,8 @@ struct IncidentTests {
             let detail = try await app.api(.GET, "/api/v1/incidents/\(id)", token: t.stakeholder)
             let kinds = (detail["timeline"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
             #expect(kinds == ["trigger", "acknowledge", "reassign", "resolve"])
-            #expect(try await eventually { await p.messages().first?.attachments?.array?.first?["color"]?.string == SlackRenderer.green })
+            try await app.deliveriesIdle()
+            #expect(await p.messages().first?.attachments?.array?.first?["color"]?.string == SlackRenderer.green)
             // Resolved messages carry no buttons.
             let final = String(decoding: await p.messages().first?.attachments?.encoded() ?? Data(), as: UTF8.self)
             #expect(!final.contains("incident.acknowledge"))

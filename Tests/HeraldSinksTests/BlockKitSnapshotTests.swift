@@ -90,6 +90,14 @@ struct BlockKitSnapshotTests {
         let object = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(message)) as? [String: Any])
         let problems = SlackDocumentedLimits.check(message: object)
         #expect(problems.isEmpty, "\(problems)")
+        // What was checked: every message has blocks, and the huge ones every kind they render.
+        let seen = SlackDocumentedLimits.blockTypes(message: object)
+        #expect(!seen.isEmpty, "a message without blocks checks nothing")
+        switch name {
+        case "huge-triggered": #expect(seen == ["actions", "context", "header", "section"])
+        case "huge-resolved", "huge-notification": #expect(seen == ["context", "header", "section"])
+        default: break
+        }
     }
 
     static func huge(_ status: IncidentStatus) -> IncidentView {
@@ -129,7 +137,14 @@ enum SlackDocumentedLimits {
 
     static func text(_ object: Any?) -> Any? { (object as? [String: Any])?["text"] }
 
-    /// Every limit the message breaks, as "path: problem".
+    /// The kinds of block the message holds, top level and in attachments.
+    static func blockTypes(message: [String: Any]) -> Set<String> {
+        let attachments = message["attachments"] as? [[String: Any]] ?? []
+        let blocks = (message["blocks"] as? [[String: Any]] ?? []) + attachments.flatMap { $0["blocks"] as? [[String: Any]] ?? [] }
+        return Set(blocks.compactMap { $0["type"] as? String })
+    }
+
+    /// Every limit the message breaks, as "path: problem"; a message without any block is one.
     static func check(message: [String: Any]) -> [String] {
         var problems: [String] = []
         func limit(_ path: String, _ value: Any?, _ max: Int) {
@@ -145,6 +160,7 @@ enum SlackDocumentedLimits {
         for (i, attachment) in attachments.enumerated() {
             blockLists.append(("attachments[\(i)].blocks", attachment["blocks"] as? [[String: Any]] ?? []))
         }
+        if blockLists.allSatisfy({ $0.1.isEmpty }) { problems.append("blocks: none (Herald's messages always have blocks)") }
         for (listPath, blocks) in blockLists {
             count(listPath, blocks, blocksPerMessage)
             for (b, block) in blocks.enumerated() {

@@ -301,6 +301,7 @@ struct SlackRendererTests {
         #expect(SlackLimits.violations(in: message).isEmpty)
         #expect(message.clamped() == message)
         let (mrkdwn, plain) = Self.texts(message)
+        #expect(!plain.isEmpty, "the header's plain text was seen")
         #expect(plain.allSatisfy { $0.count <= SlackLimits.headerText && $0.hasSuffix("…") })
         // Cuts never split an entity: every `&` still starts one.
         #expect(mrkdwn.count >= 8)

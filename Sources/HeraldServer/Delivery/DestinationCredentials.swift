@@ -91,10 +91,10 @@ struct UserTokenCredentials: CredentialSource {
             return .unsendable(code: "credential_unknown", detail: "not a user")
         }
         do {
-            guard let user = try await User.find(id, on: store.db), let sealed = user.slackTokenSealed else {
+            guard let stored = try await UserSlackToken.find(id, on: store.db) else {
                 return .unsendable(code: "user_token_missing", detail: "the user has no personal Slack token stored")
             }
-            return .resolved(.token(token: try store.secrets.open(sealed, context: User.slackTokenContext(id))))
+            return .resolved(.token(token: try store.secrets.open(stored.tokenSealed, context: UserSlackToken.context(id))))
         } catch {
             return .unsendable(code: "credential_unreadable", detail: String(describing: error))
         }

@@ -8,19 +8,28 @@ final class User: Model, @unchecked Sendable {
     @ID(key: .id) var id: UUID?
     @Field(key: "email") var email: String
     @Field(key: "name") var name: String
-    /// A personal Slack user token (sealed, write-only), for runbook tasks sent as this user.
-    @OptionalField(key: "slack_token_sealed") var slackTokenSealed: String?
-    @OptionalField(key: "slack_token_fingerprint") var slackTokenFingerprint: String?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
 
     init() {}
-
-    /// What the sealed token is bound to: it opens only in this user's row.
-    static func slackTokenContext(_ id: UUID) -> String { "users.slack_token:\(id.uuidString.lowercased())" }
 
     init(id: UUID? = nil, email: String, name: String) {
         self.id = id
         self.email = email
         self.name = name
     }
+}
+
+/// A user's personal Slack user token (sealed, write-only), for runbook tasks sent as that user.
+final class UserSlackToken: Model, @unchecked Sendable {
+    static let schema = "user_slack_tokens"
+
+    @ID(custom: "user_id", generatedBy: .user) var id: UUID?
+    @Field(key: "token_sealed") var tokenSealed: String
+    @Field(key: "token_fingerprint") var tokenFingerprint: String
+    @Field(key: "updated_at") var updatedAt: Date
+
+    init() {}
+
+    /// What the sealed token is bound to: it opens only in this user's row.
+    static func context(_ userID: UUID) -> String { "user_slack_tokens.token:\(userID.uuidString.lowercased())" }
 }

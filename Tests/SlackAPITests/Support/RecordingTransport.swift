@@ -45,6 +45,12 @@ actor RecordingTransport: OutboundTransport {
     }
 
     private func checkForLeakedSecrets(_ request: OutboundRequest) {
+        for leak in Self.leaks(in: request, secrets: secrets) { Issue.record(Comment(rawValue: leak)) }
+    }
+
+    /// Where `request` carries a Slack token or one of `secrets` outside the `Authorization` header,
+    /// one line per place (empty when it carries none).
+    static func leaks(in request: OutboundRequest, secrets: [String]) -> [String] {
         var places: [(String, String)] = [("URL", request.url.absoluteString)]
         if let body = request.body {
             places.append(("body", String(decoding: body, as: UTF8.self)))
@@ -52,14 +58,16 @@ actor RecordingTransport: OutboundTransport {
         for (name, value) in request.headers where name != "authorization" {
             places.append(("header \(name)", value))
         }
+        var leaks: [String] = []
         for (place, text) in places {
-            if text.contains(Self.tokenPattern) {
-                Issue.record("request to \(request.url.path) carries a Slack token in its \(place)")
+            if text.contains(tokenPattern) {
+                leaks.append("request to \(request.url.path) carries a Slack token in its \(place)")
             }
             for secret in secrets where text.contains(secret) {
-                Issue.record("request to \(request.url.path) carries a secret in its \(place)")
+                leaks.append("request to \(request.url.path) carries a secret in its \(place)")
             }
         }
+        return leaks
     }
 
     nonisolated(unsafe) private static let tokenPattern = try! Regex("xox[abprse]-")

@@ -126,8 +126,7 @@ struct RunbooksController: RouteCollection {
         let caller = try req.caller
         let services = req.herald
         if task.asUser {
-            let user = try await User.find(caller.userID, on: req.db)
-            guard user?.slackTokenSealed != nil else {
+            guard try await UserSlackToken.find(caller.userID, on: req.db) != nil else {
                 throw Problem.invalid(FieldError(field: "asUser",
                                                  detail: "this task is sent as the user who starts it, and you have no personal Slack token (PUT /api/v1/me/slack-token)"))
             }
@@ -182,8 +181,8 @@ struct RunbooksController: RouteCollection {
     }
 
     func showToken(req: Request) async throws -> TokenDTO {
-        guard let user = try await User.find(try req.caller.userID, on: req.db) else { throw Problem.notFound("User") }
-        return TokenDTO(tokenConfigured: user.slackTokenSealed != nil, fingerprint: user.slackTokenFingerprint)
+        let stored = try await UserSlackToken.find(try req.caller.userID, on: req.db)
+        return TokenDTO(tokenConfigured: stored != nil, fingerprint: stored?.tokenFingerprint)
     }
 
     func putToken(req: Request) async throws -> TokenDTO {
@@ -192,18 +191,25 @@ struct RunbooksController: RouteCollection {
         let token = try SecretInput.token(raw)
         guard !token.isEmpty else { throw Problem.invalid(FieldError(field: "token", detail: "must not be empty (DELETE removes it)")) }
         let userID = try req.caller.userID
-        guard let user = try await User.find(userID, on: req.db) else { throw Problem.notFound("User") }
-        user.slackTokenSealed = try req.herald.security.secrets.seal(token, context: User.slackTokenContext(userID))
-        user.slackTokenFingerprint = req.herald.security.secrets.fingerprint(token)
-        try await req.herald.storage.writeGate.transaction(req.db) { db in try await user.save(on: db) }
-        return TokenDTO(tokenConfigured: true, fingerprint: user.slackTokenFingerprint)
+        let sealed = try req.herald.security.secrets.seal(token, context: UserSlackToken.context(userID))
+        let fingerprint = req.herald.security.secrets.fingerprint(token)
+        let now = req.herald.now()
+        try await req.herald.storage.writeGate.transaction(req.db) { db in
+            let stored = try await UserSlackToken.find(userID, on: db) ?? UserSlackToken()
+            stored.id = userID
+            stored.tokenSealed = sealed
+            stored.tokenFingerprint = fingerprint
+            stored.updatedAt = now
+            try await stored.save(on: db)
+        }
+        return TokenDTO(tokenConfigured: true, fingerprint: fingerprint)
     }
 
     func deleteToken(req: Request) async throws -> HTTPStatus {
-        guard let user = try await User.find(try req.caller.userID, on: req.db) else { throw Problem.notFound("User") }
-        user.slackTokenSealed = nil
-        user.slackTokenFingerprint = nil
-        try await req.herald.storage.writeGate.transaction(req.db) { db in try await user.save(on: db) }
+        let userID = try req.caller.userID
+        try await req.herald.storage.writeGate.transaction(req.db) { db in
+            try await UserSlackToken.query(on: db).filter(\.$id == userID).delete()
+        }
         return .noContent
     }
 }

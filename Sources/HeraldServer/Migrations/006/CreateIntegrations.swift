@@ -121,17 +121,21 @@ struct AddMessagePolicyAndTask: AsyncMigration {
     }
 }
 
-/// A user's personal Slack user token (sealed, write-only), for tasks sent as that user.
+/// A user's personal Slack user token (sealed, write-only), for tasks sent as that user: a table of
+/// its own, so the users table (read everywhere) never carries a secret.
 struct AddUserSlackToken: AsyncMigration {
     var name: String { "006_add_user_slack_token" }
 
     func prepare(on database: any Database) async throws {
-        try await database.schema("users").field("slack_token_sealed", .string).update()
-        try await database.schema("users").field("slack_token_fingerprint", .string).update()
+        try await database.schema("user_slack_tokens")
+            .field("user_id", .uuid, .identifier(auto: false), .references("users", "id", onDelete: .cascade))
+            .field("token_sealed", .string, .required)
+            .field("token_fingerprint", .string, .required)
+            .field("updated_at", .datetime, .required)
+            .create()
     }
 
     func revert(on database: any Database) async throws {
-        try await database.schema("users").deleteField("slack_token_fingerprint").update()
-        try await database.schema("users").deleteField("slack_token_sealed").update()
+        try await database.schema("user_slack_tokens").delete()
     }
 }
