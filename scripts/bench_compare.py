@@ -25,7 +25,15 @@ a benchmark, not a test). Each run, on this machine, in one go:
 Every load is bounded (counts and deadlines); only 127.0.0.1 is used; every process is stopped at
 the end. `--runs N` repeats the whole comparison (default 3) and reports each run and the range.
 
-  python3 scripts/bench_compare.py [--runs 3] [--alerts 10000] [--single 3000] [--single-repeats 2] [--bin .build/release/herald]
+  3. fanout    Herald only: notifications that each go to 200 destinations, through integrations
+               (--fanout-events per chunk, default 40), in ABBA order twice: to 200 `slack`
+               integrations (one sink type), and to 50 `slack`, 50 `slack_webhook`, 50 `mattermost`
+               and 50 signed `webhook` integrations (four sink types; the first three are received by
+               the Slack sandbox, the webhooks by scripts/bench_receiver.py). Reported: deliveries/s
+               of each (from the first request to the last message received) and their ratio, whose
+               target is at least 0.9.
+
+  python3 scripts/bench_compare.py [--runs 3] [--alerts 10000] [--single 3000] [--single-repeats 2] [--fanout-events 40] [--bin .build/release/herald]
 """
 
 from __future__ import annotations
@@ -124,6 +132,7 @@ class HeraldSystem:
 
     def __init__(self, args, work: Path, slack: SlackSandboxProcess, bot: str, prefix: str):
         self.admin = "hrd_bench_" + secrets.token_urlsafe(24)
+        self.bot = bot
         env = herald_env(HERALD_DATABASE_URL=self.database_url(work), HERALD_CHANNEL_RATE="0",
                          HERALD_SECRET_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
                          HERALD_SLACK_API_URL=slack.api_url, HERALD_ADMIN_EMAIL="bench@herald.local", HERALD_ADMIN_TOKEN=self.admin,
@@ -366,7 +375,83 @@ def measure(args, system, slack: SlackSandboxProcess) -> dict:
         r["batched"] = batched(args, system, slack, alerts, n, batch)
     if "single" in phases:
         r.update(single(args, system))
+    if "fanout" in phases and system.name.startswith("herald"):
+        r["fanout"] = fanout(args, system, slack)
     return r
+
+
+FANOUT = 200
+FAN_ID = re.compile(r"fan-[A-Za-z]+-\d+-\d+")
+
+
+def fanout(args, system, slack: SlackSandboxProcess) -> dict:
+    """Phase 3: one event to 200 destinations, one sink type against four (see the module's help)."""
+    receiver_port = harness.free_port()
+    receiver = harness.Processes.spawn([sys.executable, str(Path(__file__).resolve().parent / "bench_receiver.py"), str(receiver_port)],
+                                       stdout=harness.subprocess.DEVNULL, stderr=harness.subprocess.DEVNULL)
+    try:
+        Poll.until(lambda: _receiver_up(receiver_port), 10, 0.1)
+        org = system.api("POST", "/api/v1/orgs", {"name": "Fan-out"})["id"]
+        keys, channels = {}, {}
+        for name in ("one", "four"):
+            project = system.api("POST", f"/api/v1/orgs/{org}/projects", {"name": f"Fan-out {name}"})["id"]
+            system.api("PUT", f"/api/v1/projects/{project}/settings/slack", {"enabled": True, "token": system.bot, "channels": []}, expect=200)
+            keys[name] = system.api("POST", f"/api/v1/projects/{project}/keys", {"name": "bench"})["key"]
+            channels[name] = []
+            for i in range(FANOUT):
+                kind = "slack" if name == "one" else ["slack", "slack_webhook", "mattermost", "webhook"][i % 4]
+                if kind == "webhook":
+                    sink = {"type": "webhook", "url": f"http://{HOST}:{receiver_port}/r/{i:03d}", "secret": "bench-signing-secret"}
+                else:
+                    channel = f"fo-{name}-{i:03d}"
+                    slack.add_channel(channel)
+                    channels[name].append(channel)
+                    if kind == "slack":
+                        sink = {"type": "slack", "channel": f"#{channel}"}
+                    else:
+                        status, _, raw = request("POST", slack.port, "/sandbox/control/webhooks", body={"channel": f"#{channel}"})
+                        if status != 201:
+                            raise harness.HarnessError(f"sandbox webhook: HTTP {status} {raw[:200]!r}")
+                        sink = {"type": kind, "url": json.loads(raw)["url"]}
+                system.api("POST", f"/api/v1/projects/{project}/integrations", {"name": f"d{i:03d}", "source": "notifications", "sink": sink})
+        events = args.fanout_events
+        totals = {"one": [0, 0.0], "four": [0, 0.0]}
+        for round_index, name in enumerate(["one", "four", "four", "one"] * 2):
+            tag = f"fan-{name}-{round_index}"
+            base = system.delivered()
+            requests_ = [post_request(system.port, "/api/v1/events", json.dumps(
+                {"type": "notification", "title": f"{tag}-{e} fan-out", "text": "One event, two hundred destinations."}).encode(),
+                {"Authorization": f"Bearer {keys[name]}"}) for e in range(events)]
+            results = send_all(system.port, requests_, 4, timeout=120, deadline=args.timeout)
+            first = min(r["sent"] for r in results if r["sent"])
+            if not Poll.until(lambda: system.delivered() >= base + events * FANOUT, args.timeout, 0.2):
+                raise harness.HarnessError(f"fan-out {tag}: not every message was delivered")
+            arrivals = [t for t, ident in _receiver_stats(receiver_port) if ident.startswith(tag + "-")]
+            for channel in channels[name]:
+                for m in slack.messages(channel):
+                    found = FAN_ID.search(m.get("text", "") + json.dumps(m.get("attachments") or []))
+                    if found and found.group(0).startswith(tag + "-"):
+                        arrivals.append(m["receivedAt"])
+            if len(arrivals) != events * FANOUT:
+                raise harness.HarnessError(f"fan-out {tag}: {len(arrivals)} messages received, {events * FANOUT} expected")
+            totals[name][0] += len(arrivals)
+            totals[name][1] += max(arrivals) - first
+        one, four = (totals[k][0] / totals[k][1] for k in ("one", "four"))
+        return {"destinations": FANOUT, "events_per_chunk": events, "one_sink_delivered_per_s": round(one, 0),
+                "four_sinks_delivered_per_s": round(four, 0), "ratio": round(four / one, 3)}
+    finally:
+        harness.Processes.stop(receiver)
+
+
+def _receiver_up(port: int) -> bool:
+    try:
+        return request("GET", port, "/stats", timeout=1)[0] == 200
+    except OSError:
+        return False
+
+
+def _receiver_stats(port: int) -> list:
+    return json.loads(request("GET", port, "/stats", timeout=30)[2])
 
 
 def batched(args, system, slack: SlackSandboxProcess, alerts: list[dict], n: int, batch: int) -> dict:
@@ -470,6 +555,9 @@ def summary(runs: list[dict]) -> str:
         ("Slack emulator's CPU ms per alert, batched", "batched", "slack_cpu_ms_per_alert", "{:.2f}"),
         ("Slack emulator's CPU ms per request, one per request", "single_services", "slack_cpu_ms_per_request", "{:.2f}"),
         ("peak RSS (MiB)", None, "peak_rss_mib", "{:.0f}"),
+        ("fan-out: deliveries/s, 200 destinations of one sink type", "fanout", "one_sink_delivered_per_s", "{:.0f}"),
+        ("fan-out: deliveries/s, 200 destinations of four sink types", "fanout", "four_sinks_delivered_per_s", "{:.0f}"),
+        ("fan-out: four sink types ÷ one (target ≥ 0.9)", "fanout", "ratio", "{:.3f}"),
     ]
 
     def cell(system: str, section, key, fmt) -> str:
@@ -516,11 +604,12 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds any one phase may take")
     parser.add_argument("--json", default="bench-compare.json")
     parser.add_argument("--postgres", action="store_true", help="also Herald on PostgreSQL (no target; figures and top statements)")
-    parser.add_argument("--phases", default="batched,single", help="which phases to run (batched, single), comma-separated")
+    parser.add_argument("--phases", default="batched,single,fanout", help="which phases to run (batched, single, fanout), comma-separated")
+    parser.add_argument("--fanout-events", type=int, default=40, help="events per fan-out chunk (each to 200 destinations)")
     parser.add_argument("--systems", default=None, help="only these systems (herald, alertmanager, herald_postgres), comma-separated")
     parser.add_argument("--profile", default=None, help="record Herald with `perf record -g` and write the report to this file (and perf.data to FILE.data)")
     args = parser.parse_args()
-    unknown = set(args.phases.split(",")) - {"batched", "single"}
+    unknown = set(args.phases.split(",")) - {"batched", "single", "fanout"}
     if args.systems:
         unknown |= set(args.systems.split(",")) - {"herald", "alertmanager", "herald_postgres"}
         args.postgres = args.postgres or "herald_postgres" in args.systems.split(",")
