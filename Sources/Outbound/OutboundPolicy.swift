@@ -9,8 +9,10 @@ import Darwin
 /// what the operator adds with `HERALD_OUTBOUND_DENY` (loopback and private ranges in a shared install).
 public struct OutboundAddressPolicy: Sendable, Equatable {
     /// Always refused: IPv4 link-local (where cloud metadata lives, 169.254.169.254), IPv6
-    /// link-local, and AWS's IPv6 metadata address.
-    public static let alwaysDenied: [CIDRBlock] = ["169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128"].compactMap(CIDRBlock.init)
+    /// link-local, AWS's IPv6 metadata address, and the unspecified addresses (`0.0.0.0/8`, `::`),
+    /// which reach the machine's own listeners on Linux.
+    public static let alwaysDenied: [CIDRBlock] = ["169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128", "0.0.0.0/8", "::/128"]
+        .compactMap(CIDRBlock.init)
 
     public var denied: [CIDRBlock]
 
@@ -90,8 +92,8 @@ public struct SystemHostResolver: HostResolver {
 /// time and refused when any of its addresses is denied by the policy (a name cannot hide a
 /// forbidden address behind an allowed one).
 ///
-/// An `http` URL is then sent to the address that was checked (its `Host` header kept), so the
-/// name cannot resolve elsewhere between the check and the connection. An `https` URL keeps its
+/// An `http` URL is then sent to the address that was checked (IPv4 first, else IPv6; its `Host`
+/// header kept), so the name cannot resolve elsewhere between the check and the connection. An `https` URL keeps its
 /// name, which its certificate is verified against: a name re-pointed at an internal address
 /// after the check reaches a server that cannot present a certificate for it.
 public struct GuardedTransport: OutboundTransport {
@@ -107,9 +109,22 @@ public struct GuardedTransport: OutboundTransport {
 
     public func send(_ request: OutboundRequest, timeout: Duration) async throws -> OutboundResponse {
         var request = request
-        let pinned = try await check(request.url)
+        let url = request.url
+        let clock = ContinuousClock()
+        let started = clock.now
+        // The lookup counts against the request's timeout (a resolver that hangs costs no more).
+        let pinned = try await withThrowingTaskGroup(of: (url: URL, host: String)??.self) { group in
+            group.addTask { .some(try await check(url)) }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return .none
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let checked = first else { throw OutboundError.timeout }
+            return checked
+        }
         if let pinned { request.url = pinned.url; request.headers["host"] = pinned.host }
-        return try await inner.send(request, timeout: timeout)
+        return try await inner.send(request, timeout: timeout - (clock.now - started))
     }
 
     /// Refuses what the policy forbids; for `http`, the URL rewritten to the checked address.
@@ -121,16 +136,17 @@ public struct GuardedTransport: OutboundTransport {
         let port = url.port ?? (scheme == "https" ? 443 : 80)
         if policy.refusesEverything { throw OutboundError.refused("outbound requests to tenant URLs are turned off (HERALD_OUTBOUND_DENY)") }
         let addresses = try await resolver.addresses(of: host, port: port)
-        for address in addresses {
-            if let block = policy.refusal(for: address) {
-                throw OutboundError.refused("\(host) resolves to \(address), in \(block), which Herald does not send to")
-            }
+        // Which address and which block are not said: a tenant must not map the network through errors.
+        if addresses.contains(where: { policy.refusal(for: $0) != nil }) {
+            throw OutboundError.refused("\(host) resolves to an address Herald does not send to")
         }
-        // Pinned to an IPv4 address (the common case); a name that resolves only to IPv6 was checked but is not pinned.
-        guard scheme == "http", IPAddress(host) == nil, let address = addresses.first(where: \.isIPv4),
-              var components = URLComponents(url: url, resolvingAgainstBaseURL: false) else { return nil }
-        components.host = address.description
-        guard let pinned = components.url else { return nil }
+        guard scheme == "http", IPAddress(host) == nil, let address = addresses.first(where: \.isIPv4) ?? addresses.first,
+              let components = URLComponents(url: url, resolvingAgainstBaseURL: false) else { return nil }
+        let portText = url.port.map { ":\($0)" } ?? ""
+        let query = components.percentEncodedQuery.map { "?\($0)" } ?? ""
+        guard let pinned = URL(string: "http://\(address.urlHost)\(portText)\(components.percentEncodedPath)\(query)") else {
+            throw OutboundError.refused("the URL cannot be sent to the address its host resolves to")
+        }
         return (pinned, url.port.map { "\(host):\($0)" } ?? host)
     }
 }

@@ -80,7 +80,7 @@ extension SlackClient {
         do {
             envelope = try decoder.decode(Envelope.self, from: response.body)
         } catch {
-            let snippet = Self.redact(Self.snippet(response.body, limit: 100), secrets: secrets)
+            let snippet = Self.snippet(Data(Self.redact(Self.snippet(response.body, limit: 4096), secrets: secrets).utf8), limit: 100)
             throw .invalidResponse("not a Slack API answer: \(snippet)", method: method)
         }
         guard envelope.ok else {
@@ -115,7 +115,8 @@ extension SlackClient {
     }
 
     func httpError(_ response: OutboundResponse, method: String, secrets: [String]) -> SlackError {
-        .http(status: response.status, method: method, body: Self.redact(Self.snippet(response.body, limit: 500), secrets: secrets))
+        // Redacted before it is cut, so no secret survives in halves.
+        .http(status: response.status, method: method, body: Self.snippet(Data(Self.redact(Self.snippet(response.body, limit: 4096), secrets: secrets).utf8), limit: 500))
     }
 
     /// The wait a 429's `Retry-After` asks for (RFC 9110: seconds or an HTTP-date, see ``RetryAfter``).

@@ -3,6 +3,7 @@ import HeraldCore
 import HeraldSinks
 import NIOConcurrencyHelpers
 import Outbound
+import SlackAPI
 import Testing
 
 /// A scripted service: answers each request with the next queued response and keeps the requests.
@@ -178,6 +179,45 @@ struct WebhookSinkTests {
         #expect(!detail.contains("secret-key-123"))
         guard case .permanent("address_refused", _) = await sink.post(message, to: address, context: Self.context) else { Issue.record("refused"); return }
         #expect(await sink.post(message, to: address, context: Self.context) == .transient(code: "http_503", detail: "HTTP 503: busy", retryAfter: .seconds(7)))
+    }
+
+    @Test("a hostile service's waits are bounded: Discord's retry_after and reset-after never trap and never exceed the maximum")
+    func boundedWaits() async {
+        let service = ScriptedService()
+        let discord = DiscordSink(http: service)
+        let address = SinkAddress(target: "", credential: .url(url: "https://discord.test/api/webhooks/1/tok"))
+        service.answer(429, #"{"retry_after":1e300}"#)
+        let result = await discord.post(discord.renderMessage(.incident(Self.view(.triggered))), to: address, context: Self.context)
+        guard case .transient(_, _, let wait) = result else { Issue.record("\(result)"); return }
+        #expect(wait == RetryAfter.maximum)
+        service.answer(200, #"{"id":"1"}"#, headers: ["X-RateLimit-Remaining": "0", "X-RateLimit-Reset-After": "9e18"])
+        #expect(await discord.post(discord.renderMessage(.incident(Self.view(.triggered))), to: address, context: Self.context)
+            == .sent(reference: "1", holdFor: RetryAfter.maximum))
+        #expect(DiscordSink.seconds(.nan) == nil && DiscordSink.seconds(-1) == nil)
+    }
+
+    @Test("HipChat keeps within 10,000 characters without cutting an entity or the link; Teams within its bytes")
+    func cutting() throws {
+        let body = String(repeating: "<&\"'\n", count: 5_000)
+        let message = try #require(try Self.json(HipChatSink(http: ScriptedService()).render(.incident(Self.view(.triggered, description: body))))["message"] as? String)
+        #expect(message.count <= HipChatSink.maxMessage)
+        #expect(message.hasSuffix("\">View in Herald</a>"), "the link survives the cut")
+        let withoutEntities = message.replacingOccurrences(of: "&amp;", with: "").replacingOccurrences(of: "&lt;", with: "")
+            .replacingOccurrences(of: "&gt;", with: "").replacingOccurrences(of: "&quot;", with: "").replacingOccurrences(of: "&#39;", with: "")
+        #expect(!withoutEntities.contains("&"), "no entity was cut in half")
+        let emoji = String(repeating: "🔥", count: 20_000)
+        let card = TeamsSink(http: ScriptedService()).render(.incident(Self.view(.triggered, title: emoji, description: emoji,
+                                                                                  tags: ["k": emoji])))
+        #expect(card.count < 24_000, "\(card.count) bytes")
+    }
+
+    @Test("errors keep no secret: redacted before they are cut, in the URL's pieces and JSON's escaped form")
+    func redaction() {
+        let url = "https://prod.logic.test/workflows/abc/triggers/manual/paths/invoke?api-version=2016&sig=s1gS3cretValue"
+        let echoed = #"{"error":"bad sig s1gS3cretValue at https:\/\/prod.logic.test\/workflows\/abc\/triggers\/manual\/paths\/invoke"}"#
+        let text = SinkHTTP.describe(OutboundResponse(status: 401, body: Data((String(repeating: "x", count: 190) + echoed).utf8)), secrets: [url])
+        #expect(!text.contains("s1gS3cret") && !text.contains("workflows/abc") && !text.contains(#"workflows\/abc"#), "\(text)")
+        #expect(text.hasPrefix("HTTP 401: xxx"))
     }
 
     @Test("credentials are sealed as JSON and come back the same", arguments: [

@@ -37,6 +37,8 @@ struct OutboundPolicyTests {
         #expect(plain.refusal(for: try #require(IPAddress("169.254.169.254"))) != nil)
         #expect(plain.refusal(for: try #require(IPAddress("fd00:ec2::254"))) != nil)
         #expect(plain.refusal(for: try #require(IPAddress("127.0.0.1"))) == nil)
+        #expect(plain.refusal(for: try #require(IPAddress("0.0.0.0"))) != nil, "the unspecified address reaches local listeners")
+        #expect(plain.refusal(for: try #require(IPAddress("::"))) != nil)
         #expect(!plain.refusesEverything)
         let shared = OutboundAddressPolicy(extraDenied: [try #require(CIDRBlock("127.0.0.0/8"))])
         #expect(shared.refusal(for: try #require(IPAddress("127.0.0.1")))?.description == "127.0.0.0/8")
@@ -87,6 +89,42 @@ struct OutboundPolicyTests {
         let sent = try #require(recorder.sent.withLockedValue { $0.first })
         #expect(sent.url.absoluteString == "http://203.0.113.9:8080/a/b?c=d")
         #expect(sent.headers["host"] == "hooks.test:8080")
+        // A name with only IPv6 addresses is pinned too.
+        let v6 = Recorder()
+        let guarded6 = GuardedTransport(inner: v6, resolver: TableResolver(["six.test": ["2001:db8::7"]]), policy: OutboundAddressPolicy())
+        _ = try await guarded6.send(OutboundRequest(method: "POST", url: URL(string: "http://six.test/h%20x?q=1")!), timeout: .seconds(1))
+        #expect(v6.sent.withLockedValue { $0.first?.url.absoluteString } == "http://[2001:db8::7]/h%20x?q=1")
+        #expect(v6.sent.withLockedValue { $0.first?.headers["host"] } == "six.test")
+    }
+
+    /// Never answers.
+    struct HangingResolver: HostResolver {
+        func addresses(of host: String, port: Int) async throws -> [IPAddress] {
+            try await Task.sleep(for: .seconds(3600))
+            return []
+        }
+    }
+
+    @Test("a lookup that hangs ends with the request's timeout, and nothing is sent")
+    func lookupTimeout() async throws {
+        let recorder = Recorder()
+        let guarded = GuardedTransport(inner: recorder, resolver: HangingResolver(), policy: OutboundAddressPolicy())
+        await #expect(throws: OutboundError.timeout) {
+            _ = try await guarded.send(OutboundRequest(method: "POST", url: URL(string: "http://slow.test/")!), timeout: .milliseconds(50))
+        }
+        #expect(recorder.sent.withLockedValue { $0 }.isEmpty)
+    }
+
+    @Test("a refusal names neither the address nor the block")
+    func refusalSaysLittle() async throws {
+        let guarded = GuardedTransport(inner: Recorder(), resolver: TableResolver(["in.test": ["10.1.2.3"]]),
+                                       policy: OutboundAddressPolicy(extraDenied: [try #require(CIDRBlock("10.0.0.0/8"))]))
+        do {
+            _ = try await guarded.send(OutboundRequest(method: "POST", url: URL(string: "https://in.test/")!), timeout: .seconds(1))
+            Issue.record("sent")
+        } catch let error as OutboundError {
+            #expect(!error.description.contains("10.1.2.3") && !error.description.contains("10.0.0.0"))
+        }
     }
 
     @Test("only http and https; a policy that refuses everything looks nothing up", arguments: ["ftp://a.test/x", "file:///etc/passwd", "gopher://a.test"])

@@ -126,6 +126,10 @@ def test_integrations_api_validates_keeps_secrets_write_only_and_patch_keeps_the
     refused({"name": "x", "source": "everything", "sink": {"type": "mattermost", "url": "http://127.0.0.1:9/h"}}, "source")
     refused({"name": "HipChat", "source": "all", "sink": settings["mattermost"]}, "name")
     refused({"name": "x", "source": "all", "sink": {"type": "hipchat", "url": "http://127.0.0.1:9/v2/room/1/notification"}}, "sink.authToken")
+    refused({"name": "x", "source": "all", "sink": {"type": "hipchat", "url": "http://127.0.0.1:9/v2/room/1/notification", "authToken": "  "}},
+            "sink.authToken")
+    refused({"name": "x", "source": "all", "sink": {"type": "webhook", "url": "HTTP://127.0.0.1:9/upper"}}, "sink.url")
+    refused({"name": "x", "source": "all", "sink": {"type": "webhook", "url": "http://0.0.0.0:6379/"}}, "sink.url")
     teams = refused({"name": "x", "source": "all", "sink": {"type": "teams", "url": "https://contoso.webhook.office.com/webhookb2/abc"}}, "sink.url")
     assert "retired" in teams["detail"] or "retired" in json.dumps(teams)
     refused({"name": "x", "source": "all", "sink": {"type": "webhook", "url": "http://169.254.169.254/latest/meta-data"}}, "sink.url")
@@ -363,6 +367,21 @@ def test_rules_source_gets_nothing_without_a_rule_and_rules_route_with_and_witho
                                      if i["key"] == "alertmanager:ghost1"), None), 30, "the Alertmanager alert's incident")
     detail = h.api("GET", f"/incidents/{ghost['id']}", expect=200).json()
     assert any(t["kind"] == "rule_unknown" and "nope" in t["summary"] for t in detail["timeline"]), detail["timeline"]
+
+
+def test_deleting_one_of_two_integrations_to_one_place_keeps_the_other_going(herald, emulators):
+    h = herald()
+    url = emulators.mattermost_hook("shared")
+    first = h.integration("first", {"type": "mattermost", "url": url}, source="incidents")
+    h.integration("second", {"type": "mattermost", "url": url}, source="incidents")
+    h.event({"type": "incident", "action": "trigger", "key": "twin", "title": "Twins"})
+    h.settled(count_sink=("mattermost", 1))
+    assert len(emulators.accepted("mattermost:shared")) == 1, "one place, one message"
+    h.api("DELETE", f"/integrations/{first['id']}", expect=204)
+    h.event({"type": "incident", "action": "resolve", "key": "twin"})
+    deliveries = h.settled(count_sink=("mattermost", 2))
+    assert [d["state"] for d in deliveries if d["sink"] == "mattermost"] == ["sent", "sent"], deliveries
+    assert len(emulators.accepted("mattermost:shared")) == 2
 
 
 def test_deleting_an_integration_cancels_its_pending_deliveries(herald, emulators):

@@ -199,9 +199,9 @@ struct DeliverySender: Sendable {
                     prepared[row.id] = .decided(.superseded)
                     continue
                 }
-                // A destination the clear must not reach (a rule without notifyOnClear): an update
-                // that finds the incident resolved sends nothing.
-                if row.kind == "update", row.onClear == .silent, incident.status == .resolved {
+                // A destination the clear must not reach (a rule without notifyOnClear): nothing is
+                // sent once the incident is resolved, not even a post still waiting (it would show the clear).
+                if row.onClear == .silent, incident.status == .resolved {
                     prepared[row.id] = .decided(.superseded)
                     continue
                 }

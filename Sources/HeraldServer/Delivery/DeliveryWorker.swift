@@ -289,7 +289,7 @@ final class DeliveryWorker: Sendable {
         switch outcome {
         case .delivered(let messageID, let reference, let version, let reposted, let holdFor):
             completion.delivered = (messageID, reference, version)
-            completion.holdFor = holdFor
+            completion.holdFor = holdFor.map(boundedHold)
             label = "sent"
             if reposted { logger.info("message was gone; re-posted", metadata: ["delivery": "\(item.id)", "sink": "\(item.sink)"]) }
         case .superseded:
@@ -308,9 +308,15 @@ final class DeliveryWorker: Sendable {
         case .failed(let code, let detail, let permanent, let retryAfter):
             label = retry(&completion, code: code, detail: detail, permanent: permanent, retryAfter: retryAfter)
             // The service asked for a pause (a 429): nothing else goes to the destination before it ends.
-            if !permanent { completion.holdFor = retryAfter }
+            if !permanent { completion.holdFor = retryAfter.map(boundedHold) }
         }
         return Finished(completion: completion, label: label, duration: clock.now - started)
+    }
+
+    /// A pause a service asked for, at most the delivery max age: a sink's answer never decides a
+    /// time the database cannot hold.
+    private func boundedHold(_ hold: Duration) -> Duration {
+        min(max(hold, .zero), .seconds(services.configuration.deliveryMaxAge))
     }
 
     /// Applies the retry policy to a failed attempt: pending again after a backoff, `failed` at once

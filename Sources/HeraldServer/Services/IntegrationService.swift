@@ -135,7 +135,7 @@ struct IntegrationService: Sendable {
             var token: String?
             if case .room(_, let old) = credential { token = old }
             if let given = secret(sink.authToken, field: "sink.authToken") { token = given }
-            if token == nil, sink.authToken == nil || sink.authToken?.isEmpty == true {
+            if token == nil, !errors.contains(where: { $0.field == "sink.authToken" }) {
                 errors.append(FieldError(field: "sink.authToken", detail: "is required for a hipchat integration (the room's auth token)"))
             }
             if let url = url(sink.url, old: creating ? nil : credential?.url), let token { credential = .room(url: url, authToken: token) }
@@ -151,17 +151,28 @@ struct IntegrationService: Sendable {
         }
     }
 
-    /// An http(s) URL with a host, at most 2048 characters; a literal address Herald never sends to
-    /// and a retired Teams connector are refused now rather than at every send.
+    /// What the OpenAPI document's `WebhookURL` allows, exactly: `http` or `https` in lower case, a
+    /// host of letters, digits, dots and hyphens (a name or an IPv4 address), an optional port, and
+    /// a path and query of URL characters and percent escapes; spaces and line breaks around it.
+    nonisolated(unsafe) static let urlPattern = try! Regex(
+        #"^[ \t\r\n]*https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::(?:[0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(?:/(?:[A-Za-z0-9._~!$&'()*+,;=:@/-]|%[0-9A-Fa-f]{2})*)?(?:\?(?:[A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?[ \t\r\n]*$"#)
+
+    /// A URL as the document's `WebhookURL` allows, at most 2048 characters as sent; a literal
+    /// address Herald never sends to and a retired Teams connector are refused now rather than at
+    /// every send.
     func checkURL(_ raw: String, type: SinkType) throws(FieldError) -> String {
+        guard raw.unicodeScalars.count <= Self.maxURLLength else {
+            throw FieldError(field: "sink.url", detail: "must be at most \(Self.maxURLLength) characters")
+        }
         let text = raw.trimmingCharacters(in: SlackChannels.surroundingSpace)
         guard !text.isEmpty else { throw FieldError(field: "sink.url", detail: "must not be empty") }
-        guard text.count <= Self.maxURLLength else { throw FieldError(field: "sink.url", detail: "must be at most \(Self.maxURLLength) characters") }
-        guard let url = URL(string: text), let scheme = url.scheme?.lowercased() else {
-            throw FieldError(field: "sink.url", detail: "is not a URL")
+        guard text.hasPrefix("http://") || text.hasPrefix("https://") else {
+            throw FieldError(field: "sink.url", detail: "must be an http or https URL")
         }
-        guard scheme == "http" || scheme == "https" else { throw FieldError(field: "sink.url", detail: "must be an http or https URL") }
-        guard let host = url.host(percentEncoded: false), !host.isEmpty else { throw FieldError(field: "sink.url", detail: "must name a host") }
+        guard (try? Self.urlPattern.wholeMatch(in: raw)) != nil, let url = URL(string: text), let host = url.host(percentEncoded: false),
+              !host.isEmpty else {
+            throw FieldError(field: "sink.url", detail: "must be an http(s) URL with a host name or IPv4 address, an optional port, and a path and query of URL characters")
+        }
         if let literal = IPAddress(host),
            let block = OutboundAddressPolicy(extraDenied: services.configuration.outboundDeny).refusal(for: literal) {
             throw FieldError(field: "sink.url", detail: "is an address Herald does not send to (\(block))")
@@ -201,7 +212,14 @@ struct IntegrationService: Sendable {
         if let credential = spec.credential {
             let json = String(decoding: try JSONEncoder().encode(credential), as: UTF8.self)
             integration.credentialSealed = try services.security.secrets.seal(json, context: Integration.credentialContext(id))
-            integration.credentialFingerprint = services.security.secrets.fingerprint(credential.identity)
+            // A token's is the settings' own 8 characters, so the same token is one destination
+            // whichever route names it; a URL's is 32, so two webhooks never share a pacing slot
+            // by chance. Answers show 8.
+            integration.credentialFingerprint = if case .token(let token) = credential {
+                services.security.secrets.fingerprint(token)
+            } else {
+                services.security.secrets.derive("credential:" + credential.identity)
+            }
         } else {
             integration.credentialSealed = nil
             integration.credentialFingerprint = nil
@@ -224,6 +242,10 @@ struct IntegrationService: Sendable {
     /// Deletes the integration and withdraws its pending deliveries (`cancelled`), in one
     /// transaction: nothing is left retrying to a route that no longer exists. A send already in
     /// flight finishes; if it fails, it is cancelled too (its credential no longer resolves).
+    ///
+    /// When another integration of the project reaches the same place (same sink, target and
+    /// secret), routing had sent its events there once, under this one's name: those messages move
+    /// to the survivor, and their deliveries go on.
     func delete(_ integration: Integration) async throws -> Int {
         let id = try integration.requireID()
         let projectID = integration.$project.id
@@ -231,6 +253,19 @@ struct IntegrationService: Sendable {
         let now = services.now()
         return try await services.storage.writeGate.transaction(db) { db in
             let sql = db as! any SQLDatabase
+            var twins = Integration.query(on: db).filter(\.$project.$id == projectID).filter(\.$id != id)
+                .filter(\.$sink == integration.sink).filter(\.$target == integration.target)
+            twins = integration.credentialFingerprint.map { twins.filter(\.$credentialFingerprint == $0) }
+                ?? twins.filter(\.$credentialFingerprint == nil)
+            if let twin = try await twins.sort(\.$createdAt).first() {
+                try await sql.update(Message.schema)
+                    .set("credential", to: Destination.integrationCredential(try twin.requireID().apiString))
+                    .where("project_id", .equal, StoredUUID(projectID))
+                    .where("credential", .equal, Destination.integrationCredential(id.apiString))
+                    .run()
+                try await integration.delete(on: db)
+                return 0
+            }
             let cancelled = try await sql.raw("""
                 UPDATE deliveries SET state = 'cancelled', updated_at = \(bind: now), last_error_code = 'integration_deleted',
                   last_error = 'the integration was deleted'

@@ -145,9 +145,12 @@ final class ProjectRoutingCache: Sendable {
                 } catch {
                     credential = .unreadable(String(describing: error))
                 }
-            } else {
+            } else if try row.decode(column: "sink", as: String.self) == "slack" {
                 credential = .slackSettings
                 fingerprint = entry.slack.tokenFingerprint
+            } else {
+                // Only a Slack integration may lack a credential of its own (it uses the project's token).
+                credential = .unreadable("the integration has no credential")
             }
             guard let source = IntegrationSource(rawValue: try row.decode(column: "source", as: String.self)) else { continue }
             entry.integrations.append(IntegrationRoute(

@@ -133,6 +133,23 @@ public enum SinkText {
         return kept + "…"
     }
 
+    /// At most `max` bytes of UTF-8, cut between characters, with an ellipsis (Teams limits a
+    /// card by its size in bytes).
+    public static func cutUTF8(_ text: String, maxBytes max: Int) -> String {
+        guard text.utf8.count > max else { return text }
+        let ellipsis = "…".utf8.count
+        guard max >= ellipsis else { return "" }
+        var kept = ""
+        var used = 0
+        for character in text {
+            let size = character.utf8.count
+            guard used + size <= max - ellipsis else { break }
+            kept.append(character)
+            used += size
+        }
+        return kept + "…"
+    }
+
     /// HTML text: `&`, `<`, `>`, `"` and `'` as entities.
     public static func html(_ text: String) -> String {
         var out = ""

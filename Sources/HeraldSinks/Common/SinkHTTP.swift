@@ -54,24 +54,36 @@ public struct SinkHTTP: Sendable {
         }
     }
 
-    /// `HTTP 404: <the body's first 200 characters on one line>`.
+    /// `HTTP 404: <the body's first 200 characters on one line>`, secrets removed before it is cut
+    /// (a secret cut in half would no longer be found).
     public static func describe(_ response: OutboundResponse, secrets: [String]) -> String {
-        let text = String(decoding: response.body.prefix(1024), as: UTF8.self)
+        let text = redact(String(decoding: response.body.prefix(4096), as: UTF8.self), secrets: secrets)
             .split(whereSeparator: \.isNewline).joined(separator: " ").trimmingCharacters(in: .whitespaces)
-        let summary = redact(SinkText.cut(text, max: 200), secrets: secrets)
+        let summary = SinkText.cut(text, max: 200)
         return summary.isEmpty ? "HTTP \(response.status)" : "HTTP \(response.status): \(summary)"
     }
 
-    /// Removes every secret (and its path, for URLs) from text bound for an error.
+    /// Removes every secret from text bound for an error: each secret whole, and for a URL its
+    /// path, its last path segment and each query value (a Teams `sig`), as written, percent-decoded
+    /// and with JSON's escaped slashes.
     public static func redact(_ text: String, secrets: [String]) -> String {
-        var text = text
-        var parts: [String] = []
+        var parts: Set<String> = []
+        var wholes: Set<String> = []
         for secret in secrets where secret.count >= 4 {
-            parts.append(secret)
-            if let url = URL(string: secret), url.path.count >= 4 { parts.append(url.path) }
+            wholes.insert(secret)
+            guard let url = URL(string: secret), let components = URLComponents(url: url, resolvingAgainstBaseURL: false) else { continue }
+            parts.insert(components.percentEncodedPath)
+            parts.insert(url.path)
+            parts.insert(url.lastPathComponent)
+            for item in components.percentEncodedQueryItems ?? [] { if let value = item.value { parts.insert(value) } }
+            for item in components.queryItems ?? [] { if let value = item.value { parts.insert(value) } }
         }
-        for part in parts.sorted(by: { $0.count > $1.count }) {
-            text = text.replacingOccurrences(of: part, with: "[redacted]")
+        var text = text
+        // Pieces of a URL shorter than 6 characters (`/hooks`) say nothing secret.
+        for part in wholes.union(parts.filter { $0.count >= 6 }).sorted(by: { $0.count > $1.count }) {
+            for form in Set([part, part.replacingOccurrences(of: "/", with: "\\/")]) {
+                text = text.replacingOccurrences(of: form, with: "[redacted]")
+            }
         }
         return text
     }

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldCore
 import Outbound
+import SlackAPI
 
 /// A Discord webhook (SPEC §2), which can edit: posted with `?wait=true` so the message id comes
 /// back, then edited in place with `PATCH {webhook URL}/messages/{id}`, so an incident keeps one
@@ -120,7 +121,7 @@ public struct DiscordSink: Sink {
             }
             if response.status == 429 {
                 let answer = try? JSONDecoder().decode(RateLimitAnswer.self, from: response.body)
-                let wait = answer?.retry_after.flatMap { $0.isFinite && $0 >= 0 ? Duration.milliseconds(Int64(($0 * 1000).rounded(.up))) : nil }
+                let wait = answer?.retry_after.flatMap(Self.seconds)
                 return http.failure(response, secrets: secrets, retryAfter: wait ?? Self.resetAfter(response))
             }
             return http.failure(response, secrets: secrets)
@@ -142,9 +143,15 @@ public struct DiscordSink: Sink {
     }
 
     static func resetAfter(_ response: OutboundResponse) -> Duration? {
-        guard let raw = response.headers["x-ratelimit-reset-after"], let seconds = Double(raw.trimmingCharacters(in: .whitespaces)),
-              seconds.isFinite, seconds >= 0, seconds < 86_400 else { return nil }
-        return .milliseconds(Int64((seconds * 1000).rounded(.up)))
+        response.headers["x-ratelimit-reset-after"].flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }.flatMap(seconds)
+    }
+
+    /// Seconds as Discord writes them (fractional), rounded up to the millisecond; a wait beyond
+    /// ``RetryAfter/maximum`` (a broken or hostile server) is cut to it, and garbage is none.
+    public static func seconds(_ value: Double) -> Duration? {
+        guard value.isFinite, value >= 0 else { return nil }
+        guard value < Double(RetryAfter.maximum.components.seconds) else { return RetryAfter.maximum }
+        return .milliseconds(Int64((value * 1000).rounded(.up)))
     }
 
     /// The webhook URL with `path` appended to its path and `query` added to its own query (a

@@ -43,14 +43,27 @@ public struct HipChatSink: Sink {
             html += "<br>" + summary.fields.map { "<em>\(SinkText.html($0.label))</em>: \(SinkText.html(SinkText.cut($0.value, max: 300)))" }
                 .joined(separator: " · ")
         }
-        let link = "<br><a href=\"\(SinkText.html(summary.link.absoluteString))\">View in Herald</a>"
+        let link = summary.link.absoluteString.count <= 2000
+            ? "<br><a href=\"\(SinkText.html(summary.link.absoluteString))\">View in Herald</a>" : ""
         if let body = summary.body {
-            // The body gets what room is left; every piece is escaped before it is measured.
+            // The body gets the room left once escaped: the raw text is cut (never an entity or a
+            // tag), and cut shorter until its escaped form fits.
             let room = Self.maxMessage - html.count - link.count - 4
-            html += "<br>" + SinkText.cut(SinkText.html(body), max: max(0, room)).replacingOccurrences(of: "\n", with: "<br>")
+            var kept = body
+            var rendered = Self.bodyHTML(kept)
+            while rendered.count > room, !kept.isEmpty {
+                kept = SinkText.cut(kept, max: max(0, kept.count - max(1, (rendered.count - room + 5) / 6) - 1))
+                rendered = Self.bodyHTML(kept)
+            }
+            if !kept.isEmpty { html += "<br>" + rendered }
         }
         html += link
-        return SinkJSON.encode(Body(message: SinkText.cut(html, max: Self.maxMessage), color: color, notify: summary.isNew))
+        return SinkJSON.encode(Body(message: html, color: color, notify: summary.isNew))
+    }
+
+    /// Text as HTML: escaped, line breaks as `<br>`.
+    static func bodyHTML(_ text: String) -> String {
+        SinkText.html(text).replacingOccurrences(of: "\n", with: "<br>")
     }
 
     public func post(_ payload: Data, to address: SinkAddress, context: SendContext) async -> SinkResult {

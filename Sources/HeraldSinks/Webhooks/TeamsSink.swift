@@ -17,8 +17,11 @@ public struct TeamsSink: Sink {
     public var capabilities: SinkCapabilities { SinkCapabilities(canEdit: false) }
     public var pacing: SinkPacing { .perSecond(2) }
 
-    /// The text kept in a card's body (a card may be at most 28 KB).
-    public static let maxBody = 10_000
+    /// Bytes of UTF-8 kept in a card's body text, its title and each fact: a card may be at most
+    /// 28 KB, and these keep it under 24 KB whatever the script.
+    public static let maxBodyBytes = 16_000
+    public static let maxTitleBytes = 1_000
+    public static let maxFactBytes = 800
 
     /// Whether `url` is a retired Office 365 connector (`*.webhook.office.com`, `outlook.office.com/webhook…`).
     public static func isRetiredConnector(_ url: URL) -> Bool {
@@ -103,10 +106,11 @@ public struct TeamsSink: Sink {
         case .neutral: ("emphasis", "Default")
         }
         var body: [Element] = [
-            .container(style: style, items: [.text(SinkText.cut(summary.headline, max: 300), weight: "Bolder", size: "Medium", color: color)]),
-            .facts(summary.fields.map { ($0.label, SinkText.cut($0.value, max: 500)) }),
+            .container(style: style, items: [.text(SinkText.cutUTF8(summary.headline, maxBytes: Self.maxTitleBytes), weight: "Bolder",
+                                                   size: "Medium", color: color)]),
+            .facts(summary.fields.map { ($0.label, SinkText.cutUTF8($0.value, maxBytes: Self.maxFactBytes)) }),
         ]
-        if let text = summary.body { body.append(.text(SinkText.cut(text, max: Self.maxBody))) }
+        if let text = summary.body { body.append(.text(SinkText.cutUTF8(text, maxBytes: Self.maxBodyBytes))) }
         let card = Card(body: body, actions: [Action(title: "View in Herald", url: summary.link.absoluteString)])
         return SinkJSON.encode(Message(attachments: [Attachment(content: card)]))
     }

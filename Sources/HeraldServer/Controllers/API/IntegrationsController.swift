@@ -41,7 +41,19 @@ struct IntegrationsController: RouteCollection {
         let (integration, _) = try await req.integration(.manageProject)
         let service = IntegrationService(services: req.herald, db: req.db)
         let body = try await req.decodeJSON(IntegrationService.Body.self)
-        let spec = try service.validate(body, existing: (integration, try? service.credential(of: integration)))
+        let stored: SinkCredential?
+        do {
+            stored = try service.credential(of: integration)
+        } catch {
+            // Saving now would drop the secret it cannot read: its secrets must be given again.
+            let given = body.sink.map { $0.url != nil || $0.token != nil || $0.authToken != nil } ?? false
+            guard given else {
+                throw Problem.invalid(FieldError(field: "sink",
+                                                 detail: "the stored secrets cannot be opened (was HERALD_SECRET_KEY changed?); give the sink's URL and secrets again"))
+            }
+            stored = nil
+        }
+        let spec = try service.validate(body, existing: (integration, stored))
         try await service.update(integration, spec)
         return try IntegrationDTO(integration, service: service)
     }
@@ -128,7 +140,7 @@ struct IntegrationDTO: Content {
         createdAt = integration.createdAt
         updatedAt = integration.updatedAt
         let credential = try? service.credential(of: integration)
-        var sink = SinkDTO(type: integration.sink, fingerprint: integration.credentialFingerprint)
+        var sink = SinkDTO(type: integration.sink, fingerprint: integration.credentialFingerprint.map { String($0.prefix(8)) })
         switch SinkType(integration.sink) {
         case .slack:
             sink.channel = integration.target
