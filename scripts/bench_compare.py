@@ -416,9 +416,12 @@ def fanout(args, system, slack: SlackSandboxProcess) -> dict:
                 system.api("POST", f"/api/v1/projects/{project}/integrations", {"name": f"d{i:03d}", "source": "notifications", "sink": sink})
         events = args.fanout_events
         totals = {"one": [0, 0.0], "four": [0, 0.0]}
+        cpu = {"one": [0.0, 0.0, 0.0], "four": [0.0, 0.0, 0.0]}  # Herald, the Slack sandbox, the receiver
+        chunks: list = []
         for round_index, name in enumerate(["one", "four", "four", "one"] * 2):
             tag = f"fan-{name}-{round_index}"
             base = system.delivered()
+            cpu0 = (proc_cpu_seconds(system.pid), proc_cpu_seconds(slack.pid), proc_cpu_seconds(receiver.pid))
             requests_ = [post_request(system.port, "/api/v1/events", json.dumps(
                 {"type": "notification", "title": f"{tag}-{e} fan-out", "text": "One event, two hundred destinations."}).encode(),
                 {"Authorization": f"Bearer {keys[name]}"}) for e in range(events)]
@@ -436,9 +439,16 @@ def fanout(args, system, slack: SlackSandboxProcess) -> dict:
                 raise harness.HarnessError(f"fan-out {tag}: {len(arrivals)} messages received, {events * FANOUT} expected")
             totals[name][0] += len(arrivals)
             totals[name][1] += max(arrivals) - first
+            cpu1 = (proc_cpu_seconds(system.pid), proc_cpu_seconds(slack.pid), proc_cpu_seconds(receiver.pid))
+            for k in range(3):
+                cpu[name][k] += cpu1[k] - cpu0[k]
+            chunks.append({"sinks": name, "delivered_per_s": round(len(arrivals) / (max(arrivals) - first), 0)})
         one, four = (totals[k][0] / totals[k][1] for k in ("one", "four"))
+        per = {k: [round(1000 * c / totals[k][0], 3) for c in cpu[k]] for k in cpu}
         return {"destinations": FANOUT, "events_per_chunk": events, "one_sink_delivered_per_s": round(one, 0),
-                "four_sinks_delivered_per_s": round(four, 0), "ratio": round(four / one, 3)}
+                "four_sinks_delivered_per_s": round(four, 0), "ratio": round(four / one, 3),
+                "herald_cpu_ms_per_delivery": {k: v[0] for k, v in per.items()},
+                "receivers_cpu_ms_per_delivery": {k: round(v[1] + v[2], 3) for k, v in per.items()}, "chunks": chunks}
     finally:
         harness.Processes.stop(receiver)
 

@@ -4,10 +4,15 @@ extension UUID {
     /// Exactly `uuidString` (upper-case hex, dashes at 8, 13, 18 and 23), written without the
     /// `snprintf` Foundation uses: SQLite stores ids as this text, and formatting them was 1.4 % of
     /// Herald's CPU at one alert per request.
-    public var text: String {
+    public var text: String { written(upperCase: true) }
+
+    /// `uuidString.lowercased()`, the API's form of an id, written the same way.
+    public var lowercaseText: String { written(upperCase: false) }
+
+    private func written(upperCase: Bool) -> String {
         withUnsafeBytes(of: uuid) { bytes in
             String(unsafeUninitializedCapacity: 36) { out in
-                let hex: StaticString = "0123456789ABCDEF"
+                let hex: StaticString = upperCase ? "0123456789ABCDEF" : "0123456789abcdef"
                 let digits = hex.utf8Start
                 var o = 0
                 for (i, byte) in bytes.enumerated() {

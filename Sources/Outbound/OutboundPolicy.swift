@@ -110,43 +110,58 @@ public struct GuardedTransport: OutboundTransport {
     public func send(_ request: OutboundRequest, timeout: Duration) async throws -> OutboundResponse {
         var request = request
         let url = request.url
-        let clock = ContinuousClock()
-        let started = clock.now
-        // The lookup counts against the request's timeout (a resolver that hangs costs no more).
-        let pinned = try await withThrowingTaskGroup(of: (url: URL, host: String)??.self) { group in
-            group.addTask { .some(try await check(url)) }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                return .none
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let checked = first else { throw OutboundError.timeout }
-            return checked
-        }
-        if let pinned { request.url = pinned.url; request.headers["host"] = pinned.host }
-        return try await inner.send(request, timeout: timeout - (clock.now - started))
-    }
-
-    /// Refuses what the policy forbids; for `http`, the URL rewritten to the checked address.
-    func check(_ url: URL) async throws -> (url: URL, host: String)? {
         guard let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
             throw OutboundError.refused("only http and https URLs are sent to")
         }
         guard let host = url.host(percentEncoded: false), !host.isEmpty else { throw OutboundError.refused("the URL has no host") }
-        let port = url.port ?? (scheme == "https" ? 443 : 80)
+        // A literal address is checked as it is (no lookup, nothing to wait for): the common case
+        // costs no task and no timer.
+        if let literal = IPAddress(host) {
+            try refuse([literal], host: host)
+            return try await inner.send(request, timeout: timeout)
+        }
         if policy.refusesEverything { throw OutboundError.refused("outbound requests to tenant URLs are turned off (HERALD_OUTBOUND_DENY)") }
-        let addresses = try await resolver.addresses(of: host, port: port)
-        // Which address and which block are not said: a tenant must not map the network through errors.
+        let clock = ContinuousClock()
+        let started = clock.now
+        let port = url.port ?? (scheme == "https" ? 443 : 80)
+        let resolver = self.resolver
+        // The lookup counts against the request's timeout (a resolver that hangs costs no more).
+        let addresses = try await withThrowingTaskGroup(of: [IPAddress]?.self) { group in
+            group.addTask { try await resolver.addresses(of: host, port: port) }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let found = first else { throw OutboundError.timeout }
+            return found
+        }
+        try refuse(addresses, host: host)
+        if scheme == "http" {
+            guard let pinned = Self.pin(url, host: host, to: addresses) else {
+                throw OutboundError.refused("the URL cannot be sent to the address its host resolves to")
+            }
+            request.url = pinned.url
+            request.headers["host"] = pinned.host
+        }
+        return try await inner.send(request, timeout: timeout - (clock.now - started))
+    }
+
+    /// Refuses the request when any address the host has is denied. Which address and which block
+    /// are not said: a tenant must not map the network through errors.
+    func refuse(_ addresses: [IPAddress], host: String) throws {
         if addresses.contains(where: { policy.refusal(for: $0) != nil }) {
             throw OutboundError.refused("\(host) resolves to an address Herald does not send to")
         }
-        guard scheme == "http", IPAddress(host) == nil, let address = addresses.first(where: \.isIPv4) ?? addresses.first,
+    }
+
+    /// The `http` URL rewritten to the address that was checked (IPv4 first), and its Host header.
+    static func pin(_ url: URL, host: String, to addresses: [IPAddress]) -> (url: URL, host: String)? {
+        guard let address = addresses.first(where: \.isIPv4) ?? addresses.first,
               let components = URLComponents(url: url, resolvingAgainstBaseURL: false) else { return nil }
         let portText = url.port.map { ":\($0)" } ?? ""
         let query = components.percentEncodedQuery.map { "?\($0)" } ?? ""
-        guard let pinned = URL(string: "http://\(address.urlHost)\(portText)\(components.percentEncodedPath)\(query)") else {
-            throw OutboundError.refused("the URL cannot be sent to the address its host resolves to")
-        }
+        guard let pinned = URL(string: "http://\(address.urlHost)\(portText)\(components.percentEncodedPath)\(query)") else { return nil }
         return (pinned, url.port.map { "\(host):\($0)" } ?? host)
     }
 }

@@ -15,6 +15,7 @@ import Testing
     @Test("writes uuidString", arguments: fixed)
     func writes(_ id: UUID) {
         #expect(id.text == id.uuidString)
+        #expect(id.lowercaseText == id.uuidString.lowercased())
     }
 
     @Test("writes uuidString and reads it back, for random ids")
@@ -22,6 +23,7 @@ import Testing
         for _ in 0..<2_000 {
             let id = UUID()
             #expect(id.text == id.uuidString)
+            #expect(id.lowercaseText == id.uuidString.lowercased())
             #expect(UUID(text: id.uuidString) == id)
             #expect(UUID(text: id.uuidString.lowercased()) == id)
         }

@@ -366,7 +366,9 @@ struct IntegrationOutcomeHook: DeliveryCompletionHook {
         var latest: [UUID: DeliveryQueue.Completion] = [:]
         for c in completions { if let id = c.integrationID { latest[id] = c } }
         guard !latest.isEmpty else { return }
-        for chunk in latest.sorted(by: { $0.key.uuidString < $1.key.uuidString }).chunked(into: 300) {
+        // In one order (by id), so two workers' statements lock rows alike.
+        for chunk in latest.map({ (text: $0.key.text, id: $0.key, completion: $0.value) }).sorted(by: { $0.text < $1.text })
+            .map({ ($0.id, $0.completion) }).chunked(into: 300) {
             let values = SQLList(chunk.map { id, c in
                 SQLGroupExpression([SQLBind(StoredUUID(id)), SQLBind(c.state.rawValue),
                                     SQLBind(c.error.map { "\($0.code): \(String($0.text.prefix(500)))" })] as [any SQLExpression])

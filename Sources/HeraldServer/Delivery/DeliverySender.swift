@@ -239,7 +239,7 @@ struct DeliverySender: Sendable {
         let integrationScheme = Destination.integrationCredential("")
         for row in rows {
             if let taskID = row.taskID { batch.tasks[row.id] = taskID }
-            if row.credential.hasPrefix(integrationScheme), let id = UUID(uuidString: String(row.credential.dropFirst(integrationScheme.count))) {
+            if row.credential.hasPrefix(integrationScheme), let id = UUID(text: String(row.credential.dropFirst(integrationScheme.count))) {
                 batch.integrations[row.id] = id
             }
         }

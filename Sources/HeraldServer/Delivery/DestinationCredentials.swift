@@ -52,7 +52,7 @@ struct IntegrationCredentials: CredentialSource {
     var scheme: String { "integration" }
 
     func resolve(_ credential: String, project: ProjectRoutingCache.Entry, store: CredentialStore) async -> CredentialResolution {
-        guard let id = UUID(uuidString: String(credential.dropFirst(scheme.count + 1))),
+        guard let id = UUID(text: String(credential.dropFirst(scheme.count + 1))),
               let known = project.integrationCredentials[id] else {
             return .withdrawn(code: "integration_deleted", detail: "the integration was deleted")
         }
@@ -87,7 +87,7 @@ struct UserTokenCredentials: CredentialSource {
     static func credential(_ userID: UUID) -> String { "user:\(userID.apiString)" }
 
     func resolve(_ credential: String, project: ProjectRoutingCache.Entry, store: CredentialStore) async -> CredentialResolution {
-        guard let id = UUID(uuidString: String(credential.dropFirst(scheme.count + 1))) else {
+        guard let id = UUID(text: String(credential.dropFirst(scheme.count + 1))) else {
             return .unsendable(code: "credential_unknown", detail: "not a user")
         }
         do {

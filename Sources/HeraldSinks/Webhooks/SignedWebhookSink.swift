@@ -99,7 +99,7 @@ public struct SignedWebhookSink: Sink {
     /// `sha256=` and the hex HMAC-SHA256 of `body` under `secret`.
     public static func signature(_ body: Data, secret: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
-        return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
+        return "sha256=" + Data(mac).hexString
     }
 
     public func post(_ payload: Data, to address: SinkAddress, context: SendContext) async -> SinkResult {

@@ -5,7 +5,8 @@ import Vapor
 // Response and request bodies of the tenancy API (SPEC §8). Ids are lower-case UUID strings.
 
 extension UUID {
-    var apiString: String { uuidString.lowercased() }
+    /// The id as the API writes it (lower case), without Foundation's `snprintf`.
+    var apiString: String { lowercaseText }
 }
 
 struct OrgDTO: Content {
