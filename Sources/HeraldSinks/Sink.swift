@@ -254,6 +254,13 @@ public struct SinkRegistry: Sendable {
 
     public var types: [SinkType] { sinks.keys.sorted { $0.rawValue < $1.rawValue } }
 
+    /// The pacing key of a destination: its sink's own, or the usual form for a type nobody registered
+    /// (its deliveries then fail with `sink_unknown`, each in a slot of its own).
+    public func pacingKey(sink: String, target: String, credentialFingerprint: String) -> String {
+        self[sink]?.pacingKey(target: target, credentialFingerprint: credentialFingerprint)
+            ?? SinkType(sink).pacingKey(target: target, credentialFingerprint: credentialFingerprint)
+    }
+
     /// Whether messages of `type` are edited in place; unknown types are not.
     public func canEdit(_ type: String) -> Bool {
         self[type]?.capabilities.canEdit ?? false

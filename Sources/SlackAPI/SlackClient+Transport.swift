@@ -135,12 +135,10 @@ extension SlackClient {
         return text.count > limit ? String(text.prefix(limit)) : text
     }
 
-    /// Removes the call's own secrets, and anything shaped like a Slack token, from text bound for an error.
+    /// Removes the call's own secrets (``SecretRedaction``: a URL's pieces too), and anything shaped
+    /// like a Slack token, from text bound for an error.
     static func redact(_ text: String, secrets: [String]) -> String {
-        var text = text
-        for secret in secrets where secret.count >= 4 {
-            text = text.replacingOccurrences(of: secret, with: "[redacted]")
-        }
+        var text = SecretRedaction.remove(secrets, from: text)
         if text.contains("xox") || text.contains("xapp-") {
             text = text.replacing(tokenPattern, with: "[redacted]")
         }

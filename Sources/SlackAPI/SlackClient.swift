@@ -107,7 +107,7 @@ public struct SlackClient: Sendable {
             method: "POST", url: url,
             headers: ["content-type": Self.jsonContentType, "accept": "text/plain, application/json"],
             body: try encodeJSON(message, method: method))
-        let secrets = [url.absoluteString, url.path]
+        let secrets = [url.absoluteString]  // its path and pieces are redacted too (SecretRedaction)
         let response = try await send(request, method: method, secrets: secrets)
         switch response.status {
         case 200..<300:

@@ -23,6 +23,15 @@ extension Request {
         try Access.enforce(permission, standing, notFound: what)
     }
 
+    /// Throws unless the caller may do `permission` on `project` (a `404` naming `what` when it is
+    /// hidden from them); returns their standing. Every resource that belongs to a project is checked so.
+    @discardableResult
+    func enforce(_ permission: Permission, onProject project: Project, notFound what: String) async throws -> Standing {
+        let (standing, _) = try await standing(inOrg: project.$organization.id, project: try project.requireID())
+        try enforce(permission, standing, notFound: what)
+        return standing
+    }
+
     /// The organization named by the `org` path parameter, if the caller may do `permission` on it.
     func organization(_ permission: Permission, parameter: String = "org") async throws -> (Organization, Standing) {
         guard let id = uuid(parameter), let org = try await Organization.find(id, on: db) else {
@@ -38,9 +47,7 @@ extension Request {
         guard let id = uuid(parameter), let project = try await Project.find(id, on: db) else {
             throw Problem.notFound("Project")
         }
-        let (standing, _) = try await standing(inOrg: project.$organization.id, project: id)
-        try enforce(permission, standing, notFound: "Project")
-        return (project, standing)
+        return (project, try await enforce(permission, onProject: project, notFound: "Project"))
     }
 
     /// The service named by the `s` path parameter, if the caller may do `permission` on its project.
@@ -48,9 +55,7 @@ extension Request {
         guard let id = uuid(parameter),
               let service = try await Service.query(on: db).filter(\.$id == id).with(\.$project).first()
         else { throw Problem.notFound("Service") }
-        let (standing, _) = try await standing(inOrg: service.project.$organization.id, project: service.project.id)
-        try enforce(permission, standing, notFound: "Service")
-        return (service, service.project, standing)
+        return (service, service.project, try await enforce(permission, onProject: service.project, notFound: "Service"))
     }
 }
 

@@ -139,6 +139,7 @@ struct DeliverySender: Sendable {
         /// Projects read afresh in this batch: a route another process created since the cached
         /// entry was loaded is found before a delivery is called withdrawn.
         var reloaded: Set<UUID> = []
+        let store = CredentialStore(db: db, secrets: services.security.secrets)
         var assignees: [UUID: [String]] = [:]
         // The neutral view of each incident or notification, built once; rendered once per sink.
         var contents: [UUID: MessageContent] = [:]
@@ -157,7 +158,6 @@ struct DeliverySender: Sendable {
                 prepared[row.id] = .decided(.unsendable(code: "sink_unknown", detail: "this Herald cannot send to \(row.sink)"))
                 continue
             }
-            let store = CredentialStore(db: db, secrets: services.security.secrets)
             var resolution = await services.delivery.credentials.resolve(row.credential, project: project, store: store)
             if case .withdrawn = resolution, !reloaded.contains(row.projectID) {
                 reloaded.insert(row.projectID)

@@ -161,10 +161,8 @@ struct EventIntake: Sendable {
         let routed = services.routing.router.route(entry.routingInput(isIncident: query.isIncident, serviceChannel: query.serviceChannel,
                                                                       rule: query.rule))
         let posts = routed.destinations.map { destination in
-            let fingerprint = destination.fingerprint ?? destination.credential
-            let key = services.delivery.sinks[destination.sink]?.pacingKey(target: destination.target, credentialFingerprint: fingerprint)
-                ?? SinkType(destination.sink).pacingKey(target: destination.target, credentialFingerprint: fingerprint)
-            return (destination, key)
+            (destination, services.delivery.sinks.pacingKey(sink: destination.sink, target: destination.target,
+                                                            credentialFingerprint: destination.fingerprint ?? destination.credential))
         }
         return IntakePlan.PlannedRoute(posts: posts, unknownRule: routed.unknownRule)
     }

@@ -118,31 +118,44 @@ public enum SinkText {
         return String(text.prefix(max - 1)) + "…"
     }
 
-    /// At most `max` UTF-16 code units (Discord and Teams count those), cut between characters.
+    /// At most `max` UTF-16 code units (Discord counts those), cut between characters, with an ellipsis.
     public static func cutUTF16(_ text: String, max: Int) -> String {
-        guard text.utf16.count > max else { return text }
-        guard max > 0 else { return "" }
-        var kept = ""
-        var used = 0
-        for character in text {
-            let size = character.utf16.count
-            guard used + size <= max - 1 else { break }
-            kept.append(character)
-            used += size
-        }
-        return kept + "…"
+        cut(text, max: max, in: .utf16)
     }
 
     /// At most `max` bytes of UTF-8, cut between characters, with an ellipsis (Teams limits a
     /// card by its size in bytes).
     public static func cutUTF8(_ text: String, maxBytes max: Int) -> String {
-        guard text.utf8.count > max else { return text }
-        let ellipsis = "…".utf8.count
+        cut(text, max: max, in: .utf8)
+    }
+
+    private enum Unit {
+        case utf16, utf8
+
+        func count(_ text: some StringProtocol) -> Int {
+            switch self {
+            case .utf16: text.utf16.count
+            case .utf8: text.utf8.count
+            }
+        }
+
+        func count(_ character: Character) -> Int {
+            switch self {
+            case .utf16: character.utf16.count
+            case .utf8: character.utf8.count
+            }
+        }
+    }
+
+    /// At most `max` units (the ellipsis counted in them), cut between characters.
+    private static func cut(_ text: String, max: Int, in unit: Unit) -> String {
+        guard unit.count(text) > max else { return text }
+        let ellipsis = unit.count("…")
         guard max >= ellipsis else { return "" }
         var kept = ""
         var used = 0
         for character in text {
-            let size = character.utf8.count
+            let size = unit.count(character)
             guard used + size <= max - ellipsis else { break }
             kept.append(character)
             used += size

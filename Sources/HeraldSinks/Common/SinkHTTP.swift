@@ -39,6 +39,15 @@ public struct SinkHTTP: Sendable {
         }
     }
 
+    /// Sends `request` to a service that answers only with a status: a success when `accepts` it,
+    /// else the usual sorting (``failure(_:secrets:retryAfter:)``).
+    public func post(_ request: OutboundRequest, secrets: [String], accepts: (Int) -> Bool = { (200..<300).contains($0) }) async -> SinkResult {
+        switch await send(request, secrets: secrets) {
+        case .failed(let result): result
+        case .answered(let response): accepts(response.status) ? .sent(reference: nil) : failure(response, secrets: secrets)
+        }
+    }
+
     /// The usual sorting of an answer that is not a success (SPEC §5): 429 waits its
     /// `Retry-After`, 5xx is retried, any other status is permanent. The code is `http_<status>`.
     public func failure(_ response: OutboundResponse, secrets: [String], retryAfter: Duration? = nil) -> SinkResult {
@@ -63,29 +72,9 @@ public struct SinkHTTP: Sendable {
         return summary.isEmpty ? "HTTP \(response.status)" : "HTTP \(response.status): \(summary)"
     }
 
-    /// Removes every secret from text bound for an error: each secret whole, and for a URL its
-    /// path, its last path segment and each query value (a Teams `sig`), as written, percent-decoded
-    /// and with JSON's escaped slashes.
+    /// Removes every secret from text bound for an error (see ``SecretRedaction``).
     public static func redact(_ text: String, secrets: [String]) -> String {
-        var parts: Set<String> = []
-        var wholes: Set<String> = []
-        for secret in secrets where secret.count >= 4 {
-            wholes.insert(secret)
-            guard let url = URL(string: secret), let components = URLComponents(url: url, resolvingAgainstBaseURL: false) else { continue }
-            parts.insert(components.percentEncodedPath)
-            parts.insert(url.path)
-            parts.insert(url.lastPathComponent)
-            for item in components.percentEncodedQueryItems ?? [] { if let value = item.value { parts.insert(value) } }
-            for item in components.queryItems ?? [] { if let value = item.value { parts.insert(value) } }
-        }
-        var text = text
-        // Pieces of a URL shorter than 6 characters (`/hooks`) say nothing secret.
-        for part in wholes.union(parts.filter { $0.count >= 6 }).sorted(by: { $0.count > $1.count }) {
-            for form in Set([part, part.replacingOccurrences(of: "/", with: "\\/")]) {
-                text = text.replacingOccurrences(of: form, with: "[redacted]")
-            }
-        }
-        return text
+        SecretRedaction.remove(secrets, from: text)
     }
 
     /// A JSON POST with Herald's user agent.

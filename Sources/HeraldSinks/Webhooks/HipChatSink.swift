@@ -69,11 +69,7 @@ public struct HipChatSink: Sink {
     public func post(_ payload: Data, to address: SinkAddress, context: SendContext) async -> SinkResult {
         guard case .room(let text, let token) = address.credential else { return wrongCredential("a room URL and an auth token") }
         guard let url = SinkHTTP.url(text) else { return SinkHTTP.invalidURL }
-        let request = SinkHTTP.jsonPost(url, body: payload, headers: ["authorization": "Bearer \(token)"])
-        switch await http.send(request, secrets: address.credential.secrets) {
-        case .failed(let result): return result
-        case .answered(let response):
-            return (200..<300).contains(response.status) ? .sent(reference: nil) : http.failure(response, secrets: address.credential.secrets)
-        }
+        return await http.post(SinkHTTP.jsonPost(url, body: payload, headers: ["authorization": "Bearer \(token)"]),
+                               secrets: address.credential.secrets)
     }
 }

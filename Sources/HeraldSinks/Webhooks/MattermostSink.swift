@@ -56,10 +56,6 @@ public struct MattermostSink: Sink {
     public func post(_ payload: Data, to address: SinkAddress, context: SendContext) async -> SinkResult {
         guard case .url(let text) = address.credential else { return wrongCredential("a webhook URL") }
         guard let url = SinkHTTP.url(text) else { return SinkHTTP.invalidURL }
-        switch await http.send(SinkHTTP.jsonPost(url, body: payload), secrets: address.credential.secrets) {
-        case .failed(let result): return result
-        case .answered(let response):
-            return (200..<300).contains(response.status) ? .sent(reference: nil) : http.failure(response, secrets: address.credential.secrets)
-        }
+        return await http.post(SinkHTTP.jsonPost(url, body: payload), secrets: address.credential.secrets)
     }
 }

@@ -111,10 +111,6 @@ public struct SignedWebhookSink: Sink {
             "x-herald-attempt": String(context.attempt),
         ]
         if let secret, !secret.isEmpty { headers["x-herald-signature"] = Self.signature(payload, secret: secret) }
-        switch await http.send(SinkHTTP.jsonPost(url, body: payload, headers: headers), secrets: address.credential.secrets) {
-        case .failed(let result): return result
-        case .answered(let response):
-            return (200..<300).contains(response.status) ? .sent(reference: nil) : http.failure(response, secrets: address.credential.secrets)
-        }
+        return await http.post(SinkHTTP.jsonPost(url, body: payload, headers: headers), secrets: address.credential.secrets)
     }
 }

@@ -119,10 +119,6 @@ public struct TeamsSink: Sink {
         guard case .url(let text) = address.credential else { return wrongCredential("a Workflows webhook URL") }
         guard let url = SinkHTTP.url(text) else { return SinkHTTP.invalidURL }
         guard !Self.isRetiredConnector(url) else { return .permanent(code: "connector_retired", detail: Self.retiredMessage) }
-        switch await http.send(SinkHTTP.jsonPost(url, body: payload), secrets: address.credential.secrets) {
-        case .failed(let result): return result
-        case .answered(let response):
-            return [200, 202].contains(response.status) ? .sent(reference: nil) : http.failure(response, secrets: address.credential.secrets)
-        }
+        return await http.post(SinkHTTP.jsonPost(url, body: payload), secrets: address.credential.secrets, accepts: { $0 == 200 || $0 == 202 })
     }
 }

@@ -137,8 +137,7 @@ extension Request {
     func alertRule(_ permission: Permission) async throws -> AlertRule {
         guard let id = uuid("r"), let rule = try await AlertRule.query(on: db).filter(\.$id == id).with(\.$project).first()
         else { throw Problem.notFound("Alert rule") }
-        let (standing, _) = try await standing(inOrg: rule.project.$organization.id, project: rule.project.id)
-        try enforce(permission, standing, notFound: "Alert rule")
+        try await enforce(permission, onProject: rule.project, notFound: "Alert rule")
         return rule
     }
 }

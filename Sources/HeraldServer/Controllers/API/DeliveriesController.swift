@@ -55,8 +55,7 @@ struct DeliveriesController: RouteCollection {
         var projectIDs: [UUID]
         if let id = projectFilter {
             guard let project = try await Project.find(id, on: req.db) else { throw Problem(.notFound, "Project not found", field: "project") }
-            let (standing, _) = try await req.standing(inOrg: project.$organization.id, project: id)
-            try req.enforce(.readProject, standing, notFound: "Project")
+            try await req.enforce(.readProject, onProject: project, notFound: "Project")
             projectIDs = [id]
         } else {
             projectIDs = try await log.visibleProjects(of: caller.userID)

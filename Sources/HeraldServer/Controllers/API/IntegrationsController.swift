@@ -96,8 +96,7 @@ extension Request {
     func integration(_ permission: Permission) async throws -> (Integration, Project) {
         guard let id = uuid("i"), let integration = try await Integration.query(on: db).filter(\.$id == id).with(\.$project).first()
         else { throw Problem.notFound("Integration") }
-        let (standing, _) = try await standing(inOrg: integration.project.$organization.id, project: integration.project.id)
-        try enforce(permission, standing, notFound: "Integration")
+        try await enforce(permission, onProject: integration.project, notFound: "Integration")
         return (integration, integration.project)
     }
 }

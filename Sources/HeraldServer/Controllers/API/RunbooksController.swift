@@ -136,10 +136,8 @@ struct RunbooksController: RouteCollection {
         let rehearsal = runbook.mode == Runbook.Mode.rehearsal.rawValue && !task.runInRehearsal
         let project = try await services.routing.cache.entry(for: task.projectID, secrets: services.security.secrets, now: now, on: req.db)
         let credential = task.asUser ? UserTokenCredentials.credential(caller.userID) : Destination.settingsCredential
-        let sink = services.delivery.sinks[SinkType.slack]
         let fingerprint = task.asUser ? "user-\(caller.userID.apiString)" : (project?.slack.tokenFingerprint ?? credential)
-        let pacingKey = sink?.pacingKey(target: task.channel, credentialFingerprint: fingerprint)
-            ?? SinkType.slack.pacingKey(target: task.channel, credentialFingerprint: fingerprint)
+        let pacingKey = services.delivery.sinks.pacingKey(sink: SinkType.slack.rawValue, target: task.channel, credentialFingerprint: fingerprint)
         let started: Bool = try await services.storage.writeGate.transaction(req.db) { db in
             let sql = db as! any SQLDatabase
             // Only an idle or failed task starts: the update says whether this call started it.
@@ -219,8 +217,7 @@ extension Request {
     func runbook(_ permission: Permission) async throws -> Runbook {
         guard let id = uuid("r"), let runbook = try await Runbook.query(on: db).filter(\.$id == id).with(\.$project).first()
         else { throw Problem.notFound("Runbook") }
-        let (standing, _) = try await standing(inOrg: runbook.project.$organization.id, project: runbook.project.id)
-        try enforce(permission, standing, notFound: "Runbook")
+        try await enforce(permission, onProject: runbook.project, notFound: "Runbook")
         return runbook
     }
 
@@ -228,9 +225,7 @@ extension Request {
     func task(_ permission: Permission) async throws -> (RunbookTask, Runbook) {
         guard let id = uuid("t"), let task = try await RunbookTask.query(on: db).filter(\.$id == id).with(\.$runbook, { $0.with(\.$project) }).first()
         else { throw Problem.notFound("Task") }
-        let project = task.runbook.project
-        let (standing, _) = try await standing(inOrg: project.$organization.id, project: project.id)
-        try enforce(permission, standing, notFound: "Task")
+        try await enforce(permission, onProject: task.runbook.project, notFound: "Task")
         return (task, task.runbook)
     }
 }
