@@ -142,6 +142,22 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404",
 include-name = ["POST /api/v1/projects/{{p}}/integrations", "PATCH /api/v1/integrations/{{i}}", "POST /api/v1/integrations/{{i}}/test",
                 "POST /api/v1/projects/{{p}}/alert-rules", "PATCH /api/v1/alert-rules/{{r}}"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422"]
+
+# The Slack app: an organization made during the run has no installation (409 says to install it
+# first); the install link redirects; a callback with a made-up state is a 400 page; Slack's own
+# endpoints refuse every unsigned request with 401 and change nothing.
+[[operations]]
+include-name = ["GET /api/v1/orgs/{{org}}/slack/channels", "PUT /api/v1/orgs/{{org}}/slack/installation",
+                "DELETE /api/v1/orgs/{{org}}/slack/installation", "GET /slack/install"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "302", "401", "403", "404", "409", "422"]
+
+[[operations]]
+include-name = "GET /slack/oauth/callback"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400"]
+
+[[operations]]
+include-name = ["POST /slack/interactions", "POST /slack/commands", "POST /slack/events"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401"]
 """
 
 

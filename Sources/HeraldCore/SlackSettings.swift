@@ -9,11 +9,14 @@ public struct SlackSettingsLevel: Sendable, Equatable {
     public var enabled: Bool
     public var hasToken: Bool
     public var channels: [String]
+    /// nil: not set at this level (inherited).
+    public var threadUpdates: Bool?
 
-    public init(enabled: Bool = false, hasToken: Bool = false, channels: [String] = []) {
+    public init(enabled: Bool = false, hasToken: Bool = false, channels: [String] = [], threadUpdates: Bool? = nil) {
         self.enabled = enabled
         self.hasToken = hasToken
         self.channels = channels
+        self.threadUpdates = threadUpdates
     }
 }
 
@@ -24,6 +27,9 @@ public struct EffectiveSlackSettings: Sendable, Equatable {
     public var tokenFrom: SettingsLevel?
     public var channels: [String]
     public var channelsFrom: SettingsLevel?
+    /// Updates of living messages are also posted in their thread (default false).
+    public var threadUpdates: Bool = false
+    public var threadUpdatesFrom: SettingsLevel? = nil
 
     public var tokenConfigured: Bool { tokenFrom != nil }
 
@@ -55,8 +61,13 @@ public enum SlackSettingsPolicy {
             if let p = project?.channels, !p.isEmpty { (p, .project) }
             else if let o = org?.channels, !o.isEmpty { (o, .org) }
             else { ([], nil) }
+        // threadUpdates: the project's value when set, else the organization's, default false.
+        let (threads, threadsFrom): (Bool, SettingsLevel?) =
+            if let p = project?.threadUpdates { (p, .project) }
+            else if let o = org?.threadUpdates { (o, .org) }
+            else { (false, nil) }
         return EffectiveSlackSettings(enabled: enabled, enabledFrom: enabledFrom, tokenFrom: tokenFrom,
-                                      channels: channels, channelsFrom: channelsFrom)
+                                      channels: channels, channelsFrom: channelsFrom, threadUpdates: threads, threadUpdatesFrom: threadsFrom)
     }
 
     /// Where an incident of a service goes: the service's own channel instead of the project's.

@@ -26,6 +26,11 @@ public struct CredentialFactory: Sendable {
         kind.rawValue + Self.base64URL(randomBytes(32))
     }
 
+    /// `count` random bytes in lower-case hex (nonces: an install link's state).
+    public func randomHex(_ count: Int) -> String {
+        Data(randomBytes(count)).hexString
+    }
+
     /// The stored form of a credential: SHA-256 hex. Credentials are high-entropy, so a plain
     /// digest is enough (and allows an indexed lookup).
     public static func hash(_ credential: String) -> String {

@@ -28,4 +28,8 @@ public struct MountedSlackSandbox: SlackSandboxInstance {
     public func register(botToken: String) async {
         await workspace.register(botToken: botToken)
     }
+
+    public func connect(herald baseURL: URL, transport: any OutboundTransport, signingSecret: String) async {
+        await workspace.connect(herald: baseURL, transport: transport, signingSecret: signingSecret)
+    }
 }

@@ -45,6 +45,8 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
     app.http.client.configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = HeraldConfiguration.httpConnectionsPerHost
     // Herald bootstraps no tracer: the client's spans for every send (to the no-op tracer) went nowhere.
     app.http.client.configuration.tracing.tracer = nil
+    // No outbound request follows a redirect (SPEC §5), the Slack app's own included.
+    app.http.client.configuration.redirectConfiguration = .disallow
     // Sends and the delivery worker run on a loop of their own, at a lower priority.
     let deliveryLoop = DeliveryEventLoop(configuration: app.http.client.configuration, logger: app.logger)
     app.lifecycle.use(DeliveryEventLoopLifecycle(loop: deliveryLoop))
@@ -54,6 +56,14 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
     let slack = SlackClient(baseURL: configuration.slackAPIURL, transport: transport, now: now)
     let tenantTransport = GuardedTransport(inner: transport, resolver: overrides.resolver ?? SystemHostResolver(),
                                            policy: OutboundAddressPolicy(extraDenied: configuration.outboundDeny))
+    // Calls a person waits on (the Slack app) run on the server's loops with Vapor's shared client,
+    // so a delivery backlog on the delivery loop never delays them.
+    let interactiveTransport = overrides.transport ?? AsyncHTTPClientTransport(client: app.http.client.shared)
+    let interactiveSlack = SlackClient(baseURL: configuration.slackAPIURL, transport: interactiveTransport, now: now)
+    let responses = SlackClient(baseURL: configuration.slackAPIURL,
+                                transport: GuardedTransport(inner: interactiveTransport, resolver: overrides.resolver ?? SystemHostResolver(),
+                                                            policy: OutboundAddressPolicy(extraDenied: configuration.outboundDeny)),
+                                now: now)
     var sinks = SinkRegistry(HeraldServices.builtInSinks(slack: slack, tenant: tenantTransport, configuration: configuration))
     for sink in overrides.sinks { sinks.register(sink) }
     app.herald = HeraldServices(
@@ -69,7 +79,7 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
         delivery: .init(signal: DeliverySignal(), retryPolicy: RetryPolicy(maxAge: .seconds(configuration.deliveryMaxAge)),
                         sinks: sinks, credentials: DestinationCredentials(), pacingKeys: PacingKeys(), loop: deliveryLoop,
                         tenantTransport: tenantTransport),
-        slack: .init(client: slack),
+        slack: .init(client: slack, interactive: interactiveSlack, responses: responses, users: SlackUserDirectory(now: now)),
         links: HeraldLinks(base: configuration.publicURL),
         now: now,
         random: overrides.random ?? { Double.random(in: 0..<1) }
@@ -148,6 +158,7 @@ func routes(_ app: Application) throws {
     try api.register(collection: ProjectsController())
     try api.register(collection: CredentialsController())
     try api.register(collection: SlackSettingsController())
+    try api.register(collection: SlackInstallationController())
     try api.register(collection: IntegrationsController())
     try api.register(collection: AlertRulesController())
     try api.register(collection: RunbooksController())
@@ -156,4 +167,6 @@ func routes(_ app: Application) throws {
     // Event intake authenticates with project event keys, not personal tokens.
     try app.grouped("api", "v1").register(collection: EventsController())
     try app.register(collection: PagerDutyController())
+    // Slack's requests (signed) and the app's install link and OAuth callback.
+    try app.register(collection: SlackAppController())
 }

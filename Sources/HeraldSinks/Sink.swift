@@ -39,9 +39,13 @@ public struct SinkCapabilities: Sendable, Equatable {
     /// It can edit a message in place, so an incident keeps one living message there. A sink that
     /// cannot gets a new message for each status change instead (SPEC §2).
     public var canEdit: Bool
+    /// It can reply in a message's thread: with `threadUpdates`, status changes and coalesced
+    /// updates are also posted there.
+    public var canThread: Bool
 
-    public init(canEdit: Bool) {
+    public init(canEdit: Bool, canThread: Bool = false) {
         self.canEdit = canEdit
+        self.canThread = canThread
     }
 }
 
@@ -181,6 +185,10 @@ public protocol Sink: Sendable {
     /// Edits the message `reference` names; only called when ``capabilities`` says it can edit.
     func edit(_ reference: String, with payload: Payload, at address: SinkAddress, context: SendContext) async -> SinkResult
 
+    /// Posts a reply in the thread of the message `reference` names (resolved when the reply is
+    /// sent, so it follows a re-posted message); only called when ``capabilities`` says it can thread.
+    func reply(to reference: String, with payload: Payload, at address: SinkAddress, context: SendContext) async -> SinkResult
+
     /// What `reference` names, for people to read.
     func location(of reference: String) -> MessageLocation
 }
@@ -188,6 +196,10 @@ public protocol Sink: Sendable {
 extension Sink {
     public func edit(_ reference: String, with payload: Payload, at address: SinkAddress, context: SendContext) async -> SinkResult {
         .permanent(code: "cannot_edit", detail: "\(type) messages cannot be edited")
+    }
+
+    public func reply(to reference: String, with payload: Payload, at address: SinkAddress, context: SendContext) async -> SinkResult {
+        .permanent(code: "cannot_thread", detail: "\(type) messages cannot have threads")
     }
 
     public func location(of reference: String) -> MessageLocation {
@@ -230,6 +242,12 @@ extension Sink {
         return await edit(reference, with: payload, at: address, context: context)
     }
 
+    /// Replies, with a message this sink rendered, in the thread of the message `reference` names.
+    public func reply(to reference: String, with message: RenderedMessage, at address: SinkAddress, context: SendContext) async -> SinkResult {
+        guard let payload = message.payload as? Payload else { return Self.mismatch(message) }
+        return await reply(to: reference, with: payload, at: address, context: context)
+    }
+
     private static func mismatch(_ message: RenderedMessage) -> SinkResult {
         .permanent(code: "render_mismatch", detail: "a \(message.sink) payload was given to a \(Self.self)")
     }
@@ -264,5 +282,10 @@ public struct SinkRegistry: Sendable {
     /// Whether messages of `type` are edited in place; unknown types are not.
     public func canEdit(_ type: String) -> Bool {
         self[type]?.capabilities.canEdit ?? false
+    }
+
+    /// Whether messages of `type` can have replies in their thread; unknown types cannot.
+    public func canThread(_ type: String) -> Bool {
+        self[type]?.capabilities.canThread ?? false
     }
 }

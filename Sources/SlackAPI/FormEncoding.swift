@@ -1,11 +1,11 @@
 import Foundation
 
 /// `application/x-www-form-urlencoded` bodies for the Web API methods that take form arguments.
-enum FormEncoding {
+public enum FormEncoding {
     /// Characters left as they are: the WHATWG urlencoded set's survivors.
     private static let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._*".utf8)
 
-    static func encode(_ fields: [(String, String)]) -> String {
+    public static func encode(_ fields: [(String, String)]) -> String {
         fields.map { "\(escape($0.0))=\(escape($0.1))" }.joined(separator: "&")
     }
 

@@ -46,6 +46,7 @@ public enum JSONValue: Codable, Sendable, Hashable {
     public var string: String? { if case .string(let s) = self { s } else { nil } }
     public var array: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
     public var bool: Bool? { if case .bool(let b) = self { b } else { nil } }
+    public var object: [String: JSONValue]? { if case .object(let o) = self { o } else { nil } }
 
     /// Parses JSON text strictly (RFC 8259), as Slack does, with ``JSONScanner``: a generic
     /// `Decodable` must try each kind of value in turn, and Foundation's `JSONSerialization`

@@ -10,6 +10,8 @@ public struct SlackClient: Sendable {
     public let timeout: Duration
     /// The clock an HTTP-date `Retry-After` is measured against (injectable for tests).
     public let now: @Sendable () -> Date
+    /// How a paged read waits out a 429's `Retry-After` (injectable for tests).
+    public var sleep: @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
 
     public init(baseURL: URL, transport: any OutboundTransport, timeout: Duration = .seconds(10),
                 now: @escaping @Sendable () -> Date = { Date() }) {
@@ -35,6 +37,8 @@ public struct SlackClient: Sendable {
     }
 
     /// `conversations.list`, every page (bounded at 1000 pages, and stopping if Slack repeats a cursor).
+    /// A page answered `429` is asked again after its `Retry-After` (each wait at most
+    /// ``maxRateLimitWait``, at most ``maxRateLimitRetries`` times in all), as Slack's tier 2 asks.
     public func conversationsList(
         token: String, types: String = "public_channel,private_channel", excludeArchived: Bool = true,
         pageSize: Int = 200
@@ -42,13 +46,25 @@ public struct SlackClient: Sendable {
         var channels: [SlackChannel] = []
         var seen = Set<String>()
         var cursor: String?
-        for _ in 0..<Self.maxPages {
+        var retries = 0
+        var pages = 0
+        while pages < Self.maxPages {
             var form = [
                 ("types", types), ("exclude_archived", excludeArchived ? "true" : "false"),
                 ("limit", String(min(max(pageSize, 1), 1000))),
             ]
             if let cursor { form.append(("cursor", cursor)) }
-            let page: ChannelsPage = try await call("conversations.list", token: token, form: form)
+            let page: ChannelsPage
+            do {
+                page = try await call("conversations.list", token: token, form: form)
+            } catch .rateLimited(let retryAfter, let method) {
+                retries += 1
+                guard retries <= Self.maxRateLimitRetries else { throw .rateLimited(retryAfter: retryAfter, method: method) }
+                let wait = min(retryAfter ?? .seconds(1), Self.maxRateLimitWait)
+                do { try await sleep(wait) } catch { throw .connection("cancelled", method: method) }
+                continue
+            }
+            pages += 1
             for channel in page.channels where seen.insert(channel.id).inserted {
                 channels.append(channel)
             }
@@ -56,6 +72,25 @@ public struct SlackClient: Sendable {
             cursor = next
         }
         return channels
+    }
+
+    /// `chat.getPermalink`: a link to the message at `channel`/`ts`.
+    public func permalink(token: String, channel: String, ts: String) async throws(SlackError) -> String {
+        let answer: PermalinkBody = try await call("chat.getPermalink", token: token, form: [("channel", channel), ("message_ts", ts)])
+        return answer.permalink
+    }
+
+    /// Posts `response` to an interaction's `response_url` (an ephemeral reply to whoever acted).
+    /// The URL names its request and is never reported.
+    public func respond(to url: URL, _ response: EphemeralResponse) async throws(SlackError) {
+        let method = "response_url"
+        let request = OutboundRequest(method: "POST", url: url,
+                                      headers: ["content-type": Self.jsonContentType, "accept": "application/json, text/plain"],
+                                      body: try encodeJSON(response, method: method))
+        let secrets = [url.absoluteString]
+        let answer = try await send(request, method: method, secrets: secrets)
+        if answer.status == 429 { throw .rateLimited(retryAfter: retryAfter(answer), method: method) }
+        guard (200..<300).contains(answer.status) else { throw httpError(answer, method: method, secrets: secrets) }
     }
 
     /// `users.info`: the Slack user behind a button click, with their email.
@@ -126,6 +161,9 @@ public struct SlackClient: Sendable {
     }
 
     static let maxPages = 1000
+    /// The longest one 429 is waited out while reading pages, and how many are waited out in all.
+    public static let maxRateLimitWait: Duration = .seconds(30)
+    public static let maxRateLimitRetries = 5
     /// The most of a Web API answer read (a page of channels is far less); a webhook's answer gets the outbound default.
     static let maxResponseBytes = 8 << 20
     static let jsonContentType = "application/json; charset=utf-8"
@@ -180,6 +218,10 @@ extension SlackClient {
             var id: String
         }
         var view: View
+    }
+
+    struct PermalinkBody: Decodable {
+        var permalink: String
     }
 
     struct RevokeBody: Decodable {

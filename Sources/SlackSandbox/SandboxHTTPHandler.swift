@@ -22,6 +22,12 @@ public struct SandboxHTTPHandler: Sendable {
             let params = Self.webhookParams(request)
             return await answer(await workspace.webhook(path: path, params: params))
         }
+        if let i = parts.lastIndex(of: "responses"), i + 1 < parts.count {
+            // A reply to a response_url: Slack answers 404 `expired_url` for one it never issued.
+            let known = await workspace.respond(key: parts[i + 1], body: request.body.flatMap { JSONValue.parse($0) })
+            return OutboundResponse(status: known ? 200 : 404, headers: ["content-type": "text/plain"],
+                                    body: Data((known ? "ok" : "expired_url").utf8))
+        }
         return OutboundResponse(status: 404, headers: ["content-type": "text/plain"], body: Data("not found".utf8))
     }
 

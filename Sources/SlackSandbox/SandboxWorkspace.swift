@@ -1,3 +1,4 @@
+import Outbound
 import Foundation
 import SlackAPI
 
@@ -14,21 +15,30 @@ public actor SandboxWorkspace {
     /// The OAuth app the sandbox knows (Herald's `HERALD_SLACK_CLIENT_ID`/`SECRET` in sandbox mode).
     public let clientID: String
     private let clientSecret: String
-    private let now: @Sendable () -> Date
+    let now: @Sendable () -> Date
 
     private(set) var channels: [SandboxChannel] = []
-    private var messages: [String: [SandboxMessage]] = [:]
+    var messages: [String: [SandboxMessage]] = [:]
     private(set) var users: [SandboxUser] = []
     private var botTokens: Set<String> = []
     private var revokedTokens: Set<String> = []
     /// Webhook path (`T…/B…/secret`) → channel id.
     private var webhooks: [String: String] = [:]
     private var faults: [SandboxFault] = []
-    private var triggerIDs: [String: Date] = [:]
-    private var oauthCodes: [String: (redirectURI: String?, used: Bool)] = [:]
+    private var triggerIDs: [String: (issued: Date, user: String?)] = [:]
+    private var oauthCodes: [String: (redirectURI: String?, used: Bool, scope: String?)] = [:]
     private(set) var openedViews: [JSONValue] = []
     private var sequence = 0
     private var idCounter = 0
+    /// Where the Herald app is, for the requests the sandbox sends it as Slack would.
+    var herald: (baseURL: URL, transport: any OutboundTransport, signingSecret: String)?
+    /// Replies to `response_url`s: shown to one user in one channel ("Only visible to you").
+    var ephemerals: [String: [SandboxEphemeral]] = [:]
+    /// `response_url` keys → where their replies show.
+    var responseTargets: [String: (channel: String, user: String)] = [:]
+    /// The modal open for each user (views.open with a trigger that user's action produced).
+    var openViewsByUser: [String: SandboxOpenView] = [:]
+    var eventCounter = 0
 
     public init(clientID: String = "0000000000.0000000000", clientSecret: String = "sandbox-client-secret",
                 now: @escaping @Sendable () -> Date = Date.init) {
@@ -40,6 +50,7 @@ public actor SandboxWorkspace {
             SandboxUser(id: "U0DEMO", name: "demo", realName: "Demo Operator", email: "demo@herald.local", isBot: false),
             SandboxUser(id: "U0ALICE", name: "alice", realName: "Alice Example", email: "alice@example.com", isBot: false),
             SandboxUser(id: "U0BOB", name: "bob", realName: "Bob Example", email: "bob@example.com", isBot: false),
+            SandboxUser(id: "U0CAROL", name: "carol", realName: "Carol Nobody", email: "carol@example.net", isBot: false),
         ]
         for (name, isPrivate, archived, member) in [
             ("general", false, false, false), ("alerts", false, false, true), ("ops", false, false, true),
@@ -109,17 +120,18 @@ public actor SandboxWorkspace {
 
     public func allChannels() -> [SandboxChannel] { channels }
 
-    /// A trigger id as Slack sends with a slash command or button; valid for 3 seconds.
-    public func issueTriggerID() -> String {
+    /// A trigger id as Slack sends with a slash command or button; valid for 3 seconds. A modal
+    /// opened with it shows for `user`.
+    public func issueTriggerID(user: String? = nil) -> String {
         let id = "\(Int(now().timeIntervalSince1970)).\(Int.random(in: 100_000...999_999)).\(Self.randomToken(16))"
-        triggerIDs[id] = now()
+        triggerIDs[id] = (now(), user)
         return id
     }
 
     /// An OAuth code as the authorize page hands out.
-    public func issueOAuthCode(redirectURI: String?) -> String {
+    public func issueOAuthCode(redirectURI: String?, scope: String? = nil) -> String {
         let code = "\(Int(now().timeIntervalSince1970)).\(Self.randomToken(20))"
-        oauthCodes[code] = (redirectURI, false)
+        oauthCodes[code] = (redirectURI, false, scope)
         return code
     }
 
@@ -141,6 +153,7 @@ public actor SandboxWorkspace {
         case "users.info": return usersInfo(params)
         case "users.lookupByEmail": return lookupByEmail(params)
         case "views.open": return viewsOpen(params)
+        case "chat.getPermalink": return permalink(params)
         case "auth.test":
             return .ok(["url": "https://herald-sandbox.slack.com/", "team": .string(Self.teamName), "user": "herald",
                         "team_id": .string(Self.teamID), "user_id": .string(Self.botUserID), "bot_id": .string(Self.botID),
@@ -267,7 +280,7 @@ public actor SandboxWorkspace {
     private func viewsOpen(_ p: [String: JSONValue]) -> SandboxResult {
         guard let trigger = p["trigger_id"]?.string, !trigger.isEmpty else { return .error("invalid_arguments") }
         guard let issued = triggerIDs[trigger] else { return .error("invalid_trigger_id") }
-        guard now().timeIntervalSince(issued) <= 3 else { return .error("expired_trigger_id") }
+        guard now().timeIntervalSince(issued.issued) <= 3 else { return .error("expired_trigger_id") }
         var view = p["view"]
         if let text = view?.string { view = JSONValue.parse(Data(text.utf8)) }
         guard let view, view["type"]?.string == "modal", view["title"] != nil else { return .error("invalid_arguments") }
@@ -281,7 +294,16 @@ public actor SandboxWorkspace {
         stored["id"] = .string("V0" + Self.randomToken(9).uppercased())
         stored["team_id"] = .string(Self.teamID)
         openedViews.append(.object(stored))
+        if let user = issued.user { openViewsByUser[user] = SandboxOpenView(id: stored["id"]?.string ?? "", view: .object(stored)) }
         return .ok(["view": .object(stored)])
+    }
+
+    private func permalink(_ p: [String: JSONValue]) -> SandboxResult {
+        guard let channel = p["channel"]?.string, let ts = p["message_ts"]?.string,
+              messages[channel]?.contains(where: { $0.ts == ts }) == true
+        else { return .error("message_not_found") }
+        return .ok(["channel": .string(channel),
+                    "permalink": .string("https://herald-sandbox.slack.com/archives/\(channel)/p\(ts.replacingOccurrences(of: ".", with: ""))")])
     }
 
     private func oauthAccess(_ p: [String: JSONValue], basicAuth: (String, String)?) -> SandboxResult {
@@ -296,7 +318,7 @@ public actor SandboxWorkspace {
         let token = issueBotToken()
         return .ok([
             "access_token": .string(token), "token_type": "bot",
-            "scope": "chat:write,channels:read,groups:read,users:read,users:read.email,commands",
+            "scope": .string(oauthCodes[code]?.scope ?? "chat:write,channels:read,groups:read,users:read,users:read.email,commands"),
             "bot_user_id": .string(Self.botUserID), "app_id": "A0HERALD",
             "team": ["id": .string(Self.teamID), "name": .string(Self.teamName)], "enterprise": .null,
             "authed_user": ["id": "U0DEMO"], "is_enterprise_install": false,
@@ -369,7 +391,7 @@ public actor SandboxWorkspace {
     }
 
     /// A channel by id, `#name` or `name`.
-    private func resolve(_ ref: String) -> SandboxChannel? {
+    func resolve(_ ref: String) -> SandboxChannel? {
         if let byID = channels.first(where: { $0.id == ref }) { return byID }
         let name = ref.hasPrefix("#") ? String(ref.dropFirst()) : ref
         return channels.first { $0.name == name }
@@ -412,7 +434,7 @@ public actor SandboxWorkspace {
     }
 
     /// Message timestamps: unique and increasing, like Slack's `seconds.sequence`.
-    private func nextTS() -> String {
+    func nextTS() -> String {
         sequence += 1
         return String(format: "%d.%06d", Int(now().timeIntervalSince1970), sequence % 1_000_000)
     }

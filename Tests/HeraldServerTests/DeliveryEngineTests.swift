@@ -276,6 +276,7 @@ struct IncidentTests {
                           clock: ManualClock()) { app in
             let p = try await SlackProject.make(app)
             let t = p.tenancy
+            try await p.installApp(app)
             let created = try await app.api(.POST, "/api/v1/projects/\(t.projectID)/incidents", token: t.responder,
                                             json: ["title": "Checkout errors", "service": "payments", "severity": "high", "tags": ["region": "eu", "pods": 3]])
             #expect(created.status == .created, "\(created.body)")
@@ -285,7 +286,7 @@ struct IncidentTests {
             #expect((created["tags"] as? [String: String])?["pods"] == "3")
             try await app.deliveriesIdle()
             #expect(await p.messages().count == 1)
-            // Buttons, because the signing secret is set.
+            // Buttons, because the signing secret is set and the organization's app is installed.
             let message = try #require(await p.messages().first)
             let json = String(decoding: message.attachments?.encoded() ?? Data(), as: UTF8.self)
             #expect(json.contains("incident.acknowledge") && json.contains("incident.resolve") && json.contains("incident.reassign"))

@@ -116,7 +116,8 @@ struct DomainServiceTests {
             do {
                 _ = try await incidents.open(.init(title: "  ", severity: "apocalyptic"), projectID: projectID, actor: "ana@example.com")
                 Issue.record("an empty title was accepted")
-            } catch let problem as Problem {
+            } catch let error as DomainError {
+                let problem = Problem(error)
                 #expect(problem.status == .unprocessableEntity && Set(problem.errors.map(\.field)) == ["title", "severity"], "\(problem)")
             }
             let id = try await incidents.open(.init(title: "Checkout down", severity: "critical"), projectID: projectID, actor: "ana@example.com")
@@ -143,13 +144,13 @@ private func userID(_ app: Application, _ email: String) async throws -> UUID {
     try #require(try await User.query(on: app.db).filter(\.$email == email).first()?.requireID())
 }
 
-/// The problem `body` throws, if it throws one.
+/// The API's answer to the domain error `body` throws, if it throws one.
 private func problem(_ body: () async throws -> Void) async -> Problem? {
     do {
         try await body()
         return nil
-    } catch let problem as Problem {
-        return problem
+    } catch let error as DomainError {
+        return Problem(error)
     } catch {
         Issue.record("not a problem: \(error)")
         return nil

@@ -188,6 +188,6 @@ struct IntakePlanTests {
         #expect(plan.updatedIncidents.first?.assignee == nil)
         var unknown = reassign
         unknown.incidentID = UUID()
-        #expect(throws: Problem.self) { try plan.apply(unknown) }
+        #expect(throws: DomainError.notFound("Incident")) { try plan.apply(unknown) }
     }
 }

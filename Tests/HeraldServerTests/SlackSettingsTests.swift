@@ -81,8 +81,8 @@ struct SlackSettingsTests {
             #expect(from["enabled"] as? String == step.enabledFrom)
             #expect(from["channels"] as? String == step.channelsFrom)
             #expect(from["token"] as? String == step.tokenFrom)
-            // `from` always carries all three keys, null when unset.
-            #expect(Set(from.keys) == ["enabled", "token", "channels"])
+            // `from` always carries every key, null when unset.
+            #expect(Set(from.keys) == ["enabled", "token", "channels", "threadUpdates"])
             #expect(response.body.contains("xoxb-") == false, "a token leaked into the response")
         }
     }

@@ -34,15 +34,15 @@ struct SinkTests {
     static let view = IncidentView(id: "i-1", key: "k", title: "Disk full", status: .acknowledged, projectName: "Shop",
                                    link: URL(string: "https://herald.example/incidents/i-1")!, openedAt: Date(timeIntervalSince1970: 0))
 
-    func bot(_ slack: ScriptedSlack, interactive: Bool = false) -> SlackBotSink {
-        SlackBotSink(client: SlackClient(baseURL: URL(string: "https://slack.test/api")!, transport: slack), interactive: interactive)
+    func bot(_ slack: ScriptedSlack) -> SlackBotSink {
+        SlackBotSink(client: SlackClient(baseURL: URL(string: "https://slack.test/api")!, transport: slack))
     }
 
-    @Test("the registry finds sinks by type, replaces a type on a second register, and knows which can edit")
+    @Test("the registry finds sinks by type, replaces a type on a second register, and knows which can edit and thread")
     func registry() {
         let slack = ScriptedSlack()
         let client = SlackClient(baseURL: URL(string: "https://slack.test/api")!, transport: slack)
-        var registry = SinkRegistry([SlackBotSink(client: client, interactive: false), SlackWebhookSink(client: client)])
+        var registry = SinkRegistry([SlackBotSink(client: client), SlackWebhookSink(client: client)])
         #expect(registry.types == [.slack, .slackWebhook])
         #expect(registry["slack"]?.type == .slack)
         #expect(registry[SinkType("slack_webhook")]?.type == .slackWebhook)
@@ -50,16 +50,18 @@ struct SinkTests {
         #expect(registry.canEdit("slack"))
         #expect(!registry.canEdit("slack_webhook"))
         #expect(!registry.canEdit("hipchat"), "an unknown type is not editable")
-        registry.register(SlackBotSink(client: client, interactive: true))
+        #expect(registry.canThread("slack") && !registry.canThread("slack_webhook") && !registry.canThread("hipchat"))
+        let other = SlackClient(baseURL: URL(string: "https://other.test/api")!, transport: slack)
+        registry.register(SlackBotSink(client: other))
         #expect(registry.types.count == 2)
-        #expect((registry["slack"] as? SlackBotSink)?.interactive == true)
+        #expect((registry["slack"] as? SlackBotSink)?.client.baseURL.host == "other.test")
     }
 
     @Test("a payload rendered by one sink is refused by another, not sent")
     func renderedPayloadBelongsToItsSink() async {
         let slack = ScriptedSlack()
         let client = SlackClient(baseURL: URL(string: "https://slack.test/api")!, transport: slack)
-        let message = SlackBotSink(client: client, interactive: false).renderMessage(.incident(Self.view))
+        let message = SlackBotSink(client: client).renderMessage(.incident(Self.view))
         #expect(message.sink == .slack)
         struct Other: Sink {
             var type: SinkType { SinkType("other") }

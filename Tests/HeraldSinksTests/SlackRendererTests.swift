@@ -86,7 +86,7 @@ struct SlackRendererTests {
             {"type": "mrkdwn", "text": "Key: db-latency"},
             {"type": "mrkdwn", "text": "Opened <!date^1714564800^{date_short_pretty} {time}|2024-05-01T12:00:00Z>"}
           ]},
-          {"type": "actions", "elements": [
+          {"type": "actions", "block_id": "incident:inc_123", "elements": [
             {"type": "button", "action_id": "incident.acknowledge", "value": "inc_123",
              "text": {"type": "plain_text", "text": "Acknowledge"}},
             {"type": "button", "action_id": "incident.resolve", "value": "inc_123", "style": "primary",

@@ -18,13 +18,18 @@ public struct Destination: Sendable, Hashable, Codable {
     public var credential: String
     public var fingerprint: String?
     public var onClear: ClearPolicy
+    /// Status changes and coalesced updates are also posted in the living message's thread
+    /// (`threadUpdates`), where the sink can thread.
+    public var threads: Bool
 
-    public init(sink: String, target: String, credential: String, fingerprint: String? = nil, onClear: ClearPolicy = .notify) {
+    public init(sink: String, target: String, credential: String, fingerprint: String? = nil, onClear: ClearPolicy = .notify,
+                threads: Bool = false) {
         self.sink = sink
         self.target = target
         self.credential = credential
         self.fingerprint = fingerprint
         self.onClear = onClear
+        self.threads = threads
     }
 
     /// The same sink, secret and target: one place, whichever route reached it.
@@ -35,8 +40,8 @@ public struct Destination: Sendable, Hashable, Codable {
     /// The credential of an integration's destination.
     public static func integrationCredential(_ id: String) -> String { "integration:\(id)" }
 
-    public static func slackSettings(channel: String, fingerprint: String? = nil) -> Destination {
-        Destination(sink: "slack", target: channel, credential: settingsCredential, fingerprint: fingerprint)
+    public static func slackSettings(channel: String, fingerprint: String? = nil, threads: Bool = false) -> Destination {
+        Destination(sink: "slack", target: channel, credential: settingsCredential, fingerprint: fingerprint, threads: threads)
     }
 }
 
@@ -65,18 +70,23 @@ public struct IntegrationRoute: Sendable, Equatable {
     /// The fingerprint of the secret it sends with (for a Slack integration without a token of its
     /// own, the project's token's), nil when it has none.
     public var fingerprint: String?
+    /// Its updates are also threaded (a `slack` integration's `threadUpdates`).
+    public var threads: Bool
 
-    public init(id: String, name: String, source: IntegrationSource, sink: String, target: String, fingerprint: String?) {
+    public init(id: String, name: String, source: IntegrationSource, sink: String, target: String, fingerprint: String?,
+                threads: Bool = false) {
         self.id = id
         self.name = name
         self.source = source
         self.sink = sink
         self.target = target
         self.fingerprint = fingerprint
+        self.threads = threads
     }
 
     func destination(onClear: ClearPolicy) -> Destination {
-        Destination(sink: sink, target: target, credential: Destination.integrationCredential(id), fingerprint: fingerprint, onClear: onClear)
+        Destination(sink: sink, target: target, credential: Destination.integrationCredential(id), fingerprint: fingerprint, onClear: onClear,
+                    threads: threads)
     }
 }
 
@@ -162,7 +172,7 @@ public struct SlackSettingsSource: DestinationSource {
         let channels = input.isIncident
             ? SlackSettingsPolicy.incidentChannels(input.slack, serviceChannel: input.serviceChannel).channels
             : input.slack.channels
-        return channels.map { Destination.slackSettings(channel: $0, fingerprint: input.slackFingerprint) }
+        return channels.map { Destination.slackSettings(channel: $0, fingerprint: input.slackFingerprint, threads: input.slack.threadUpdates) }
     }
 }
 
@@ -195,7 +205,7 @@ public struct Routed: Sendable, Equatable {
 }
 
 /// Asks every source, in order, and keeps each destination (by ``Destination/identity``) once;
-/// a destination reached twice is told of the clear if either route says so.
+/// a destination reached twice is told of the clear, and threads its updates, if either route says so.
 public struct Router: Sendable {
     public var sources: [any DestinationSource]
 
@@ -211,6 +221,7 @@ public struct Router: Sendable {
         for destination in sources.flatMap({ $0.destinations(for: input) }) {
             if let seen = index[destination.identity] {
                 if destination.onClear == .notify { destinations[seen].onClear = .notify }
+                if destination.threads { destinations[seen].threads = true }
                 continue
             }
             index[destination.identity] = destinations.count

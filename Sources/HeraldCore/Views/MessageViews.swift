@@ -22,11 +22,14 @@ public struct IncidentView: Sendable, Equatable {
     public var assignees: [String]
     /// Grows with every change of the incident: a receiver orders what it gets by it.
     public var version: Int
+    /// Its organization's chat app can receive actions: the message carries Acknowledge, Resolve
+    /// and Reassign while the incident is open (SPEC §6).
+    public var interactive: Bool
 
     public init(id: String, key: String, title: String, description: String? = nil, status: IncidentStatus,
                 severity: Severity? = nil, serviceName: String? = nil, tags: [String: String] = [:], assignee: String? = nil,
                 projectName: String, latest: TimelineView? = nil, link: URL, openedAt: Date, resolvedAt: Date? = nil,
-                assignees: [String] = [], version: Int = 1) {
+                assignees: [String] = [], version: Int = 1, interactive: Bool = false) {
         self.id = id
         self.key = key
         self.title = title
@@ -43,6 +46,7 @@ public struct IncidentView: Sendable, Equatable {
         self.resolvedAt = resolvedAt
         self.assignees = assignees
         self.version = version
+        self.interactive = interactive
     }
 }
 
@@ -100,9 +104,33 @@ public struct TaskView: Sendable, Equatable {
     }
 }
 
+/// A reply in a living message's thread (`threadUpdates`): the timeline entries since the last
+/// reply, newest last.
+public struct ThreadReplyView: Sendable, Equatable {
+    public var incidentTitle: String
+    /// The incident's status now.
+    public var status: IncidentStatus
+    /// At most ``maxEntries`` entries, the newest; `omitted` earlier ones are only counted.
+    public var entries: [TimelineView]
+    public var omitted: Int
+    public var link: URL
+
+    public static let maxEntries = 5
+
+    public init(incidentTitle: String, status: IncidentStatus, entries: [TimelineView], omitted: Int = 0, link: URL) {
+        self.incidentTitle = incidentTitle
+        self.status = status
+        self.entries = entries
+        self.omitted = omitted
+        self.link = link
+    }
+}
+
 /// What a message shows, neutral of any sink: each sink renders it into its own payload.
 public enum MessageContent: Sendable, Equatable {
     case incident(IncidentView)
     case notification(NotificationView)
     case task(TaskView)
+    /// Only sent to sinks that can thread, as a reply to the incident's living message.
+    case reply(ThreadReplyView)
 }

@@ -33,7 +33,7 @@ struct HeraldServeCommand: AsyncCommand {
         if signature.sandbox {
             guard let host = app.slackSandboxHost else { throw StartupRefusal("herald: this build has no Slack sandbox") }
             guard let api = URL(string: base + "/sandbox/api") else { throw StartupRefusal("herald: cannot serve the sandbox at \(base)") }
-            let workspace = try SandboxMode.enable(app, host: host, apiBaseURL: api)
+            let workspace = try await SandboxMode.enable(app, host: host, apiBaseURL: api)
             demo = try await SandboxMode.seedDemo(app, workspace: workspace)
         }
         // Vapor's own serve command starts the server and handles SIGINT/SIGTERM; our options are

@@ -35,7 +35,7 @@ extension Request {
     /// The organization named by the `org` path parameter, if the caller may do `permission` on it.
     func organization(_ permission: Permission, parameter: String = "org") async throws -> (Organization, Standing) {
         guard let id = uuid(parameter), let org = try await Organization.find(id, on: db) else {
-            throw Problem.notFound("Organization")
+            throw DomainError.notFound("Organization")
         }
         let (standing, _) = try await standing(inOrg: id)
         try enforce(permission, standing, notFound: "Organization")
@@ -45,7 +45,7 @@ extension Request {
     /// The project named by the `p` path parameter, if the caller may do `permission` on it.
     func project(_ permission: Permission, parameter: String = "p") async throws -> (Project, Standing) {
         guard let id = uuid(parameter), let project = try await Project.find(id, on: db) else {
-            throw Problem.notFound("Project")
+            throw DomainError.notFound("Project")
         }
         return (project, try await enforce(permission, onProject: project, notFound: "Project"))
     }
@@ -54,7 +54,7 @@ extension Request {
     func service(_ permission: Permission, parameter: String = "s") async throws -> (Service, Project, Standing) {
         guard let id = uuid(parameter),
               let service = try await Service.query(on: db).filter(\.$id == id).with(\.$project).first()
-        else { throw Problem.notFound("Service") }
+        else { throw DomainError.notFound("Service") }
         return (service, service.project, try await enforce(permission, onProject: service.project, notFound: "Service"))
     }
 }
@@ -83,8 +83,8 @@ enum Access {
     static func enforce(_ permission: Permission, _ standing: Standing, notFound what: String) throws {
         switch AccessPolicy.decide(permission, for: standing) {
         case .allowed: return
-        case .hidden: throw Problem.notFound(what)
-        case .forbidden: throw Problem.forbidden(refusal(for: permission, standing))
+        case .hidden: throw DomainError.notFound(what)
+        case .forbidden: throw DomainError.forbidden(refusal(for: permission, standing))
         }
     }
 

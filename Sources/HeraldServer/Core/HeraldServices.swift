@@ -70,8 +70,20 @@ struct HeraldServices: Sendable {
 
     /// Herald's own Slack calls (settings tests, the Slack app) and the sandbox.
     struct Slack: Sendable {
-        /// Herald's Slack Web API client (pointed at the sandbox in `--sandbox` mode).
+        /// Herald's Slack Web API client (pointed at the sandbox in `--sandbox` mode), on the
+        /// delivery loop.
         var client: SlackClient
+        /// The same Slack for calls a person waits on (the Slack app's `views.open`, `users.info`,
+        /// OAuth, the channel list): on the server's own loops, never queued behind deliveries.
+        var interactive: SlackClient
+        /// Replies to `response_url`s, through the outbound policy (the URL comes in a request).
+        var responses: SlackClient
+        /// Slack users' emails, cached (`users.info`).
+        var users: SlackUserDirectory
+        /// Work the Slack app does after answering Slack.
+        var work = SlackAppWork()
+        /// The inbound app's handlers.
+        var app = SlackApp.standard
         /// The built-in Slack workspace, when `--sandbox` (or a test) mounted it.
         var sandbox: (any SlackSandboxInstance)?
         /// How long a Slack test message may take, for all its channels together.
@@ -84,17 +96,23 @@ extension HeraldServices {
     /// over `tenant`, the transport for URLs a tenant chose.
     static func builtInSinks(slack: SlackClient, tenant: any OutboundTransport, configuration: HeraldConfiguration) -> [any Sink] {
         [
-            SlackBotSink(client: slack, interactive: configuration.slackSigningSecret != nil),
+            SlackBotSink(client: slack),
             SlackWebhookSink(client: SlackClient(baseURL: slack.baseURL, transport: tenant, timeout: slack.timeout, now: slack.now)),
             HipChatSink(http: tenant), MattermostSink(http: tenant), DiscordSink(http: tenant), TeamsSink(http: tenant),
             SignedWebhookSink(http: tenant),
         ]
     }
 
-    /// Points Herald's Slack client, and the sinks, at another Slack (the sandbox). `webhooks`: how
-    /// tenant URLs are reached instead (the in-process sandbox's transport, in tests).
-    mutating func useSlack(_ client: SlackClient, webhooks: (any OutboundTransport)? = nil) {
+    /// Points Herald's Slack clients, and the sinks, at another Slack (the sandbox). `webhooks`: how
+    /// tenant URLs (and `response_url`s) are reached instead (the in-process sandbox's transport, in
+    /// tests); `interactive`: the transport of calls a person waits on, when not `client`'s.
+    mutating func useSlack(_ client: SlackClient, webhooks: (any OutboundTransport)? = nil, interactive: (any OutboundTransport)? = nil) {
         slack.client = client
+        slack.interactive = SlackClient(baseURL: client.baseURL, transport: interactive ?? client.transport, timeout: client.timeout,
+                                        now: client.now)
+        if let webhooks {
+            slack.responses = SlackClient(baseURL: client.baseURL, transport: webhooks, timeout: client.timeout, now: client.now)
+        }
         if let webhooks { delivery.tenantTransport = webhooks }
         for sink in Self.builtInSinks(slack: client, tenant: delivery.tenantTransport, configuration: configuration) {
             delivery.sinks.register(sink)

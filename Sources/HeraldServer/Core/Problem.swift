@@ -64,6 +64,22 @@ struct ProblemBody: Content {
     var errors: [FieldError]?
 }
 
+extension Problem {
+    /// The API's answer to a domain refusal: the one translation of ``DomainError`` to HTTP.
+    init(_ error: DomainError) {
+        let status: HTTPResponseStatus = switch error {
+        case .notFound: .notFound
+        case .invalid: .unprocessableEntity
+        case .conflict: .conflict
+        case .forbidden, .actorRefused: .forbidden
+        case .internalFailure: .internalServerError
+        }
+        var errors: [FieldError] = []
+        if case .invalid(let fields, _) = error { errors = fields }
+        self.init(status, error.detail, field: error.field, errors: errors)
+    }
+}
+
 extension FieldError {
     /// Field errors thrown by validation become 422 problems.
     var problem: Problem { .invalid(self) }

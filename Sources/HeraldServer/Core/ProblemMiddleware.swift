@@ -43,6 +43,9 @@ struct ProblemMiddleware: AsyncMiddleware {
         switch error {
         case let problem as Problem:
             return problem
+        case let domain as DomainError:
+            if case .internalFailure(let detail) = domain { request.logger.error("\(detail)") }
+            return Problem(domain)
         case let fieldError as FieldError:
             return fieldError.problem
         case IntakeError.unknownService(let name):

@@ -24,7 +24,7 @@ struct DeliveryQueue: Sendable {
     let pacing: PacingPlan?
     let logger: Logger
     /// Told of every delivery that reaches a final state, in the transaction that records it.
-    var hooks: [any DeliveryCompletionHook] = [TaskCompletionHook(), IntegrationOutcomeHook()]
+    var hooks: [any DeliveryCompletionHook] = [TaskCompletionHook(), IntegrationOutcomeHook(), ThreadReplyHook()]
 
     struct Claimed: Sendable {
         var id: UUID
@@ -198,6 +198,8 @@ struct DeliveryQueue: Sendable {
         var taskID: UUID? = nil
         /// The integration whose destination it went to.
         var integrationID: UUID? = nil
+        /// A post or update of a message whose updates are also threaded.
+        var threaded = false
     }
 
     /// Records outcomes; only the worker holding a lease may record its
@@ -378,6 +380,44 @@ struct IntegrationOutcomeHook: DeliveryCompletionHook {
                 FROM (VALUES \(values)) AS v
                 WHERE integrations.id = v.column1
                 """).run()
+        }
+    }
+}
+
+/// Threaded updates (SPEC §2, `threadUpdates`): once a threaded message's post or update is sent,
+/// what it newly shows is also posted as a reply in its thread — a reply delivery for the timeline
+/// entries since the last one, created in the transaction that records the send, so a restart
+/// loses none and doubles none. The post itself shows its incident as it is: nothing to reply.
+/// Replies wait their turn on the channel's pacing like any send.
+struct ThreadReplyHook: DeliveryCompletionHook {
+    func completed(_ completions: [DeliveryQueue.Completion], now: Date, on sql: any SQLDatabase) async throws {
+        let sent = completions.filter { $0.threaded && $0.state == .sent && $0.delivered != nil }
+        guard !sent.isEmpty else { return }
+        let rows = try await sql.raw("""
+            SELECT d.kind, m.id, m.project_id, m.incident_id, m.sink, m.target, m.pacing_key, m.replied_seq,
+                   (SELECT MAX(t.seq) FROM incident_timeline t WHERE t.incident_id = m.incident_id) AS last_seq
+            FROM deliveries d JOIN messages m ON m.id = d.message_id
+            WHERE d.id IN (\(ids: sent.map(\.claimed.id))) AND m.incident_id IS NOT NULL
+            """).all()
+        for row in rows {
+            let messageID = try row.decodeUUID(column: "id")
+            let replied = try row.decode(column: "replied_seq", as: Int.self)
+            let last = try row.decode(column: "last_seq", as: Int?.self) ?? 0
+            guard last > replied else { continue }
+            // Only an update is news in the thread; a post shows everything up to now.
+            if try row.decode(column: "kind", as: String.self) == "update" {
+                try await sql.insert(into: "deliveries")
+                    .columns("id", "project_id", "message_id", "kind", "sink", "target", "pacing_key", "state", "attempts",
+                             "next_attempt_at", "created_at", "updated_at", "reply_from_seq", "reply_to_seq")
+                    .values(SQLBind(StoredUUID(.timeOrdered(at: now))), SQLBind(StoredUUID(try row.decodeUUID(column: "project_id"))),
+                            SQLBind(StoredUUID(messageID)), SQLBind("reply"), SQLBind(try row.decode(column: "sink", as: String.self)),
+                            SQLBind(try row.decode(column: "target", as: String.self)),
+                            SQLBind(try row.decode(column: "pacing_key", as: String.self)), SQLBind(DeliveryState.pending.rawValue),
+                            SQLBind(0), SQLBind(now), SQLBind(now), SQLBind(now), SQLBind(replied), SQLBind(last))
+                    .run()
+            }
+            try await sql.update("messages").set("replied_seq", to: last).where("id", .equal, StoredUUID(messageID))
+                .where("replied_seq", .lessThan, last).run()
         }
     }
 }

@@ -21,6 +21,8 @@ struct DeliverySender: Sendable {
         /// Posted or edited: the sink's reference to the message, and the incident version now shown;
         /// `holdFor`, when the service asked for a pause before the next send to the destination.
         case delivered(messageID: UUID, reference: String?, version: Int, reposted: Bool, holdFor: Duration?)
+        /// A reply was posted in the message's thread.
+        case replied(holdFor: Duration?)
         /// Nothing to send: the message already shows this version.
         case superseded
         /// The sink refused or could not be reached, with its own error code.
@@ -45,8 +47,10 @@ struct DeliverySender: Sendable {
         var sink: any Sink
         var message: RenderedMessage
         var address: SinkAddress
-        /// The sink's reference to the message to edit; nil to post a new one.
+        /// The sink's reference to the message to edit (or, for a reply, to reply to); nil to post a new one.
         var existing: String?
+        /// A reply in the thread of `existing`, not the message itself.
+        var isReply = false
         var version: Int
         /// The delivery, for the sink (the signed webhook's `X-Herald-Delivery`).
         var context: SendContext
@@ -66,6 +70,7 @@ struct DeliverySender: Sendable {
                     batch.prepared.merge(one.prepared) { $1 }
                     batch.tasks.merge(one.tasks) { $1 }
                     batch.integrations.merge(one.integrations) { $1 }
+                    batch.threaded.formUnion(one.threaded)
                 } catch {
                     batch.prepared[id] = .decided(.unprepared(String(describing: error)))
                 }
@@ -80,14 +85,17 @@ struct DeliverySender: Sendable {
         var prepared: [UUID: Prepared] = [:]
         var tasks: [UUID: UUID] = [:]
         var integrations: [UUID: UUID] = [:]
+        /// Posts and updates of messages whose updates are also threaded: once sent, the thread
+        /// gets a reply for what the message newly shows.
+        var threaded: Set<UUID> = []
     }
 
     private func prepareTogether(_ deliveries: [UUID], attempts: [UUID: Int]) async throws -> Batch {
         guard !deliveries.isEmpty else { return Batch() }
         let sql = db as! any SQLDatabase
         let rows = try await sql.raw("""
-            SELECT d.id, d.kind, m.id AS message_id, m.project_id, m.incident_id, m.event_id, m.task_id, m.sink, m.target, m.credential,
-                   m.external_ref, m.rendered_version, m.on_clear
+            SELECT d.id, d.kind, d.reply_from_seq, d.reply_to_seq, m.id AS message_id, m.project_id, m.incident_id, m.event_id, m.task_id,
+                   m.sink, m.target, m.credential, m.external_ref, m.rendered_version, m.on_clear, m.thread_updates
             FROM deliveries d JOIN messages m ON m.id = d.message_id
             WHERE d.id IN (\(ids: deliveries))
             """).all().map(Row.init)
@@ -123,6 +131,20 @@ struct DeliverySender: Sendable {
             }
         }
 
+        // The timeline entries each reply reports (replies are few: one query each).
+        var replies: [UUID: (entries: [TimelineView], omitted: Int)] = [:]
+        for row in rows where row.kind == "reply" {
+            guard let incidentID = row.incidentID, let from = row.replyFromSeq, let to = row.replyToSeq else { continue }
+            let entries = try await sql.raw("""
+                SELECT kind, summary, actor, at FROM incident_timeline
+                WHERE incident_id = \(id: incidentID) AND seq > \(bind: from) AND seq <= \(bind: to) ORDER BY seq
+                """).all().map { entry in
+                TimelineView(kind: try entry.decode(column: "kind", as: String.self), summary: try entry.decode(column: "summary", as: String.self),
+                             actor: try entry.decode(column: "actor", as: String?.self), at: try entry.decode(column: "at", as: Date.self))
+            }
+            replies[row.id] = (Array(entries.suffix(ThreadReplyView.maxEntries)), max(0, entries.count - ThreadReplyView.maxEntries))
+        }
+
         var tasks: [UUID: TaskRow] = [:]
         for chunk in taskIDs.chunked(into: 500) {
             for row in try await sql.raw("""
@@ -144,7 +166,7 @@ struct DeliverySender: Sendable {
         // The neutral view of each incident or notification, built once; rendered once per sink.
         var contents: [UUID: MessageContent] = [:]
         var rendered: [RenderKey: RenderedMessage] = [:]
-        let interactive = services.configuration.slackSigningSecret != nil
+        let appReceivesActions = services.configuration.slackSigningSecret != nil
         for row in rows {
             if projects[row.projectID] == nil {
                 projects[row.projectID] = try await services.routing.cache.entry(for: row.projectID, secrets: services.security.secrets,
@@ -195,6 +217,26 @@ struct DeliverySender: Sendable {
                     continue
                 }
                 version = incident.version
+                if row.kind == "reply" {
+                    // A reply goes to the living message as it is now (a re-posted one included).
+                    guard sink.capabilities.canThread else {
+                        prepared[row.id] = .decided(.unsendable(code: "cannot_thread", detail: "\(row.sink) messages cannot have threads"))
+                        continue
+                    }
+                    guard let parent = row.reference, let reply = replies[row.id], !reply.entries.isEmpty else {
+                        prepared[row.id] = .decided(.unsendable(code: "parent_missing", detail: "the message to reply to was never posted"))
+                        continue
+                    }
+                    let content = MessageContent.reply(ThreadReplyView(
+                        incidentTitle: incident.title, status: incident.status, entries: reply.entries, omitted: reply.omitted,
+                        link: services.links.incident(incident.id, at: reply.entries.last?.at ?? incident.lastEventAt)))
+                    var send = Send(messageID: row.messageID, sink: sink, message: sink.renderMessage(content),
+                                    address: SinkAddress(target: row.target, credential: credential), existing: parent, version: version,
+                                    context: SendContext(deliveryID: row.id.apiString, attempt: attempts[row.id] ?? 1, at: services.now()))
+                    send.isReply = true
+                    prepared[row.id] = .send(send)
+                    continue
+                }
                 if row.kind == "update", row.renderedVersion >= version {
                     prepared[row.id] = .decided(.superseded)
                     continue
@@ -206,6 +248,8 @@ struct DeliverySender: Sendable {
                     continue
                 }
                 if contents[incidentID] == nil {
+                    // Buttons only where the organization's Slack app can receive their clicks.
+                    let interactive = appReceivesActions && project.slackApp != nil
                     if interactive, incident.status.isOpen, assignees[project.orgID] == nil {
                         assignees[project.orgID] = try await Membership.query(on: db).filter(\.$organization.$id == project.orgID)
                             .filter(\.$role ~~ [OrgRole.owner.rawValue, OrgRole.admin.rawValue, OrgRole.responder.rawValue])
@@ -213,7 +257,7 @@ struct DeliverySender: Sendable {
                     }
                     contents[incidentID] = .incident(try await incidentView(
                         incident, latest: latest[incidentID], project: project,
-                        assignees: interactive && incident.status.isOpen ? assignees[project.orgID] ?? [] : []))
+                        assignees: interactive && incident.status.isOpen ? assignees[project.orgID] ?? [] : [], interactive: interactive))
                 }
                 contentID = incidentID
             } else if let eventID = row.eventID, let event = events[eventID] {
@@ -239,6 +283,9 @@ struct DeliverySender: Sendable {
         let integrationScheme = Destination.integrationCredential("")
         for row in rows {
             if let taskID = row.taskID { batch.tasks[row.id] = taskID }
+            if row.threadUpdates, row.incidentID != nil, row.kind != "reply", services.delivery.sinks.canThread(row.sink) {
+                batch.threaded.insert(row.id)
+            }
             if row.credential.hasPrefix(integrationScheme), let id = UUID(text: String(row.credential.dropFirst(integrationScheme.count))) {
                 batch.integrations[row.id] = id
             }
@@ -256,6 +303,15 @@ struct DeliverySender: Sendable {
     func send(_ send: Send) async -> Outcome {
         var reposted = false
         var result: SinkResult
+        if send.isReply, let parent = send.existing {
+            // Where the reply is matters to nobody: the message keeps its own reference.
+            switch await send.sink.reply(to: parent, with: send.message, at: send.address, context: send.context) {
+            case .sent(_, let holdFor): return .replied(holdFor: holdFor)
+            case .transient(let code, let detail, let retryAfter): return .failed(code: code, detail: detail, permanent: false, retryAfter: retryAfter)
+            case .permanent(let code, let detail), .gone(let code, let detail):
+                return .failed(code: code, detail: detail, permanent: true, retryAfter: nil)
+            }
+        }
         if let existing = send.existing {
             result = await send.sink.edit(existing, with: send.message, at: send.address, context: send.context)
             if case .gone = result {
@@ -279,6 +335,8 @@ struct DeliverySender: Sendable {
     private struct Row {
         var id: UUID
         var kind: String
+        var replyFromSeq: Int?
+        var replyToSeq: Int?
         var messageID: UUID
         var projectID: UUID
         var incidentID: UUID?
@@ -290,10 +348,13 @@ struct DeliverySender: Sendable {
         var reference: String?
         var renderedVersion: Int
         var onClear: ClearPolicy
+        var threadUpdates: Bool
 
         init(_ row: any SQLRow) throws {
             id = try row.decodeUUID(column: "id")
             kind = try row.decode(column: "kind", as: String.self)
+            replyFromSeq = try row.decode(column: "reply_from_seq", as: Int?.self)
+            replyToSeq = try row.decode(column: "reply_to_seq", as: Int?.self)
             messageID = try row.decodeUUID(column: "message_id")
             projectID = try row.decodeUUID(column: "project_id")
             incidentID = try row.decodeUUIDIfPresent(column: "incident_id")
@@ -305,6 +366,7 @@ struct DeliverySender: Sendable {
             reference = try row.decode(column: "external_ref", as: String?.self)
             renderedVersion = try row.decode(column: "rendered_version", as: Int.self)
             onClear = ClearPolicy(rawValue: try row.decode(column: "on_clear", as: String.self)) ?? .notify
+            threadUpdates = try row.decode(column: "thread_updates", as: Bool.self)
         }
     }
 
@@ -324,7 +386,7 @@ struct DeliverySender: Sendable {
     }
 
     private func incidentView(_ incident: IncidentRow, latest: TimelineView?, project: ProjectRoutingCache.Entry,
-                              assignees: [String]) async throws -> IncidentView {
+                              assignees: [String], interactive: Bool) async throws -> IncidentView {
         let serviceName = try await serviceName(incident.serviceID, project: project)
         let at = latest?.at ?? incident.lastEventAt
         return IncidentView(
@@ -332,7 +394,8 @@ struct DeliverySender: Sendable {
             status: incident.status, severity: incident.severity.flatMap(Severity.init(rawValue:)),
             serviceName: serviceName, tags: incident.tags, assignee: incident.assignee, projectName: project.projectName,
             latest: latest, link: incident.link.flatMap(URL.init(string:)) ?? services.links.incident(incident.id, at: at),
-            openedAt: incident.openedAt, resolvedAt: incident.resolvedAt, assignees: assignees, version: incident.version
+            openedAt: incident.openedAt, resolvedAt: incident.resolvedAt, assignees: assignees, version: incident.version,
+            interactive: interactive
         )
     }
 

@@ -208,11 +208,12 @@ final class DeliveryWorker: Sendable {
         await withDiscardingTaskGroup { group in
             for item in claimed {
                 let work = batch.prepared[item.id] ?? .decided(.unsendable(code: "delivery_missing", detail: "not prepared"))
-                let task = batch.tasks[item.id], integration = batch.integrations[item.id]
+                let task = batch.tasks[item.id], integration = batch.integrations[item.id], threaded = batch.threaded.contains(item.id)
                 group.addTask {
                     var outcome = await self.process(item, work, claimedAt: claimedAt)
                     outcome.completion?.taskID = task
                     outcome.completion?.integrationID = integration
+                    outcome.completion?.threaded = threaded
                     self.finished.withLockedValue { $0.append(outcome) }
                     self.services.delivery.signal.notify()
                 }
@@ -292,6 +293,9 @@ final class DeliveryWorker: Sendable {
             completion.holdFor = holdFor.map(boundedHold)
             label = "sent"
             if reposted { logger.info("message was gone; re-posted", metadata: ["delivery": "\(item.id)", "sink": "\(item.sink)"]) }
+        case .replied(let holdFor):
+            completion.holdFor = holdFor.map(boundedHold)
+            label = "sent"
         case .superseded:
             label = "superseded"
         case .unprepared(let detail):

@@ -68,7 +68,7 @@ struct EventIntake: Sendable {
     /// An action on a known incident (the incident API and Slack buttons); with `assignee`, a reassign.
     func act(_ action: IncidentAction, incidentID: UUID, actor: String, source: String, assignee: String? = nil) async throws -> IntakeResult {
         guard let projectID = try await Incident.query(on: db).filter(\.$id == incidentID).field(\.$project.$id).first()?.$project.id else {
-            throw Problem.notFound("Incident")
+            throw DomainError.notFound("Incident")
         }
         let event = IncomingEvent(kind: .incident(action), source: source, actor: actor)
         let item = IntakeItem(event: event, projectID: projectID, eventKeyID: nil, incidentID: incidentID, assignee: assignee)
@@ -96,7 +96,7 @@ struct EventIntake: Sendable {
                                                                             secrets: self.services.security.secrets, now: now(), on: db)
         }
         for (i, item) in items.enumerated() where decided[i] == nil && entries[item.projectID] == nil {
-            decided[i] = .failure(Problem.notFound("Project"))
+            decided[i] = .failure(DomainError.notFound("Project"))
         }
         let snapshot = decided, projects = entries
         let written: (results: [Result<IntakeResult, any Error>], pacingKeys: Set<String>)

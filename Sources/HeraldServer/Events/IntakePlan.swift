@@ -79,7 +79,7 @@ struct IntakePlan {
     /// applied: an unknown service, no incident to act on, a missing title or key.
     mutating func apply(_ item: IntakeItem) throws -> IntakeResult {
         let event = item.event
-        guard let entry = entries[item.projectID] else { throw Problem.notFound("Project") }
+        guard let entry = entries[item.projectID] else { throw DomainError.notFound("Project") }
         var service: ProjectRoutingCache.ServiceInfo?
         if let ref = event.service, !ref.isEmpty {
             guard let known = entry.service(ref) else { throw IntakeError.unknownService(ref) }
@@ -102,9 +102,11 @@ struct IntakePlan {
         var event = item.event
         let at = event.at ?? now
         let actor = event.actor ?? event.source
+        /// Where a person acted, when it was not Herald itself: "acknowledged by ana via Slack".
+        let via = event.source == "slack" ? " via Slack" : ""
         var target: IncidentRow?
         if let id = item.incidentID {
-            guard let known = incidents[id] ?? state.byID[id] else { throw Problem.notFound("Incident") }
+            guard let known = incidents[id] ?? state.byID[id] else { throw DomainError.notFound("Incident") }
             target = known
             event.key = known.key
         } else {
@@ -135,7 +137,7 @@ struct IntakePlan {
             }
             incident.assignee = assignee
             change(&incident)
-            addTimeline(incident.id, eventID: eventID, kind: "reassign", summary: "Reassigned to \(assignee)", actor: actor, at: at)
+            addTimeline(incident.id, eventID: eventID, kind: "reassign", summary: "Reassigned to \(assignee) by \(actor)\(via)", actor: actor, at: at)
             enqueueUpdates(incident.id, immediate: true)
             return finish(incident, "reassigned")
         }
@@ -188,7 +190,7 @@ struct IntakePlan {
             incident.lastEventAt = at
             change(&incident)
             let verb = status == .acknowledged ? "Acknowledged" : "Resolved"
-            let summary = [verb + " by \(actor)", event.text].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
+            let summary = [verb + " by \(actor)\(via)", event.text].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
             addTimeline(incident.id, eventID: eventID, kind: action.rawValue, summary: summary, actor: actor, at: at, collapsed: event.collapsed)
             enqueueUpdates(incident.id, immediate: true, clearing: status == .resolved)
             return finish(incident, status.rawValue)
@@ -322,7 +324,7 @@ struct IntakePlan {
     func write(on sql: any SQLDatabase, known: PacingKeys) async throws -> Set<String> {
         // Changes first: an incident resolved here frees its key for one opened here.
         let updates = changed.compactMap { incidents[$0] }
-        guard try await IntakeStatements.update(updates, on: sql) == updates.count else { throw Problem.notFound("Incident") }
+        guard try await IntakeStatements.update(updates, on: sql) == updates.count else { throw DomainError.notFound("Incident") }
         // New incidents in one order (project, key) in every batch, so two batches opening the same
         // keys wait for each other on the open-key index rather than deadlock.
         let inserts = created.compactMap { incidents[$0] }.map { ($0.projectID.text, $0) }.sorted { ($0.0, $0.1.key) < ($1.0, $1.1.key) }.map(\.1)

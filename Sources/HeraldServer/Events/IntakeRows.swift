@@ -173,6 +173,7 @@ struct MessageRow: IntakeRow {
             Column("event_id", "uuid", eventID), Column("sink", "text", destination.sink), Column("target", "text", destination.target),
             Column("credential", "text", destination.credential), Column("pacing_key", "text", pacingKey),
             Column("on_clear", "text", onClear.rawValue), Column("task_id", "uuid", taskID),
+            Column("thread_updates", "boolean", destination.threads),
             Column("rendered_version", "bigint", 0), Column("created_at", "timestamptz", createdAt),
         ]
     }

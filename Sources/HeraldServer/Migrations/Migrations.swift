@@ -43,5 +43,11 @@ extension Application {
             migrations.add(AddMessagePolicyAndTask())
             migrations.add(AddUserSlackToken())
         }
+        if wanted(7) { // Migration 007 - Slack app installations, OAuth states, receipts of Slack's requests, watched channels, threaded updates
+            migrations.add(CreateSlackInstallations())
+            migrations.add(CreateSlackOAuthStates())
+            migrations.add(CreateSlackReceipts())
+            migrations.add(AddWatchedChannelsAndThreads())
+        }
     }
 }

@@ -22,6 +22,8 @@ final class Integration: Model, @unchecked Sendable {
     @OptionalField(key: "credential_sealed") var credentialSealed: String?
     @OptionalField(key: "credential_fingerprint") var credentialFingerprint: String?
     /// `sent`, `failed`, `dead`, `cancelled` or a test's `test_ok` / `test_failed`.
+    /// A `slack` integration's updates are also posted in the living message's thread.
+    @Field(key: "thread_updates") var threadUpdates: Bool
     @OptionalField(key: "last_outcome") var lastOutcome: String?
     @OptionalField(key: "last_error") var lastError: String?
     @OptionalField(key: "last_outcome_at") var lastOutcomeAt: Date?

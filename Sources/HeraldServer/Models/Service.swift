@@ -11,6 +11,8 @@ final class Service: Model, @unchecked Sendable {
     @Field(key: "name_key") var nameKey: String
     /// Incidents of this service go to this Slack channel instead of the project's (SPEC §3).
     @OptionalField(key: "slack_channel") var slackChannel: String?
+    /// A Slack channel id whose messages open incidents on this service (SPEC §6).
+    @OptionalField(key: "watch_channel") var watchChannel: String?
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
 
     init() {}

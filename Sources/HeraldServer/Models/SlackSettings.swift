@@ -15,6 +15,8 @@ final class SlackSettings: Model, @unchecked Sendable {
     @Field(key: "enabled") var enabled: Bool
     @OptionalField(key: "token_sealed") var tokenSealed: String?
     @OptionalField(key: "token_fingerprint") var tokenFingerprint: String?
+    /// Whether living messages' updates are also posted in their thread; nil inherits (SPEC §3).
+    @OptionalField(key: "thread_updates") var threadUpdates: Bool?
     /// Channels as a JSON array of strings.
     @Field(key: "channels") var channelsJSON: String
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
@@ -35,6 +37,6 @@ final class SlackSettings: Model, @unchecked Sendable {
     }
 
     var level: SlackSettingsLevel {
-        SlackSettingsLevel(enabled: enabled, hasToken: tokenSealed != nil, channels: channels)
+        SlackSettingsLevel(enabled: enabled, hasToken: tokenSealed != nil, channels: channels, threadUpdates: threadUpdates)
     }
 }

@@ -36,7 +36,7 @@ struct CredentialService: Sendable {
     /// the others within a second (see ``EventKeyAuthenticator``).
     func revokeEventKey(id: UUID, projectID: UUID) async throws {
         guard let key = try await EventKey.query(on: db).filter(\.$id == id).filter(\.$project.$id == projectID).first()
-        else { throw Problem.notFound("Event key") }
+        else { throw DomainError.notFound("Event key") }
         if key.revokedAt == nil {
             key.revokedAt = now()
             try await gate.transaction(db) { db in try await key.save(on: db) }
@@ -57,7 +57,7 @@ struct CredentialService: Sendable {
     /// Revokes the user's token `id` (idempotent).
     func revokeToken(id: UUID, userID: UUID) async throws {
         guard let token = try await APIToken.query(on: db).filter(\.$id == id).filter(\.$user.$id == userID).first()
-        else { throw Problem.notFound("API token") }
+        else { throw DomainError.notFound("API token") }
         if token.revokedAt == nil {
             token.revokedAt = now()
             try await gate.transaction(db) { db in try await token.save(on: db) }

@@ -116,7 +116,7 @@ extension Directory {
             let membership = try await Self.requireMember(email, orgID: orgID, on: db)
             guard let row = try await ProjectMember.query(on: db)
                 .filter(\.$project.$id == projectID).filter(\.$user.$id == membership.$user.id).first()
-            else { throw Problem.notFound("Project member") }
+            else { throw DomainError.notFound("Project member") }
             try await row.delete(on: db)
         }
     }
@@ -141,7 +141,7 @@ extension Directory {
     /// ``member(_:orgID:on:)``, which must exist (`404`, field `email`).
     private static func requireMember(_ email: String, orgID: UUID, on db: any Database) async throws -> Membership {
         guard let membership = try await member(email, orgID: orgID, on: db) else {
-            throw Problem(.notFound, "No member of this organization has the email \(email)", field: "email")
+            throw DomainError.notFound("Member", detail: "No member of this organization has the email \(email)", field: "email")
         }
         return membership
     }
@@ -153,7 +153,7 @@ extension Directory {
                                          on db: any Database) async throws -> (Membership, Standing) {
         try await db.lockRow(Organization.self, id: orgID)
         let own = try await membership(orgID: orgID, userID: caller, on: db)
-        guard let membership = try await member(email, orgID: orgID, on: db) else { throw Problem.notFound("Member") }
+        guard let membership = try await member(email, orgID: orgID, on: db) else { throw DomainError.notFound("Member") }
         return (membership, Standing(orgRole: own?.orgRole))
     }
 
@@ -163,7 +163,7 @@ extension Directory {
             .filter(\.$role == OrgRole.owner.rawValue)
             .count()
         if owners <= 1 {
-            throw Problem.conflict("An organization must keep at least one owner", field: "role")
+            throw DomainError.conflict("An organization must keep at least one owner", field: "role")
         }
     }
 }

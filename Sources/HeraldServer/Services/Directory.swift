@@ -34,7 +34,7 @@ struct Directory: Sendable {
                 .join(Organization.self, on: \Membership.$organization.$id == \Organization.$id)
                 .filter(Organization.self, \.$nameKey == name.lowercased()).first() != nil
             {
-                throw Problem.conflict("You already own an organization named \"\(name)\"", field: "name")
+                throw DomainError.conflict("You already own an organization named \"\(name)\"", field: "name")
             }
             let org = Organization(name: name)
             try await org.create(on: db)
@@ -49,7 +49,7 @@ struct Directory: Sendable {
         try await gate.transaction(db) { db in
             try await db.lockRow(Organization.self, id: orgID)
             if try await Project.query(on: db).filter(\.$organization.$id == orgID).filter(\.$nameKey == name.lowercased()).first() != nil {
-                throw Problem.conflict("A project named \"\(name)\" already exists in this organization", field: "name")
+                throw DomainError.conflict("A project named \"\(name)\" already exists in this organization", field: "name")
             }
             let project = Project(organizationID: orgID, name: name)
             try await project.create(on: db)
@@ -63,7 +63,7 @@ struct Directory: Sendable {
         let service = try await gate.transaction(db) { db in
             try await db.lockRow(Project.self, id: projectID)
             if try await Service.query(on: db).filter(\.$project.$id == projectID).filter(\.$nameKey == name.lowercased()).first() != nil {
-                throw Problem.conflict("A service named \"\(name)\" already exists in this project", field: "name")
+                throw DomainError.conflict("A service named \"\(name)\" already exists in this project", field: "name")
             }
             let service = Service(projectID: projectID, name: name)
             try await service.create(on: db)
@@ -80,7 +80,7 @@ struct Directory: Sendable {
             let (user, _) = try await Self.user(email: email, on: db)
             let userID = try user.requireID()
             if try await Self.membership(orgID: orgID, userID: userID, on: db) != nil {
-                throw Problem.conflict("\(email) is already a member of this organization", field: "email")
+                throw DomainError.conflict("\(email) is already a member of this organization", field: "email")
             }
             let membership = Membership(organizationID: orgID, userID: userID, role: role, name: name)
             try await membership.create(on: db)
@@ -117,7 +117,7 @@ struct Directory: Sendable {
                     org = made
                     isNew = true
                 }
-                guard let org else { throw Problem.notFound("Organization") }
+                guard let org else { throw DomainError.notFound("Organization") }
                 let orgID = try org.requireID()
                 guard let effective = role ?? (isNew ? .owner : nil) else { throw Failure.roleRequired(organization: org.name) }
                 if let membership = try await Self.membership(orgID: orgID, userID: userID, on: db) {

@@ -51,7 +51,7 @@ struct IncidentService: Sendable {
 
     /// Opens an incident from `draft` (every field's problem reported at once, under the API's
     /// field names) with a key of its own; returns its id.
-    func open(_ draft: Draft, projectID: UUID, actor: String) async throws -> UUID {
+    func open(_ draft: Draft, projectID: UUID, actor: String, source: String = "herald") async throws -> UUID {
         var errors: [FieldError] = []
         let title = EventValidation.text(draft.title, field: "title", max: EventValidation.maxTitle, errors: &errors)
         if title == nil { errors.append(FieldError(field: "title", detail: "must not be empty")) }
@@ -63,12 +63,12 @@ struct IncidentService: Sendable {
             severity: EventValidation.severity(draft.severity, errors: &errors),
             service: EventValidation.reference(draft.service, field: "service", errors: &errors),
             tags: EventValidation.tags(draft.tags, errors: &errors),
-            source: "herald",
+            source: source,
             actor: actor
         )
-        try Problem.throwIfInvalid(errors)
+        try DomainError.throwIfInvalid(errors)
         guard let id = try await intake.accept(event, projectID: projectID).incidentID else {
-            throw Problem(.internalServerError, "the incident was not opened")
+            throw DomainError.internalFailure("the incident was not opened")
         }
         return id
     }
@@ -91,7 +91,7 @@ struct IncidentService: Sendable {
     func reassign(incidentID: UUID, orgID: UUID, to email: String, actor: String, source: String = "herald") async throws {
         let directory = Directory(services: intake.services, db: db)
         guard try await directory.isMember(orgID: orgID, email: email) else {
-            throw Problem(.notFound, "No member of this organization has the email \(email)", field: "assignee")
+            throw DomainError.notFound("Member", detail: "No member of this organization has the email \(email)", field: "assignee")
         }
         try await apply(.update, incidentID: incidentID, actor: actor, source: source, assignee: email)
     }
@@ -100,9 +100,9 @@ struct IncidentService: Sendable {
         do {
             _ = try await intake.act(action, incidentID: incidentID, actor: actor, source: source, assignee: assignee)
         } catch IntakeError.refused(_, let reason) {
-            throw Problem(.conflict, "Refused (and recorded in the timeline): \(reason)")
+            throw DomainError.conflict("Refused (and recorded in the timeline): \(reason)")
         } catch IntakeError.noOpenIncident {
-            throw Problem(.conflict, "Refused: the incident is already resolved")
+            throw DomainError.conflict("Refused: the incident is already resolved")
         }
     }
 
@@ -116,7 +116,7 @@ struct IncidentService: Sendable {
     }
 
     func detail(_ id: UUID) async throws -> Detail {
-        guard let incident = try await Incident.find(id, on: db) else { throw Problem.notFound("Incident") }
+        guard let incident = try await Incident.find(id, on: db) else { throw DomainError.notFound("Incident") }
         return try await detail(of: incident)
     }
 

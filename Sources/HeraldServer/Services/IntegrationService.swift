@@ -20,6 +20,8 @@ struct IntegrationService: Sendable {
         var target: String
         /// nil: a Slack integration that sends with the project's effective token.
         var credential: SinkCredential?
+        /// `slack` only: updates also posted in the living message's thread.
+        var threadUpdates = false
     }
 
     /// A create or `PATCH` body, before validation. In a `PATCH`, absent fields keep their value
@@ -37,6 +39,7 @@ struct IntegrationService: Sendable {
         var url: String?
         var authToken: String?
         var secret: String?
+        var threadUpdates: Bool?
     }
 
     static let maxURLLength = 2048
@@ -82,9 +85,13 @@ struct IntegrationService: Sendable {
         } else if existing == nil {
             errors.append(FieldError(field: "sink", detail: "is required: {type, …} with the sink's settings"))
         }
-        try Problem.throwIfInvalid(errors)
-        guard let sinkType else { throw Problem.invalid(FieldError(field: "sink.type", detail: "is required")) }
-        return Spec(name: name, source: source, sink: sinkType, target: target, credential: credential)
+        var threads = existing?.0.sink == SinkType.slack.rawValue ? existing?.0.threadUpdates ?? false : false
+        // Only Slack threads; the field means nothing to another sink.
+        if let asked = body.sink?.threadUpdates, sinkType == .slack { threads = asked }
+        if sinkType != .slack { threads = false }
+        try DomainError.throwIfInvalid(errors)
+        guard let sinkType else { throw DomainError.invalid(FieldError(field: "sink.type", detail: "is required")) }
+        return Spec(name: name, source: source, sink: sinkType, target: target, credential: credential, threadUpdates: threads)
     }
 
     /// The sink's fields for its type: what each needs, secrets kept when not given again.
@@ -208,6 +215,7 @@ struct IntegrationService: Sendable {
         integration.source = spec.source.rawValue
         integration.sink = spec.sink.rawValue
         integration.target = spec.target
+        integration.threadUpdates = spec.threadUpdates
         integration.updatedAt = services.now()
         if let credential = spec.credential {
             let json = String(decoding: try JSONEncoder().encode(credential), as: UTF8.self)
@@ -233,7 +241,7 @@ struct IntegrationService: Sendable {
             var taken = Integration.query(on: db).filter(\.$project.$id == projectID).filter(\.$nameKey == integration.nameKey)
             if !creating { taken = taken.filter(\.$id != (try integration.requireID())) }
             if try await taken.first() != nil {
-                throw Problem.invalid(FieldError(field: "name", detail: "is already used by another integration of this project"))
+                throw DomainError.invalid(FieldError(field: "name", detail: "is already used by another integration of this project"))
             }
             if creating { try await integration.create(on: db) } else { try await integration.save(on: db) }
         }
@@ -308,7 +316,7 @@ struct IntegrationService: Sendable {
             let resolved = try await SlackSettingsStore.resolve(orgID: try await orgID(integration.$project.id), projectID: integration.$project.id,
                                                                 secrets: services.security.secrets, on: db)
             guard let token = resolved.token else {
-                throw Problem.invalid(FieldError(field: "sink.token", detail: "the integration has no token and the project has none"))
+                throw DomainError.invalid(FieldError(field: "sink.token", detail: "the integration has no token and the project has none"))
             }
             credential = .token(token: token)
         }
@@ -327,7 +335,7 @@ struct IntegrationService: Sendable {
     }
 
     private func orgID(_ projectID: UUID) async throws -> UUID {
-        guard let project = try await Project.find(projectID, on: db) else { throw Problem.notFound("Project") }
+        guard let project = try await Project.find(projectID, on: db) else { throw DomainError.notFound("Project") }
         return project.$organization.id
     }
 }

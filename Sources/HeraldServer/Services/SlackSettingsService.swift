@@ -36,6 +36,11 @@ struct SlackSettingsService: Sendable {
             let settings = try await Self.row(level, on: db)
             if let enabled = update.enabled { settings.enabled = enabled }
             if let channels = update.channels { settings.channels = channels }
+            switch update.threadUpdates {
+            case .keep: break
+            case .clear: settings.threadUpdates = nil
+            case .set(let on): settings.threadUpdates = on
+            }
             switch change {
             case .keep: break
             case .remove:
@@ -61,11 +66,50 @@ struct SlackSettingsService: Sendable {
         }
     }
 
-    /// A service's own channel (nil or blank: none, the project's channels apply); `raw` is
-    /// normalised, or refused naming field `channel`.
-    func setChannel(of service: Service, to raw: String?) async throws {
-        let trimmed = raw?.trimmingCharacters(in: SlackChannels.surroundingSpace) ?? ""
-        service.slackChannel = trimmed.isEmpty ? nil : try SlackChannels.normalize(trimmed, field: "channel")
+    /// A service's own channel (incidents go there instead of the project's channels) and its
+    /// watched channel (messages there open incidents, SPEC §6); null or blank removes one. Each is a
+    /// channel id or a name from the organization's Slack channel list; with the app installed it
+    /// is stored as the channel's id. A watched channel must be an id, or a name Herald can look up.
+    func setChannels(of service: Service, orgID: UUID, channel: FieldChange<String>, watchChannel: FieldChange<String>) async throws {
+        let installations = SlackInstallationService(services: services, db: db)
+        let installed = try await installations.installation(orgID: orgID)?.isLive == true
+        func blank(_ raw: String) -> Bool { raw.trimmingCharacters(in: SlackChannels.surroundingSpace).isEmpty }
+        var errors: [FieldError] = []
+        var newChannel = service.slackChannel, newWatch = service.watchChannel
+        switch channel {
+        case .keep: break
+        case .clear: newChannel = nil
+        case .set(let raw) where blank(raw): newChannel = nil
+        case .set(let raw):
+            do {
+                newChannel = installed ? try await installations.choose(raw, orgID: orgID, field: "channel").id
+                    : try SlackChannels.normalize(raw.trimmingCharacters(in: SlackChannels.surroundingSpace), field: "channel")
+            } catch let error as DomainError {
+                if case .invalid(let fields, _) = error { errors += fields } else { throw error }
+            } catch let error as FieldError { errors.append(error) }
+        }
+        switch watchChannel {
+        case .keep: break
+        case .clear: newWatch = nil
+        case .set(let raw) where blank(raw): newWatch = nil
+        case .set(let raw):
+            do {
+                let trimmed = raw.trimmingCharacters(in: SlackChannels.surroundingSpace)
+                if installed {
+                    newWatch = try await installations.choose(trimmed, orgID: orgID, field: "watchChannel").id
+                } else if SlackChannels.isID(trimmed) {
+                    newWatch = trimmed
+                } else {
+                    errors.append(FieldError(field: "watchChannel",
+                                             detail: "install the Slack app to watch a channel by name, or give the channel's id (C…)"))
+                }
+            } catch let error as DomainError {
+                if case .invalid(let fields, _) = error { errors += fields } else { throw error }
+            } catch let error as FieldError { errors.append(error) }
+        }
+        try DomainError.throwIfInvalid(errors)
+        service.slackChannel = newChannel
+        service.watchChannel = newWatch
         defer { services.routing.cache.invalidate(service.$project.id) }
         try await services.storage.writeGate.transaction(db) { db in try await service.save(on: db) }
     }
@@ -91,9 +135,7 @@ struct SlackSettingsService: Sendable {
             let errors = effective.missing.map { field in
                 FieldError(field: field, detail: field == "token" ? "no bot token is configured at any level" : "no channel is configured at any level")
             }
-            throw Problem(.unprocessableEntity,
-                          "Slack settings are incomplete: missing \(effective.missing.joined(separator: " and "))",
-                          field: errors.first?.field, errors: errors)
+            throw DomainError.invalid(errors, summary: "Slack settings are incomplete: missing \(effective.missing.joined(separator: " and "))")
         }
         if requireEnabled, !effective.enabled {
             let origin = switch effective.enabledFrom {
@@ -101,9 +143,10 @@ struct SlackSettingsService: Sendable {
             case .org: "by the organization's settings"
             default: "by default"
             }
-            throw Problem(.unprocessableEntity, "Slack is disabled for this project (\(origin)); enable it to send messages", field: "enabled")
+            let detail = "Slack is disabled for this project (\(origin)); enable it to send messages"
+            throw DomainError.invalid([FieldError(field: "enabled", detail: detail)], summary: detail)
         }
-        guard let token = resolved.token else { throw Problem(.internalServerError, "the configured token could not be read") }
+        guard let token = resolved.token else { throw DomainError.internalFailure("the configured token could not be read") }
         let message = SlackRenderer.testMessage(scope: scope, sender: sender, at: services.now())
         let channels = effective.channels
         let slack = services.slack.client

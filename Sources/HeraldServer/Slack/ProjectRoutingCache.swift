@@ -27,6 +27,8 @@ final class ProjectRoutingCache: Sendable {
         var integrations: [IntegrationRoute] = []
         var integrationCredentials: [UUID: IntegrationCredential] = [:]
         var rules = AlertRuleBook()
+        /// The organization's live Slack app installation, if it has one.
+        var slackApp: SlackAppInstall? = nil
         var loadedAt: Date
 
         /// What the router needs of this project for one event.
@@ -49,6 +51,12 @@ final class ProjectRoutingCache: Sendable {
         case slackSettings
         /// Its sealed credential does not open (a changed secret key): it cannot send.
         case unreadable(String)
+    }
+
+    /// What delivery needs of an organization's Slack app: its workspace and bot.
+    struct SlackAppInstall: Sendable, Equatable {
+        var teamID: String
+        var botUserID: String?
     }
 
     struct ServiceInfo: Sendable {
@@ -124,6 +132,10 @@ final class ProjectRoutingCache: Sendable {
         }
         var entry = Entry(orgID: project.$organization.id, projectName: project.name, slack: slack, services: services,
                           serviceIDs: serviceIDs, loadedAt: now)
+        if let install = try await SlackInstallation.query(on: db).filter(\.$organization.$id == project.$organization.id)
+            .filter(\.$revokedAt == nil).first() {
+            entry.slackApp = SlackAppInstall(teamID: install.teamID, botUserID: install.botUserID)
+        }
         try await loadIntegrations(projectID, into: &entry, secrets: secrets, on: db as! any SQLDatabase)
         return entry
     }
@@ -131,7 +143,7 @@ final class ProjectRoutingCache: Sendable {
     /// The project's integrations, their credentials opened, and its alert rules.
     private static func loadIntegrations(_ projectID: UUID, into entry: inout Entry, secrets: SecretsBox, on sql: any SQLDatabase) async throws {
         for row in try await sql.raw("""
-            SELECT id, name, source, sink, target, credential_sealed, credential_fingerprint FROM integrations
+            SELECT id, name, source, sink, target, credential_sealed, credential_fingerprint, thread_updates FROM integrations
             WHERE project_id = \(bind: projectID) ORDER BY created_at, id
             """).all() {
             let id = try row.decodeUUID(column: "id")
@@ -156,7 +168,7 @@ final class ProjectRoutingCache: Sendable {
             entry.integrations.append(IntegrationRoute(
                 id: id.apiString, name: try row.decode(column: "name", as: String.self), source: source,
                 sink: try row.decode(column: "sink", as: String.self), target: try row.decode(column: "target", as: String.self),
-                fingerprint: fingerprint))
+                fingerprint: fingerprint, threads: try row.decode(column: "thread_updates", as: Bool.self)))
             entry.integrationCredentials[id] = credential
         }
         var members: [UUID: [String]] = [:]

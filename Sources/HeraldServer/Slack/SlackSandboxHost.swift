@@ -19,6 +19,9 @@ public protocol SlackSandboxInstance: Sendable {
     var inProcessTransport: any OutboundTransport { get }
     /// Makes `token` a valid bot token of the workspace.
     func register(botToken: String) async
+    /// Where the workspace sends Herald's app the requests Slack would (clicks, commands, modals,
+    /// messages), signed with `signingSecret`.
+    func connect(herald baseURL: URL, transport: any OutboundTransport, signingSecret: String) async
 }
 
 extension Application {

@@ -86,6 +86,15 @@ public struct MessageSummary: Sendable, Equatable {
             link = view.link
             at = view.at
             isNew = true
+        case .reply(let view):
+            title = view.incidentTitle.isEmpty ? "(untitled)" : view.incidentTitle
+            status = view.status.rawValue.uppercased()
+            tone = .neutral
+            fields = []
+            body = ((view.omitted > 0 ? ["\(view.omitted) earlier updates"] : []) + view.entries.map(\.summary)).joined(separator: "\n")
+            link = view.link
+            at = view.entries.last?.at ?? Date()
+            isNew = false
         case .task(let view):
             title = "Runbook \(view.runbookName)"
             status = nil

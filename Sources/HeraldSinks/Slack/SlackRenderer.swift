@@ -19,13 +19,33 @@ public enum SlackRenderer {
         }
     }
 
-    /// The message for either kind of content (what both Slack sinks send).
-    public static func message(_ content: MessageContent, interactive: Bool) -> SlackMessage {
+    /// The message for any content (what both Slack sinks send); an incident carries its controls
+    /// when its view is interactive.
+    public static func message(_ content: MessageContent) -> SlackMessage {
         switch content {
-        case .incident(let view): incident(view, interactive: interactive)
+        case .incident(let view): incident(view, interactive: view.interactive)
         case .notification(let view): notification(view)
         case .task(let view): task(view)
+        case .reply(let view): reply(view)
         }
+    }
+
+    /// A reply in a living message's thread: one line per timeline entry, newest last, and the
+    /// incident's status and page.
+    public static func reply(_ view: ThreadReplyView) -> SlackMessage {
+        var lines = view.entries.map { entry -> String in
+            let when = slackDate(entry.at)
+            return Mrkdwn.escaped(entry.summary, fitting: 500) + " · " + when
+        }
+        if view.omitted > 0 { lines.insert("_\(view.omitted) earlier update\(view.omitted == 1 ? "" : "s")_", at: 0) }
+        if lines.isEmpty { lines = [label(for: view.status)] }
+        let text = view.entries.last.map { "\($0.summary)" } ?? view.status.rawValue
+        return SlackMessage(channel: "", text: String(text.prefix(SlackLimits.sectionText)), blocks: [
+            .section(SectionBlock(text: .mrkdwn(String(lines.joined(separator: "\n").prefix(SlackLimits.sectionText))))),
+            .context(ContextBlock(elements: footer(link: view.link, extra: [
+                emoji(for: view.status) + " " + label(for: view.status), Mrkdwn.escaped(view.incidentTitle, fitting: 200),
+            ]))),
+        ]).clamped()
     }
 
     /// A runbook task's message: the text as its author wrote it (mrkdwn), and where it came from.
@@ -41,7 +61,8 @@ public enum SlackRenderer {
 
     /// An incident's living message. With `interactive`, it carries Acknowledge and Resolve buttons
     /// (`incident.acknowledge`, `incident.resolve`, value = incident id) and a Reassign select
-    /// (`incident.reassign`, option values = emails) while the incident is open (SPEC §6).
+    /// (`incident.reassign`, option values = emails) while the incident is open (SPEC §6); the block's
+    /// id is `incident:<id>`.
     public static func incident(_ view: IncidentView, interactive: Bool) -> SlackMessage {
         let text = "[\(view.status.rawValue.uppercased())] " + fallback(view.title)
         var blocks: [Block] = [
@@ -232,8 +253,12 @@ public enum SlackRenderer {
             elements.append(.staticSelect(StaticSelectElement(
                 placeholder: .plain("Reassign…"), actionID: "incident.reassign", options: Array(options), initialOption: initial)))
         }
-        return ActionsBlock(elements: elements)
+        // The block names the incident: a select's action carries only the chosen email.
+        return ActionsBlock(elements: elements, blockID: incidentBlockPrefix + view.id)
     }
+
+    /// The prefix of the controls block's id; the incident's id follows.
+    public static let incidentBlockPrefix = "incident:"
 }
 
 extension SlackRenderer {

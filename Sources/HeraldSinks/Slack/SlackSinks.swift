@@ -4,22 +4,37 @@ import SlackAPI
 
 /// Slack through a bot token (SPEC §2): Block Kit messages posted with `chat.postMessage` and
 /// edited in place with `chat.update`, so an incident keeps one living message per channel.
-/// The address's secret is the bot token; its target is the channel.
+/// The address's secret is the bot token; its target is the channel. Incident messages carry
+/// Acknowledge, Resolve and Reassign when their view says the organization's Slack app can receive them.
 public struct SlackBotSink: Sink {
     public let client: SlackClient
-    /// Incident messages carry Acknowledge, Resolve and Reassign controls (Herald is a Slack app).
-    public let interactive: Bool
 
-    public init(client: SlackClient, interactive: Bool) {
+    public init(client: SlackClient) {
         self.client = client
-        self.interactive = interactive
     }
 
     public var type: SinkType { .slack }
-    public var capabilities: SinkCapabilities { SinkCapabilities(canEdit: true) }
+    public var capabilities: SinkCapabilities { SinkCapabilities(canEdit: true, canThread: true) }
 
     public func render(_ content: MessageContent) -> SlackMessage {
-        SlackRenderer.message(content, interactive: interactive)
+        SlackRenderer.message(content)
+    }
+
+    /// `chat.postMessage` with the parent's `thread_ts`, in the parent's channel.
+    public func reply(to reference: String, with payload: SlackMessage, at address: SinkAddress, context: SendContext) async -> SinkResult {
+        guard case .token(let token) = address.credential else { return wrongCredential("a bot token") }
+        guard let parent = SlackMessageReference(decoding: reference) else {
+            return .permanent(code: "parent_unknown", detail: "unreadable reference of the message to reply to")
+        }
+        var message = payload
+        message.channel = parent.channel
+        message.threadTS = parent.ts
+        do {
+            let posted = try await client.postMessage(token: token, message)
+            return .sent(reference: SlackMessageReference(channel: posted.channel, ts: posted.ts).encoded)
+        } catch {
+            return Self.result(error, editing: false)
+        }
     }
 
     public func post(_ payload: SlackMessage, to address: SinkAddress, context: SendContext) async -> SinkResult {
@@ -79,7 +94,12 @@ public struct SlackWebhookSink: Sink {
     public var capabilities: SinkCapabilities { SinkCapabilities(canEdit: false) }
 
     public func render(_ content: MessageContent) -> SlackMessage {
-        SlackRenderer.message(content, interactive: false)
+        // A webhook cannot receive actions: never buttons.
+        if case .incident(var view) = content {
+            view.interactive = false
+            return SlackRenderer.message(.incident(view))
+        }
+        return SlackRenderer.message(content)
     }
 
     public func post(_ payload: SlackMessage, to address: SinkAddress, context: SendContext) async -> SinkResult {

@@ -86,6 +86,11 @@ public struct SignedWebhookSink: Sink {
             return Body(schema: schema, type: "notification", notification: Notification(
                 title: v.title, text: v.text, severity: v.severity?.rawValue, service: v.serviceName, project: v.projectName,
                 link: v.link.absoluteString, at: v.at))
+        case .reply(let v):
+            // Never sent (webhooks do not thread); described as a notification if it ever is.
+            return Body(schema: schema, type: "notification", notification: Notification(
+                title: v.incidentTitle, text: v.entries.map(\.summary).joined(separator: "\n"), severity: nil, service: nil, project: "",
+                link: v.link.absoluteString, at: v.entries.last?.at ?? Date()))
         case .task(let v):
             return Body(schema: schema, type: "task", task: Task(runbook: v.runbookName, message: v.text, project: v.projectName,
                                                                       link: v.link.absoluteString))

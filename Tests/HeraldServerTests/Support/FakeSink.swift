@@ -57,6 +57,8 @@ final class FakeSink: Sink, Sendable {
             Payload(title: view.title, status: nil, latest: view.text, assignee: nil)
         case .task(let view):
             Payload(title: view.runbookName, status: nil, latest: view.text, assignee: nil)
+        case .reply(let view):
+            Payload(title: view.incidentTitle, status: view.status, latest: view.entries.last?.summary, assignee: nil)
         }
     }
 

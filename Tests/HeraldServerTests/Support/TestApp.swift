@@ -1,5 +1,6 @@
 import FluentKit
 import Foundation
+import SlackAPI
 @testable import HeraldServer
 import HeraldCore
 import NIOConcurrencyHelpers
@@ -74,7 +75,7 @@ func withApp(
     }
     do {
         try await configure(app, configuration: try testConfiguration(database: database, extra: extra), overrides: overrides)
-        if sandbox { try SandboxMode.enable(app, host: BuiltInSlackSandbox(), apiBaseURL: nil) }
+        if sandbox { try await SandboxMode.enable(app, host: BuiltInSlackSandbox(), apiBaseURL: nil) }
         if case .postgres(let location) = database, let schema = location.searchPath?.first {
             try await (app.db as! any SQLDatabase).raw("CREATE SCHEMA \(ident: schema)").run()
         }
@@ -155,6 +156,8 @@ struct SlackProject {
     var tenancy: Tenancy
     var eventKey: String
     var sandbox: SandboxWorkspace
+    /// The project's bot token (a sandbox one).
+    var botToken: String
 
     static func make(_ app: Application, channels: String = "#alerts") async throws -> SlackProject {
         let t = try await Tenancy.make(app)
@@ -164,7 +167,17 @@ struct SlackProject {
                                     json: ["enabled": true, "token": bot, "channels": channels])
         try #require(put.status == .ok, "\(put.body)")
         let key = try await app.api(.POST, "/api/v1/projects/\(t.projectID)/keys", token: t.owner)
-        return SlackProject(tenancy: t, eventKey: try #require(key.string("key")), sandbox: sandbox)
+        return SlackProject(tenancy: t, eventKey: try #require(key.string("key")), sandbox: sandbox, botToken: bot)
+    }
+
+    /// Installs the Slack app for the organization in the sandbox workspace, with the project's bot
+    /// token (as the OAuth callback stores it): messages carry controls, and Slack's requests from
+    /// the workspace act on its incidents.
+    func installApp(_ app: Application) async throws {
+        let access = OAuthV2Access(accessToken: botToken, botUserID: SandboxWorkspace.botUserID, scope: "chat:write,commands",
+                                   teamID: SandboxWorkspace.teamID, teamName: SandboxWorkspace.teamName, appID: "A0HERALD")
+        let orgID = try #require(UUID(uuidString: tenancy.orgID))
+        try await SlackInstallationService(services: app.herald, db: app.db).store(access, orgID: orgID, userID: nil)
     }
 
     func send(_ app: Application, _ body: [String: Any]) async throws -> APIResponse {

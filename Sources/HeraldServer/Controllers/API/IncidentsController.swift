@@ -123,6 +123,8 @@ struct IncidentDTO: Content {
     var acknowledgedAt: Date?
     var resolvedAt: Date?
     var lastEventAt: Date
+    /// The incident's own link (its sender's, or a watched Slack message's permalink), if it has one.
+    var link: String?
     var timeline: [TimelineDTO]?
     var messages: [MessageRef]?
 
@@ -168,5 +170,6 @@ struct IncidentDTO: Content {
         acknowledgedAt = i.acknowledgedAt
         resolvedAt = i.resolvedAt
         lastEventAt = i.lastEventAt
+        link = i.link
     }
 }

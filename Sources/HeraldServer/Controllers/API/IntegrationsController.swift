@@ -123,6 +123,8 @@ struct IntegrationDTO: Content {
         var secretConfigured: Bool?
         /// A short fingerprint of the stored secrets, to tell two apart.
         var fingerprint: String?
+        /// `slack`: updates are also posted in the living message's thread.
+        var threadUpdates: Bool?
     }
 
     struct LastDelivery: Content {
@@ -144,6 +146,7 @@ struct IntegrationDTO: Content {
         case .slack:
             sink.channel = integration.target
             sink.tokenConfigured = integration.credentialSealed != nil
+            sink.threadUpdates = integration.threadUpdates
         case .slackWebhook:
             sink.channel = integration.target.isEmpty ? nil : integration.target
             sink.urlConfigured = credential?.url != nil

@@ -81,6 +81,8 @@ struct SlackSettingsController: RouteCollection {
 
     struct ServiceSettingsDTO: Content {
         var channel: String?
+        /// The Slack channel whose messages open incidents on this service.
+        var watchChannel: String?
         var effective: EffectiveChannels
 
         struct EffectiveChannels: Content {
@@ -97,12 +99,23 @@ struct SlackSettingsController: RouteCollection {
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(channel, forKey: .channel)
+            try c.encode(watchChannel, forKey: .watchChannel)
             try c.encode(effective, forKey: .effective)
         }
     }
 
+    /// Absent fields stay as they are; `null` or `""` removes one.
     struct ServiceSettingsUpdate: Decodable {
-        var channel: String?
+        var channel: FieldChange<String>
+        var watchChannel: FieldChange<String>
+
+        enum CodingKeys: String, CodingKey { case channel, watchChannel }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            channel = try FieldChange(c, .channel)
+            watchChannel = try FieldChange(c, .watchChannel)
+        }
     }
 
     func showService(req: Request) async throws -> ServiceSettingsDTO {
@@ -113,14 +126,15 @@ struct SlackSettingsController: RouteCollection {
     func updateService(req: Request) async throws -> ServiceSettingsDTO {
         let (service, project, _) = try await req.service(.manageProject)
         let body = try await req.decodeJSON(ServiceSettingsUpdate.self)
-        try await settings(req).setChannel(of: service, to: body.channel)
+        try await settings(req).setChannels(of: service, orgID: project.$organization.id, channel: body.channel, watchChannel: body.watchChannel)
         return try await serviceDTO(req, service, project)
     }
 
     private func serviceDTO(_ req: Request, _ service: Service, _ project: Project) async throws -> ServiceSettingsDTO {
         let resolved = try await settings(req).resolved(orgID: project.$organization.id, projectID: project.requireID())
         let (channels, from) = SlackSettingsPolicy.incidentChannels(resolved.effective, serviceChannel: service.slackChannel)
-        return ServiceSettingsDTO(channel: service.slackChannel, effective: .init(channels: channels, from: from))
+        return ServiceSettingsDTO(channel: service.slackChannel, watchChannel: service.watchChannel,
+                                  effective: .init(channels: channels, from: from))
     }
 
     // MARK: Shared
@@ -138,15 +152,17 @@ struct SlackSettingsController: RouteCollection {
             channels: own?.channels ?? [],
             tokenConfigured: own?.tokenSealed != nil,
             tokenFingerprint: own?.tokenFingerprint,
+            threadUpdates: own?.threadUpdates,
             effective: .init(
                 enabled: resolved.effective.enabled,
                 channels: resolved.effective.channels,
                 tokenConfigured: resolved.effective.tokenConfigured,
                 tokenFingerprint: resolved.tokenFingerprint,
+                threadUpdates: resolved.effective.threadUpdates,
                 complete: resolved.effective.isComplete,
                 missing: resolved.effective.missing,
                 from: .init(enabled: resolved.effective.enabledFrom, token: resolved.effective.tokenFrom,
-                            channels: resolved.effective.channelsFrom)
+                            channels: resolved.effective.channelsFrom, threadUpdates: resolved.effective.threadUpdatesFrom)
             )
         )
     }
@@ -183,6 +199,8 @@ struct SlackSettingsUpdate: Decodable, Sendable {
     var channelsInput: ChannelsInput?
     /// The channels, normalised, after ``read(_:)``.
     var channels: [String]?
+    /// `true`/`false` sets this level's value; `null` inherits again.
+    var threadUpdates: FieldChange<Bool> = .keep
 
     enum ChannelsInput: Sendable {
         case text(String)
@@ -190,7 +208,7 @@ struct SlackSettingsUpdate: Decodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case enabled, token, removeToken, channels
+        case enabled, token, removeToken, channels, threadUpdates
     }
 
     init(from decoder: any Decoder) throws {
@@ -198,6 +216,7 @@ struct SlackSettingsUpdate: Decodable, Sendable {
         enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled)
         removeToken = try c.decodeIfPresent(Bool.self, forKey: .removeToken)
         token = try c.decodeIfPresent(String.self, forKey: .token)
+        threadUpdates = try FieldChange(c, .threadUpdates)
         // channels: one string separated by spaces, or an array of strings.
         if c.contains(.channels), try !c.decodeNil(forKey: .channels) {
             if let text = try? c.decode(String.self, forKey: .channels) {
@@ -238,13 +257,27 @@ struct SlackSettingsDTO: Content {
     var channels: [String]
     var tokenConfigured: Bool
     var tokenFingerprint: String?
+    /// This level's own value; null inherits.
+    var threadUpdates: Bool?
     var effective: Effective
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(hasSettings, forKey: .hasSettings)
+        try c.encode(enabled, forKey: .enabled)
+        try c.encode(channels, forKey: .channels)
+        try c.encode(tokenConfigured, forKey: .tokenConfigured)
+        try c.encodeIfPresent(tokenFingerprint, forKey: .tokenFingerprint)
+        try c.encode(threadUpdates, forKey: .threadUpdates)
+        try c.encode(effective, forKey: .effective)
+    }
 
     struct Effective: Content {
         var enabled: Bool
         var channels: [String]
         var tokenConfigured: Bool
         var tokenFingerprint: String?
+        var threadUpdates: Bool
         var complete: Bool
         var missing: [String]
         var from: From
@@ -255,12 +288,25 @@ struct SlackSettingsDTO: Content {
         var enabled: SettingsLevel?
         var token: SettingsLevel?
         var channels: SettingsLevel?
+        var threadUpdates: SettingsLevel?
 
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(enabled, forKey: .enabled)
             try c.encode(token, forKey: .token)
             try c.encode(channels, forKey: .channels)
+            try c.encode(threadUpdates, forKey: .threadUpdates)
         }
+    }
+}
+
+/// A field of a partial update: absent (keep), `null` (clear), or a value.
+enum FieldChange<Value: Decodable & Sendable>: Sendable {
+    case keep
+    case clear
+    case set(Value)
+
+    init<Key: CodingKey>(_ c: KeyedDecodingContainer<Key>, _ key: Key) throws {
+        if !c.contains(key) { self = .keep } else if try c.decodeNil(forKey: key) { self = .clear } else { self = .set(try c.decode(Value.self, forKey: key)) }
     }
 }
