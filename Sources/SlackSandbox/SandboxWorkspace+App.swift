@@ -191,3 +191,14 @@ extension String {
         return s
     }
 }
+
+extension SandboxWorkspace {
+    /// A person in the workspace (tests make the people they need).
+    @discardableResult
+    public func addUser(id: String, name: String, email: String?) -> SandboxUser {
+        if let known = users.first(where: { $0.id == id }) { return known }
+        let user = SandboxUser(id: id, name: name, realName: name.capitalized, email: email, isBot: false)
+        users.append(user)
+        return user
+    }
+}

@@ -19,7 +19,7 @@ public actor SandboxWorkspace {
 
     private(set) var channels: [SandboxChannel] = []
     var messages: [String: [SandboxMessage]] = [:]
-    private(set) var users: [SandboxUser] = []
+    var users: [SandboxUser] = []
     private var botTokens: Set<String> = []
     private var revokedTokens: Set<String> = []
     /// Webhook path (`T…/B…/secret`) → channel id.
