@@ -40,6 +40,7 @@ public struct SandboxRoutes: RouteCollection, Sendable {
         control.post("channels", ":channel", "messages", use: postMessage)
         control.get("channels", ":channel", "ephemerals", use: channelEphemerals)
         control.post("response-urls", use: responseURL)
+        control.post("users", use: addUser)
         control.get("views", use: views)
         control.delete("channels", ":channel", "messages", ":ts", use: deleteMessage)
     }
@@ -271,6 +272,18 @@ public struct SandboxRoutes: RouteCollection, Sendable {
         }
         guard let message else { throw Abort(.notFound, reason: "channel_not_found") }
         return try await Self.json(["ts": .string(message.ts), "channel": .string(message.channel)], status: .created)
+    }
+
+    struct NewUser: Content {
+        var id: String
+        var name: String
+        var email: String?
+    }
+
+    func addUser(req: Request) async throws -> Response {
+        let body = try req.content.decode(NewUser.self)
+        let user = await workspace.addUser(id: body.id, name: body.name, email: body.email)
+        return try await Self.json(["id": .string(user.id), "name": .string(user.name)], status: .created)
     }
 
     func views(req: Request) async throws -> Response {
