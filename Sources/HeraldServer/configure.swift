@@ -105,6 +105,8 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
         app.herald.storage.deliveryWriter = deliveryWriter
         app.lifecycle.use(SQLiteWriterLifecycle(writers: [writer, deliveryWriter]))
     }
+    // After the database's own handlers, so at shutdown it runs before them.
+    app.lifecycle.use(SlackAppWorkLifecycle())
     app.registerMigrations(1...(overrides.schemaVersion ?? Int.max))
     try await DatabaseSetup.tuneSQLite(app)
 

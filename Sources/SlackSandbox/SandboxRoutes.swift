@@ -176,8 +176,11 @@ public struct SandboxRoutes: RouteCollection, Sendable {
 
     func authorize(req: Request) async throws -> Response {
         let form = try req.content.decode(AuthorizeForm.self)
-        guard let redirect = form.redirect_uri, var comps = URLComponents(string: redirect), comps.scheme != nil else {
-            throw Abort(.badRequest, reason: "redirect_uri is required")
+        // Slack sends people back only to a redirect URL the app configured: here, an OAuth callback.
+        guard let redirect = form.redirect_uri, var comps = URLComponents(string: redirect), ["http", "https"].contains(comps.scheme ?? ""),
+              comps.path.hasSuffix("/oauth/callback")
+        else {
+            throw Abort(.badRequest, reason: "bad_redirect_uri")
         }
         if form.decision == "deny" {
             comps.queryItems = (comps.queryItems ?? []) + [URLQueryItem(name: "error", value: "access_denied"),

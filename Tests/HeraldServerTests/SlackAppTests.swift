@@ -386,18 +386,24 @@ struct SlackAppTests {
                           sandbox: true, clock: clock) { app in
             let t = try await Tenancy.make(app)
             let sandbox = try #require(app.herald.sandboxWorkspace)
-            func link() async throws -> URLComponents {
-                let answer = try await app.api(.GET, "/slack/install?org=\(t.orgID)", token: t.admin)
+            /// The install link, and the cookie that binds it to the browser that asked.
+            func link(token: String? = nil) async throws -> (URLComponents, String) {
+                let answer = try await app.api(.GET, "/slack/install?org=\(token == nil ? t.orgID : t.outsiderOrgID)", token: token ?? t.admin)
                 #expect(answer.status == .seeOther || answer.status == .found, "\(answer.body)")
                 let location = try #require(answer.headers.first(name: .location))
-                return try #require(URLComponents(string: location))
+                let cookie = try #require(answer.headers.setCookie?[SlackInstallationService.browserCookie])
+                #expect(cookie.isHTTPOnly && cookie.sameSite == .lax && cookie.path == "/slack/oauth")
+                return (try #require(URLComponents(string: location)), cookie.string)
             }
             func query(_ c: URLComponents, _ name: String) -> String? { c.queryItems?.first { $0.name == name }?.value }
-            func callback(_ items: [String: String]) async throws -> APIResponse {
+            func callback(_ items: [String: String], cookie: String?) async throws -> APIResponse {
                 var c = URLComponents()
                 c.path = "/slack/oauth/callback"
                 c.queryItems = items.map { URLQueryItem(name: $0.key, value: $0.value) }
-                return try await app.api(.GET, c.string!)
+                var headers = HTTPHeaders()
+                if let cookie { headers.add(name: .cookie, value: "\(SlackInstallationService.browserCookie)=\(cookie)") }
+                let response = try await app.testing().sendRequest(.GET, c.string!, headers: headers)
+                return APIResponse(status: response.status, headers: response.headers, body: response.body.string)
             }
             func installed() async throws -> Bool {
                 try await app.api(.GET, "/api/v1/orgs/\(t.orgID)/slack/installation", token: t.owner)["installed"] as? Bool == true
@@ -405,7 +411,7 @@ struct SlackAppTests {
             // Only org admins get a link.
             #expect(try await app.api(.GET, "/slack/install?org=\(t.orgID)", token: t.responder).status == .forbidden)
             #expect(try await app.api(.GET, "/slack/install?org=\(t.orgID)", token: t.outsider).status == .notFound)
-            let first = try await link()
+            let (first, firstCookie) = try await link()
             #expect(query(first, "client_id") == "123.456")
             #expect(query(first, "scope")?.split(separator: ",").map(String.init) == SlackInstallationService.botScopes)
             #expect(query(first, "redirect_uri")?.hasSuffix("/slack/oauth/callback") == true)
@@ -414,30 +420,51 @@ struct SlackAppTests {
             var tampered = state
             tampered.replaceSubrange(tampered.index(before: tampered.endIndex)..., with: tampered.hasSuffix("0") ? "1" : "0")
             let redirect = try #require(query(first, "redirect_uri"))
-            #expect(try await callback(["code": await sandbox.issueOAuthCode(redirectURI: redirect), "state": tampered]).status == .badRequest)
-            #expect(try await callback(["code": await sandbox.issueOAuthCode(redirectURI: redirect)]).status == .badRequest)
-            let denied = try await callback(["error": "access_denied", "state": state])
+            #expect(try await callback(["code": await sandbox.issueOAuthCode(redirectURI: redirect), "state": tampered], cookie: firstCookie).status
+                        == .badRequest)
+            #expect(try await callback(["code": await sandbox.issueOAuthCode(redirectURI: redirect)], cookie: firstCookie).status == .badRequest)
+            // The link handed to someone else (another browser, no cookie, or another's) installs nothing and spends nothing.
+            let (otherBrowser, _) = try await link()
+            for cookie in [nil, firstCookie] {
+                let elsewhere = try await callback(["code": await sandbox.issueOAuthCode(redirectURI: redirect),
+                                                    "state": try #require(query(otherBrowser, "state"))], cookie: cookie)
+                #expect(elsewhere.status == .badRequest && elsewhere.body.contains("another browser"), "\(elsewhere.body)")
+            }
+            let denied = try await callback(["error": "access_denied", "state": state], cookie: firstCookie)
             #expect(denied.status == .badRequest && denied.body.contains("access_denied"))
             // The denied consent spent the state: it cannot be used again.
-            let replay = try await callback(["code": await sandbox.issueOAuthCode(redirectURI: redirect), "state": state])
+            let replay = try await callback(["code": await sandbox.issueOAuthCode(redirectURI: redirect), "state": state], cookie: firstCookie)
             #expect(replay.status == .badRequest && replay.body.contains("already used"))
             #expect(try await installed() == false)
             // A failing exchange (a code Slack never issued).
-            let second = try await link()
-            let failed = try await callback(["code": "made-up", "state": try #require(query(second, "state"))])
+            let (second, secondCookie) = try await link()
+            let failed = try await callback(["code": "made-up", "state": try #require(query(second, "state"))], cookie: secondCookie)
             #expect(failed.status == .badRequest && failed.body.contains("invalid_code"))
             #expect(try await installed() == false)
+            // An admin who lost the role before coming back installs nothing.
+            let (demoted, demotedCookie) = try await link()
+            let role = try await app.api(.PATCH, "/api/v1/orgs/\(t.orgID)/members/admin@example.com", token: t.owner, json: ["role": "responder"])
+            #expect(role.status == .ok, "\(role.body)")
+            let refused = try await callback(["code": await sandbox.issueOAuthCode(redirectURI: redirect), "state": try #require(query(demoted, "state"))],
+                                             cookie: demotedCookie)
+            #expect(refused.status == .badRequest && refused.body.contains("Only an owner or admin"))
+            _ = try await app.api(.PATCH, "/api/v1/orgs/\(t.orgID)/members/admin@example.com", token: t.owner, json: ["role": "admin"])
+            #expect(try await installed() == false)
             // Expired after 10 minutes.
-            let third = try await link()
+            let (third, thirdCookie) = try await link()
             clock.set(601)
-            let expired = try await callback(["code": await sandbox.issueOAuthCode(redirectURI: redirect), "state": try #require(query(third, "state"))])
+            let expired = try await callback(["code": await sandbox.issueOAuthCode(redirectURI: redirect), "state": try #require(query(third, "state"))],
+                                             cookie: thirdCookie)
             #expect(expired.status == .badRequest && expired.body.contains("expired"))
             #expect(try await installed() == false)
-            // The happy path.
-            let fourth = try await link()
+            // The happy path; the one the other browser could not use works in the admin's.
             let done = try await callback(["code": await sandbox.issueOAuthCode(redirectURI: redirect, scope: SlackInstallationService.botScopes.joined(separator: ",")),
-                                           "state": try #require(query(fourth, "state"))])
-            #expect(done.status == .ok && done.body.contains(SandboxWorkspace.teamName), "\(done.body)")
+                                           "state": try #require(query(otherBrowser, "state"))], cookie: nil)
+            #expect(done.status == .badRequest, "an expired link stays expired")
+            let (fourth, fourthCookie) = try await link()
+            let installedPage = try await callback(["code": await sandbox.issueOAuthCode(redirectURI: redirect, scope: SlackInstallationService.botScopes.joined(separator: ",")),
+                                                    "state": try #require(query(fourth, "state"))], cookie: fourthCookie)
+            #expect(installedPage.status == .ok && installedPage.body.contains(SandboxWorkspace.teamName), "\(installedPage.body)")
             let state2 = try await app.api(.GET, "/api/v1/orgs/\(t.orgID)/slack/installation", token: t.owner)
             #expect(state2["installed"] as? Bool == true && state2.string("teamID") == SandboxWorkspace.teamID)
             #expect(state2.string("botUserID") == SandboxWorkspace.botUserID && state2["interactive"] as? Bool == true)
@@ -445,10 +472,9 @@ struct SlackAppTests {
             let settings = try await app.api(.GET, "/api/v1/orgs/\(t.orgID)/settings/slack", token: t.owner)
             #expect(settings["tokenConfigured"] as? Bool == true && !settings.body.contains("xoxb-"))
             // Another organization cannot install the same workspace.
-            let other = try await app.api(.GET, "/slack/install?org=\(t.outsiderOrgID)", token: t.outsider)
-            let otherLocation = try #require(other.headers.first(name: .location))
-            let otherState = try #require(URLComponents(string: otherLocation)?.queryItems?.first { $0.name == "state" }?.value)
-            let taken = try await callback(["code": await sandbox.issueOAuthCode(redirectURI: redirect), "state": otherState])
+            let (other, otherCookie) = try await link(token: t.outsider)
+            let taken = try await callback(["code": await sandbox.issueOAuthCode(redirectURI: redirect), "state": try #require(query(other, "state"))],
+                                           cookie: otherCookie)
             #expect(taken.status == .badRequest && taken.body.contains("already connected"))
         }
     }
@@ -473,6 +499,9 @@ struct SlackAppTests {
             await p.sandbox.addChannel(name: "brand-new")
             let cached = try await app.api(.GET, "/api/v1/orgs/\(p.tenancy.orgID)/slack/channels", token: p.tenancy.stakeholder)
             #expect(!cached.array.contains { $0["name"] as? String == "brand-new" })
+            // Reading it from Slack again is for those who manage the organization.
+            #expect(try await app.api(.GET, "/api/v1/orgs/\(p.tenancy.orgID)/slack/channels?refresh=true", token: p.tenancy.stakeholder).status
+                        == .forbidden)
             let fresh = try await app.api(.GET, "/api/v1/orgs/\(p.tenancy.orgID)/slack/channels?refresh=true", token: p.tenancy.owner)
             #expect(fresh.array.contains { $0["name"] as? String == "brand-new" })
             #expect(try await app.api(.GET, "/api/v1/orgs/\(p.tenancy.orgID)/slack/channels?refresh=maybe", token: p.tenancy.owner).status

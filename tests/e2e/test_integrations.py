@@ -102,7 +102,7 @@ def test_integrations_api_validates_keeps_secrets_write_only_and_patch_keeps_the
     blob = json.dumps(created)
     for secret in [*SECRETS.values(), "xoxb-own-token-1234"]:
         assert secret not in blob
-    assert created["slack"]["sink"] == {"type": "slack", "channel": "#ops", "tokenConfigured": True,
+    assert created["slack"]["sink"] == {"type": "slack", "channel": "#ops", "tokenConfigured": True, "threadUpdates": False,
                                         "fingerprint": created["slack"]["sink"]["fingerprint"]}
     assert created["hipchat"]["sink"]["urlConfigured"] and created["hipchat"]["sink"]["authTokenConfigured"]
     assert created["webhook"]["sink"]["secretConfigured"] is True

@@ -146,8 +146,10 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 NO_REDIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirect)
 
 
-def get_no_redirect(url: str, token: str | None = None) -> Raw:
+def get_no_redirect(url: str, token: str | None = None, cookie: str | None = None) -> Raw:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if cookie:
+        headers["Cookie"] = cookie
     try:
         with NO_REDIRECT.open(urllib.request.Request(url, headers=headers), timeout=15) as resp:
             return Raw(resp.status, resp.headers, resp.read())
@@ -484,13 +486,16 @@ def test_oauth_install_bad_states_and_revoke(app):
     base = f"http://127.0.0.1:{app.port}"
 
     def link(org: str, token: str) -> dict:
+        """The install link's query, and the cookie that binds it to this browser (as `_cookie`)."""
         resp = get_no_redirect(f"{base}/slack/install?org={org}", token)
         assert resp.status in (302, 303), resp
         location = urllib.parse.urlsplit(resp.headers["Location"])
         assert location.path == "/sandbox/oauth/v2/authorize", location
-        return dict(urllib.parse.parse_qsl(location.query))
+        cookie = resp.headers["Set-Cookie"]
+        assert cookie.startswith("herald_slack_install=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie, cookie
+        return dict(urllib.parse.parse_qsl(location.query), _cookie=cookie.split(";")[0])
 
-    def authorize(query: dict, decision: str = "allow") -> Raw:
+    def authorize(query: dict, decision: str = "allow", cookie: str | None = "same") -> Raw:
         form = urllib.parse.urlencode({"redirect_uri": query["redirect_uri"], "state": query["state"], "scope": query["scope"],
                                        "decision": decision}).encode()
         request = urllib.request.Request(f"{base}/sandbox/oauth/v2/authorize", data=form, method="POST",
@@ -499,7 +504,7 @@ def test_oauth_install_bad_states_and_revoke(app):
             NO_REDIRECT.open(request, timeout=15)
         except urllib.error.HTTPError as err:
             assert err.code in (302, 303), err
-            return get_no_redirect(err.headers["Location"])
+            return get_no_redirect(err.headers["Location"], cookie=query["_cookie"] if cookie == "same" else cookie)
         raise AssertionError("the authorize page did not redirect")
 
     def installation(org: str) -> dict:
@@ -513,16 +518,22 @@ def test_oauth_install_bad_states_and_revoke(app):
                                          "users:read.email", "commands", "channels:history"]
     # A tampered state, a denied consent, a replayed state, a failing exchange: an error page, nothing stored.
     tampered = dict(first, state=first["state"][:-1] + ("0" if first["state"][-1] != "0" else "1"))
+    assert authorize(dict(first, _cookie="herald_slack_install=forged")).status == 400
     assert authorize(tampered).status == 400
     denied = authorize(link(app.org, app.token), decision="deny")
     assert denied.status == 400 and b"access_denied" in denied.body
     happy = link(app.org, app.token)
     done = authorize(happy)
     assert done.status == 200 and b"Herald Sandbox" in done.body, done
-    replayed = get_no_redirect(f"{base}/slack/oauth/callback?code=anything&state={urllib.parse.quote(happy['state'])}")
+    replayed = get_no_redirect(f"{base}/slack/oauth/callback?code=anything&state={urllib.parse.quote(happy['state'])}", cookie=happy["_cookie"])
     assert replayed.status == 400 and b"already used" in replayed.body
+    # The link opened in another browser (no cookie): nothing installed, nothing spent.
+    elsewhere = link(app.org, app.token)
+    assert authorize(elsewhere, cookie=None).status == 400
+    assert authorize(elsewhere).status == 200, "the admin's own browser still completes it"
     bad_code = link(app.org, app.token)
-    failed = get_no_redirect(f"{base}/slack/oauth/callback?code=never-issued&state={urllib.parse.quote(bad_code['state'])}")
+    failed = get_no_redirect(f"{base}/slack/oauth/callback?code=never-issued&state={urllib.parse.quote(bad_code['state'])}",
+                             cookie=bad_code["_cookie"])
     assert failed.status == 400 and b"invalid_code" in failed.body
     state = installation(app.org)
     assert state["installed"] is True and state["teamID"] == TEAM and state["interactive"] is True

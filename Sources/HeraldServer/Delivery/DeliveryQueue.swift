@@ -200,6 +200,8 @@ struct DeliveryQueue: Sendable {
         var integrationID: UUID? = nil
         /// A post or update of a message whose updates are also threaded.
         var threaded = false
+        /// The last timeline entry the sent message shows.
+        var shownSeq: Int? = nil
     }
 
     /// Records outcomes; only the worker holding a lease may record its
@@ -386,24 +388,28 @@ struct IntegrationOutcomeHook: DeliveryCompletionHook {
 
 /// Threaded updates (SPEC §2, `threadUpdates`): once a threaded message's post or update is sent,
 /// what it newly shows is also posted as a reply in its thread — a reply delivery for the timeline
-/// entries since the last one, created in the transaction that records the send, so a restart
+/// entries after the last one replied, up to the last one the sent message shows (read with the
+/// content it rendered, never later), created in the transaction that records the send: a restart
 /// loses none and doubles none. The post itself shows its incident as it is: nothing to reply.
-/// Replies wait their turn on the channel's pacing like any send.
+/// Replies wait their turn on the channel's pacing like any send. On PostgreSQL the message row is
+/// locked first (messages in id order), so two workers recording sends of one message never both
+/// reply.
 struct ThreadReplyHook: DeliveryCompletionHook {
     func completed(_ completions: [DeliveryQueue.Completion], now: Date, on sql: any SQLDatabase) async throws {
-        let sent = completions.filter { $0.threaded && $0.state == .sent && $0.delivered != nil }
+        let sent = completions.filter { $0.threaded && $0.state == .sent && $0.delivered != nil && $0.shownSeq != nil }
         guard !sent.isEmpty else { return }
+        let shown = Dictionary(sent.map { ($0.claimed.id, $0.shownSeq ?? 0) }) { max($0, $1) }
         let rows = try await sql.raw("""
-            SELECT d.kind, m.id, m.project_id, m.incident_id, m.sink, m.target, m.pacing_key, m.replied_seq,
-                   (SELECT MAX(t.seq) FROM incident_timeline t WHERE t.incident_id = m.incident_id) AS last_seq
-            FROM deliveries d JOIN messages m ON m.id = d.message_id
+            SELECT d.id AS delivery_id, d.kind, m.id, m.project_id, m.sink, m.target, m.pacing_key FROM deliveries d JOIN messages m ON m.id = d.message_id
             WHERE d.id IN (\(ids: sent.map(\.claimed.id))) AND m.incident_id IS NOT NULL
             """).all()
-        for row in rows {
-            let messageID = try row.decodeUUID(column: "id")
-            let replied = try row.decode(column: "replied_seq", as: Int.self)
-            let last = try row.decode(column: "last_seq", as: Int?.self) ?? 0
-            guard last > replied else { continue }
+        let lock = sql.dialect.name == "postgresql" ? SQLRaw("FOR UPDATE") : SQLRaw("")
+        let ordered = try rows.map { (message: try $0.decodeUUID(column: "id"), row: $0) }.sorted { $0.message.text < $1.message.text }
+        for (messageID, row) in ordered {
+            guard let last = shown[try row.decodeUUID(column: "delivery_id")] else { continue }
+            guard let replied = try await sql.raw("SELECT replied_seq FROM messages WHERE id = \(id: messageID) \(lock)").first()?
+                .decode(column: "replied_seq", as: Int.self), last > replied
+            else { continue }
             // Only an update is news in the thread; a post shows everything up to now.
             if try row.decode(column: "kind", as: String.self) == "update" {
                 try await sql.insert(into: "deliveries")
@@ -416,8 +422,7 @@ struct ThreadReplyHook: DeliveryCompletionHook {
                             SQLBind(0), SQLBind(now), SQLBind(now), SQLBind(now), SQLBind(replied), SQLBind(last))
                     .run()
             }
-            try await sql.update("messages").set("replied_seq", to: last).where("id", .equal, StoredUUID(messageID))
-                .where("replied_seq", .lessThan, last).run()
+            try await sql.update("messages").set("replied_seq", to: last).where("id", .equal, StoredUUID(messageID)).run()
         }
     }
 }

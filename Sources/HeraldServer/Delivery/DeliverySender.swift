@@ -20,7 +20,7 @@ struct DeliverySender: Sendable {
     enum Outcome: Sendable {
         /// Posted or edited: the sink's reference to the message, and the incident version now shown;
         /// `holdFor`, when the service asked for a pause before the next send to the destination.
-        case delivered(messageID: UUID, reference: String?, version: Int, reposted: Bool, holdFor: Duration?)
+        case delivered(messageID: UUID, reference: String?, version: Int, reposted: Bool, holdFor: Duration?, shownSeq: Int?)
         /// A reply was posted in the message's thread.
         case replied(holdFor: Duration?)
         /// Nothing to send: the message already shows this version.
@@ -54,6 +54,8 @@ struct DeliverySender: Sendable {
         var version: Int
         /// The delivery, for the sink (the signed webhook's `X-Herald-Delivery`).
         var context: SendContext
+        /// The last timeline entry the message shows (what a threaded reply may report, no more).
+        var shownSeq: Int? = nil
     }
 
     /// Reads and renders what `deliveries` need; every id gets an entry. If the batch cannot be
@@ -104,6 +106,7 @@ struct DeliverySender: Sendable {
         let taskIDs = Array(Set(rows.compactMap(\.taskID)))
         var incidents: [UUID: IncidentRow] = [:]
         var latest: [UUID: TimelineView] = [:]
+        var latestSeq: [UUID: Int] = [:]
         var events: [UUID: NotificationRow] = [:]
         // Plain SQL into plain structs: decoding Fluent models cost more than rendering the messages.
         for chunk in incidentIDs.chunked(into: 500) {
@@ -112,11 +115,12 @@ struct DeliverySender: Sendable {
                 incidents[incident.id] = incident
             }
             let entries = try await sql.raw("""
-                SELECT t.incident_id, t.kind, t.summary, t.actor, t.at FROM incident_timeline t
+                SELECT t.incident_id, t.seq, t.kind, t.summary, t.actor, t.at FROM incident_timeline t
                 WHERE t.incident_id IN (\(ids: chunk))
                   AND t.seq = (SELECT MAX(s.seq) FROM incident_timeline s WHERE s.incident_id = t.incident_id)
                 """).all()
             for entry in entries {
+                latestSeq[try entry.decodeUUID(column: "incident_id")] = try entry.decode(column: "seq", as: Int.self)
                 latest[try entry.decodeUUID(column: "incident_id")] = TimelineView(
                     kind: try entry.decode(column: "kind", as: String.self), summary: try entry.decode(column: "summary", as: String.self),
                     actor: try entry.decode(column: "actor", as: String?.self), at: try entry.decode(column: "at", as: Date.self))
@@ -274,7 +278,8 @@ struct DeliverySender: Sendable {
                                           address: SinkAddress(target: row.target, credential: credential),
                                           existing: sink.capabilities.canEdit ? row.reference : nil, version: version,
                                           context: SendContext(deliveryID: row.id.apiString, attempt: attempts[row.id] ?? 1,
-                                                               at: services.now())))
+                                                               at: services.now()),
+                                          shownSeq: row.incidentID.flatMap { latestSeq[$0] }))
         }
         for id in deliveries where prepared[id] == nil {
             prepared[id] = .decided(.unsendable(code: "delivery_missing", detail: "the delivery no longer exists"))
@@ -323,7 +328,8 @@ struct DeliverySender: Sendable {
         }
         switch result {
         case .sent(let reference, let holdFor):
-            return .delivered(messageID: send.messageID, reference: reference, version: send.version, reposted: reposted, holdFor: holdFor)
+            return .delivered(messageID: send.messageID, reference: reference, version: send.version, reposted: reposted, holdFor: holdFor,
+                              shownSeq: send.shownSeq)
         case .transient(let code, let detail, let retryAfter):
             return .failed(code: code, detail: detail, permanent: false, retryAfter: retryAfter)
         case .permanent(let code, let detail), .gone(let code, let detail):

@@ -288,8 +288,9 @@ final class DeliveryWorker: Sendable {
         var completion = DeliveryQueue.Completion(claimed: item, state: .sent)
         let label: String
         switch outcome {
-        case .delivered(let messageID, let reference, let version, let reposted, let holdFor):
+        case .delivered(let messageID, let reference, let version, let reposted, let holdFor, let shownSeq):
             completion.delivered = (messageID, reference, version)
+            completion.shownSeq = shownSeq
             completion.holdFor = holdFor.map(boundedHold)
             label = "sent"
             if reposted { logger.info("message was gone; re-posted", metadata: ["delivery": "\(item.id)", "sink": "\(item.sink)"]) }

@@ -22,20 +22,22 @@ struct SlackInstallationService: Sendable {
     // MARK: Install
 
     /// Where an org admin goes to install the app: Slack's authorize page with the client id, the
-    /// scopes, the callback and a fresh `state` bound to the organization and the admin.
-    func authorizeURL(orgID: UUID, userID: UUID) async throws -> URL {
+    /// scopes, the callback and a fresh `state` bound to the organization, the admin and the browser
+    /// (`browserKey`, set as a cookie with the redirect: a link handed to someone else installs nothing).
+    func authorizeURL(orgID: UUID, userID: UUID) async throws -> (url: URL, browserKey: String) {
         guard let clientID = services.configuration.slackClientID, services.configuration.slackClientSecret != nil else {
             throw DomainError.conflict("The Slack app is not configured: set HERALD_SLACK_CLIENT_ID and HERALD_SLACK_CLIENT_SECRET")
         }
         let now = services.now()
         let nonce = services.security.credentials.randomHex(16)
+        let browserKey = services.security.credentials.randomHex(24)
         let expires = Int(now.addingTimeInterval(Self.stateLifetime).timeIntervalSince1970)
         try await services.storage.writeGate.transaction(db) { db in
             // Old states go as new ones come: the table never grows past what ten minutes of installs leave.
             try await (db as! any SQLDatabase).delete(from: "slack_oauth_states").where("expires_at", .lessThan, now).run()
             try await (db as! any SQLDatabase).insert(into: "slack_oauth_states")
-                .columns("nonce", "organization_id", "user_id", "expires_at")
-                .values(SQLBind(nonce), SQLBind(StoredUUID(orgID)), SQLBind(StoredUUID(userID)),
+                .columns("nonce", "organization_id", "user_id", "browser_hash", "expires_at")
+                .values(SQLBind(nonce), SQLBind(StoredUUID(orgID)), SQLBind(StoredUUID(userID)), SQLBind(CredentialFactory.hash(browserKey)),
                         SQLBind(Date(timeIntervalSince1970: TimeInterval(expires))))
                 .run()
         }
@@ -47,8 +49,11 @@ struct SlackInstallationService: Sendable {
             URLQueryItem(name: "redirect_uri", value: redirectURI),
             URLQueryItem(name: "state", value: state),
         ]
-        return components.url!
+        return (components.url!, browserKey)
     }
+
+    /// The cookie that carries the browser key from `/slack/install` to the callback.
+    static let browserCookie = "herald_slack_install"
 
     /// The callback Slack sends the admin back to.
     var redirectURI: String {
@@ -60,6 +65,8 @@ struct SlackInstallationService: Sendable {
         case badState
         case expiredState
         case usedState
+        case otherBrowser
+        case notAdmin
         case denied(String)
         case exchangeFailed(String)
         case workspaceTaken
@@ -70,6 +77,8 @@ struct SlackInstallationService: Sendable {
             case .badState: "This install link is not valid. Start again from Herald's Slack settings."
             case .expiredState: "This install link has expired (links last 10 minutes). Start again from Herald's Slack settings."
             case .usedState: "This install link was already used. Start again from Herald's Slack settings."
+            case .otherBrowser: "This install was started in another browser (or its cookie is gone). Start again from Herald's Slack settings, in this browser."
+            case .notAdmin: "Only an owner or admin of the organization can install Slack for it. Nothing was changed."
             case .denied(let error): "Slack did not install Herald (\(error)). Nothing was changed."
             case .exchangeFailed(let code): "Slack refused to complete the install (\(code)). Nothing was changed; try again."
             case .workspaceTaken: "This Slack workspace is already connected to another Herald organization."
@@ -81,12 +90,19 @@ struct SlackInstallationService: Sendable {
     /// Completes an install: the state is checked and spent, the code exchanged, and the
     /// installation stored with the bot token sealed as the organization's Slack token. Nothing is
     /// stored on any failure. Returns the organization and the workspace's name.
-    func complete(code: String?, state: String?, error: String?) async throws(InstallFailure) -> (orgID: UUID, team: String) {
+    func complete(code: String?, state: String?, error: String?, browserKey: String?) async throws(InstallFailure) -> (orgID: UUID, team: String) {
         guard let clientID = services.configuration.slackClientID, let clientSecret = services.configuration.slackClientSecret else {
             throw .notConfigured
         }
         // The state is spent first, even for a denied consent: a link works once.
-        let (orgID, userID) = try await spend(state)
+        let (orgID, userID) = try await spend(state, browserKey: browserKey)
+        // Still an admin of the organization, when they come back.
+        do {
+            let (standing, _) = try await Access.standing(of: userID, inOrg: orgID, on: db)
+            guard AccessPolicy.decide(.manageOrg, for: standing) == .allowed else { throw InstallFailure.notAdmin }
+        } catch {
+            throw .notAdmin
+        }
         if let error { throw .denied(String(error.prefix(100))) }
         guard let code, !code.isEmpty else { throw .denied("no code") }
         let access: OAuthV2Access
@@ -106,30 +122,34 @@ struct SlackInstallationService: Sendable {
         return (orgID, access.teamName)
     }
 
-    private func spend(_ state: String?) async throws(InstallFailure) -> (UUID, UUID) {
+    private func spend(_ state: String?, browserKey: String?) async throws(InstallFailure) -> (UUID, UUID) {
         let parts = (state ?? "").split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 3, let expires = Int(parts[1]), parts[0].count == 32 else { throw .badState }
         let now = services.now()
-        let row: (org: UUID, user: UUID, used: Bool)?
+        let row: (org: UUID, user: UUID, used: Bool, sameBrowser: Bool)?
         do {
-            row = try await services.storage.writeGate.transaction(db) { db -> (UUID, UUID, Bool)? in
+            row = try await services.storage.writeGate.transaction(db) { db -> (UUID, UUID, Bool, Bool)? in
                 let sql = db as! any SQLDatabase
                 guard let found = try await sql.raw("""
-                    SELECT organization_id, user_id, used_at FROM slack_oauth_states WHERE nonce = \(bind: parts[0])
+                    SELECT organization_id, user_id, browser_hash, used_at FROM slack_oauth_states WHERE nonce = \(bind: parts[0])
                     """).first() else { return nil }
                 let org = try found.decodeUUID(column: "organization_id"), user = try found.decodeUUID(column: "user_id")
                 guard self.stateMAC(nonce: parts[0], orgID: org, userID: user, expires: expires) == parts[2] else { return nil }
-                if try found.decode(column: "used_at", as: Date?.self) != nil { return (org, user, true) }
+                if try found.decode(column: "used_at", as: Date?.self) != nil { return (org, user, true, true) }
+                // Another browser (a link sent to someone else) spends nothing: the admin's own still works.
+                let expected = try found.decode(column: "browser_hash", as: String.self)
+                guard let browserKey, CredentialFactory.hash(browserKey) == expected else { return (org, user, false, false) }
                 let spent = try await sql.raw("""
                     UPDATE slack_oauth_states SET used_at = \(bind: now) WHERE nonce = \(bind: parts[0]) AND used_at IS NULL RETURNING nonce
                     """).all()
-                return (org, user, spent.isEmpty)
+                return (org, user, spent.isEmpty, true)
             }
         } catch {
             throw .badState
         }
         guard let row else { throw .badState }
         guard !row.used else { throw .usedState }
+        guard row.sameBrowser else { throw .otherBrowser }
         guard Double(expires) > now.timeIntervalSince1970 else { throw .expiredState }
         return (row.org, row.user)
     }

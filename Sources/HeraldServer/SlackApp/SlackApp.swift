@@ -66,6 +66,13 @@ struct SlackContext: Sendable {
     var userID: String?
 
     var incidents: IncidentService { IncidentService(intake: intake) }
+    /// Slack's Web API for calls a person waits on, each bounded so the answer comes within
+    /// Slack's 3 seconds (a modal's trigger lasts no longer anyway).
+    var slack: SlackClient {
+        let c = services.slack.interactive
+        return SlackClient(baseURL: c.baseURL, transport: c.transport, timeout: Self.callTimeout, now: c.now)
+    }
+    static let callTimeout: Duration = .milliseconds(1200)
     var installations: SlackInstallationService { SlackInstallationService(services: services, db: db) }
 
     /// A Herald user acting from Slack.
@@ -83,7 +90,7 @@ struct SlackContext: Sendable {
               install.$organization.id == orgID
         else { throw DomainError.actorRefused(.notMember) }
         guard let token = try await installations.botToken(orgID: orgID) else { throw DomainError.actorRefused(.notMember) }
-        guard let email = try await services.slack.users.email(team: teamID, user: userID, token: token, client: services.slack.interactive),
+        guard let email = try await services.slack.users.email(team: teamID, user: userID, token: token, client: slack),
               let user = try await User.query(on: db).filter(\.$email == email).first()
         else { throw DomainError.actorRefused(.notLinked) }
         let (standing, _) = try await Access.standing(of: try user.requireID(), inOrg: orgID, on: db)
@@ -100,6 +107,13 @@ struct SlackContext: Sendable {
             throw DomainError.actorRefused(.notMember)
         }
         return install.$organization.id
+    }
+
+    /// Forgets that `key` was done (its work failed, so a retry may do it).
+    func release(_ key: String) async throws {
+        try await services.storage.writeGate.transaction(db) { db in
+            try await (db as! any SQLDatabase).delete(from: "slack_receipts").where("receipt_key", .equal, String(key.prefix(500))).run()
+        }
     }
 
     /// Records that `key` was done; false when it already was (a Slack retry, a repeated payload).
@@ -121,6 +135,15 @@ struct SlackContext: Sendable {
 /// The text Slack shows for a refusal: SPEC §6's exact words for who may not act, the domain's
 /// own sentence otherwise. The one translation of ``DomainError`` for Slack.
 enum SlackText {
+    /// Logs what the person is told "has been logged": Herald's own failures, not their refusals.
+    static func log(_ error: any Error, logger: Logger) {
+        switch error {
+        case DomainError.internalFailure(let detail): logger.error("Slack app: \(detail)")
+        case is DomainError: break
+        default: logger.report(error: error)
+        }
+    }
+
     static func message(for error: any Error) -> String {
         guard let domain = error as? DomainError else { return "Herald could not do that; the error has been logged." }
         switch domain {
@@ -191,6 +214,9 @@ final class SlackAppWork: Sendable {
         }
     }
 
+    /// Nothing started by ``later(_:)`` is running.
+    var isIdle: Bool { state.withLockedValue { $0.running == 0 } }
+
     /// Returns once nothing started by ``later(_:)`` is still running.
     func waitUntilIdle() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
@@ -201,5 +227,20 @@ final class SlackAppWork: Sendable {
             }
             if idle { continuation.resume() }
         }
+    }
+}
+
+/// At shutdown, the Slack app's work already answered for gets up to ``limit`` to finish (an
+/// acknowledge Slack was told of is applied), before the database goes. Registered after the
+/// database, so it runs before it (handlers run in reverse).
+struct SlackAppWorkLifecycle: LifecycleHandler {
+    static let limit: Duration = .seconds(10)
+
+    func shutdownAsync(_ application: Application) async {
+        let work = application.herald.slack.work
+        let clock = ContinuousClock()
+        let deadline = clock.now + Self.limit
+        while !work.isIdle, clock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        if !work.isIdle { application.logger.warning("stopping with Slack actions still running; Slack was already answered") }
     }
 }

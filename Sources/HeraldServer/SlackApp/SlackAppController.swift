@@ -48,9 +48,7 @@ struct SlackAppController: RouteCollection {
                         guard try await context.claim(key) else { continue }
                         try await handler.handle(action, context)
                     } catch {
-                        if case DomainError.internalFailure = error {} else if error is DomainError {} else {
-                            context.logger.report(error: error)
-                        }
+                        SlackText.log(error, logger: context.logger)
                         await Self.tell(payload.responseURL, SlackText.message(for: error), responses: responses, logger: context.logger)
                     }
                 }
@@ -132,8 +130,14 @@ struct SlackAppController: RouteCollection {
         }
         let (standing, _) = try await req.standing(inOrg: try org.requireID())
         try req.enforce(.manageOrg, standing, notFound: "Organization")
-        let url = try await SlackInstallationService(services: req.herald, db: req.db).authorizeURL(orgID: id, userID: try req.caller.userID)
-        return req.redirect(to: url.absoluteString)
+        let (url, browserKey) = try await SlackInstallationService(services: req.herald, db: req.db)
+            .authorizeURL(orgID: id, userID: try req.caller.userID)
+        let response = req.redirect(to: url.absoluteString)
+        // The callback comes back to this browser only: the state alone installs nothing.
+        response.cookies[SlackInstallationService.browserCookie] = HTTPCookies.Value(
+            string: browserKey, maxAge: Int(SlackInstallationService.stateLifetime), path: "/slack/oauth",
+            isSecure: req.herald.links.base.scheme == "https", isHTTPOnly: true, sameSite: .lax)
+        return response
     }
 
     /// `GET /slack/oauth/callback`: completes the install, or says why nothing was stored.
@@ -141,10 +145,13 @@ struct SlackAppController: RouteCollection {
         let service = SlackInstallationService(services: req.herald, db: req.db)
         do {
             let (orgID, team) = try await service.complete(code: req.query[String.self, at: "code"], state: req.query[String.self, at: "state"],
-                                                           error: req.query[String.self, at: "error"])
+                                                           error: req.query[String.self, at: "error"],
+                                                           browserKey: req.cookies[SlackInstallationService.browserCookie]?.string)
             req.logger.notice("Slack app installed", metadata: ["org": "\(orgID.apiString)", "team": "\(team)"])
-            return Self.page(status: .ok, title: "Herald is installed",
-                             body: "Herald is now installed in the Slack workspace <b>\(Self.escape(team))</b>. You can close this page.")
+            let response = Self.page(status: .ok, title: "Herald is installed",
+                                     body: "Herald is now installed in the Slack workspace <b>\(Self.escape(team))</b>. You can close this page.")
+            response.cookies[SlackInstallationService.browserCookie] = .expired
+            return response
         } catch {
             req.logger.info("Slack install refused: \(error)")
             return Self.page(status: .badRequest, title: "Slack was not connected", body: Self.escape(error.message))

@@ -39,8 +39,9 @@ public enum SlackRenderer {
         }
         if view.omitted > 0 { lines.insert("_\(view.omitted) earlier update\(view.omitted == 1 ? "" : "s")_", at: 0) }
         if lines.isEmpty { lines = [label(for: view.status)] }
-        let text = view.entries.last.map { "\($0.summary)" } ?? view.status.rawValue
-        return SlackMessage(channel: "", text: String(text.prefix(SlackLimits.sectionText)), blocks: [
+        // Escaped like every text people wrote: a summary from outside never pings `<!channel>`.
+        let text = Mrkdwn.escaped(view.entries.last?.summary ?? view.status.rawValue, fitting: SlackLimits.sectionText)
+        return SlackMessage(channel: "", text: text, blocks: [
             .section(SectionBlock(text: .mrkdwn(String(lines.joined(separator: "\n").prefix(SlackLimits.sectionText))))),
             .context(ContextBlock(elements: footer(link: view.link, extra: [
                 emoji(for: view.status) + " " + label(for: view.status), Mrkdwn.escaped(view.incidentTitle, fitting: 200),

@@ -80,8 +80,10 @@ struct SlackInstallationController: RouteCollection {
         var isPrivate: Bool
     }
 
+    /// Members read the cached list; reading it from Slack again (every page, waiting out 429s,
+    /// spending the workspace's rate limit) is for those who manage the organization.
     func channels(req: Request) async throws -> [ChannelDTO] {
-        let (org, _) = try await req.organization(.readOrg)
+        let (org, standing) = try await req.organization(.readOrg)
         var refresh = false
         if let raw = req.query[String.self, at: "refresh"] {
             guard let value = ["true": true, "false": false, "1": true, "0": false][raw.lowercased()] else {
@@ -89,6 +91,7 @@ struct SlackInstallationController: RouteCollection {
             }
             refresh = value
         }
+        if refresh { try req.enforce(.manageOrg, standing, notFound: "Organization") }
         return try await service(req).channels(orgID: try org.requireID(), refresh: refresh)
             .map { ChannelDTO(id: $0.id, name: $0.name, isPrivate: $0.isPrivate) }
     }

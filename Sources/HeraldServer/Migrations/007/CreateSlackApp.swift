@@ -38,7 +38,8 @@ struct CreateSlackInstallations: AsyncMigration {
     }
 }
 
-/// OAuth `state`s handed out by `/slack/install`: each used once, within its expiry.
+/// OAuth `state`s handed out by `/slack/install`: each used once, within its expiry, by the browser
+/// that started the install (the hash of a cookie set with the link).
 struct CreateSlackOAuthStates: AsyncMigration {
     var name: String { "007_create_slack_oauth_states" }
 
@@ -47,6 +48,7 @@ struct CreateSlackOAuthStates: AsyncMigration {
             .field("nonce", .string, .identifier(auto: false))
             .field("organization_id", .uuid, .required, .references("organizations", "id", onDelete: .cascade))
             .field("user_id", .uuid, .required, .references("users", "id", onDelete: .cascade))
+            .field("browser_hash", .string, .required)
             .field("expires_at", .datetime, .required)
             .field("used_at", .datetime)
             .create()

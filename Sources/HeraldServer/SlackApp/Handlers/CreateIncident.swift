@@ -19,13 +19,14 @@ struct CreateIncidentCommand: SlashCommandHandler {
             let view = CreateIncidentModal.view(services: services, metadata: CreateIncidentModal.Metadata(org: orgID.apiString,
                                                                                                              channel: command.channelID))
             do {
-                _ = try await context.services.slack.interactive.openView(token: token, triggerID: command.triggerID, view: view)
+                _ = try await context.slack.openView(token: token, triggerID: command.triggerID, view: view)
             } catch {
                 context.logger.warning("views.open failed: \(error.code)")
                 return "Slack did not open the form (\(error.code)). Try the command again."
             }
             return nil
         } catch {
+            SlackText.log(error, logger: context.logger)
             return SlackText.message(for: error)
         }
     }
@@ -49,13 +50,19 @@ struct CreateIncidentSubmission: ViewSubmissionHandler {
             if let id = UUID(uuidString: serviceRef) { found = try await Service.query(on: context.db).filter(\.$id == id).with(\.$project).first() }
             if found == nil || found?.project.$organization.id != orgID { errors["service"] = "Choose one of the organization's services." }
             guard errors.isEmpty, let found else { return ViewErrorsResponse(errors: errors) }
-            // A second submission of the same view (a retry) opens nothing more.
-            guard try await context.claim("view:\(view.id)") else { return nil }
+            // A second submission of the same view (a retry) opens nothing more; a failed one may be tried again.
+            let receipt = "view:\(view.id)"
+            guard try await context.claim(receipt) else { return nil }
             let description = view.value(block: "description", action: "description")
             let draft = IncidentService.Draft(title: title, description: description?.isEmpty == true ? nil : description,
                                               severity: view.value(block: "severity", action: "severity"),
                                               service: try found.requireID().apiString, tags: nil)
-            _ = try await context.incidents.open(draft, projectID: found.$project.id, actor: actor.email, source: "slack")
+            do {
+                _ = try await context.incidents.open(draft, projectID: found.$project.id, actor: actor.email, source: "slack")
+            } catch {
+                try? await context.release(receipt)
+                throw error
+            }
             return nil
         } catch DomainError.invalid(let fields, _) {
             var errors: [String: String] = [:]
@@ -64,6 +71,7 @@ struct CreateIncidentSubmission: ViewSubmissionHandler {
             }
             return ViewErrorsResponse(errors: errors)
         } catch {
+            SlackText.log(error, logger: context.logger)
             return ViewErrorsResponse(errors: ["title": SlackText.message(for: error)])
         }
     }
