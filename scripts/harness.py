@@ -285,7 +285,7 @@ class PgCluster:
     `fast` turns off fsync (tests: nothing must survive the machine); `statements` loads
     pg_stat_statements (benchmarks: where the time goes)."""
 
-    def __init__(self, fast: bool = True, statements: bool = False, max_connections: int = 600):
+    def __init__(self, fast: bool = True, statements: bool = False, max_connections: int = 1200):
         self.bin = pg_bin()
         self.fast, self.statements, self.max_connections = fast, statements, max_connections
         self.tmp = tempfile.mkdtemp(prefix="herald-pg.")

@@ -91,9 +91,11 @@ public struct SandboxFault: Sendable, Equatable, Codable {
     public var retryAfter: Int?
     /// The `Retry-After` header exactly as written, instead of `retryAfter` (for a huge or broken value).
     public var retryAfterHeader: String?
+    /// How many matching requests to answer normally first (nil: none).
+    public var after: Int?
 
     public init(kind: Kind, method: String? = nil, channel: String? = nil, count: Int = 1, status: Int? = nil,
-                error: String? = nil, retryAfter: Int? = nil, retryAfterHeader: String? = nil) {
+                error: String? = nil, retryAfter: Int? = nil, retryAfterHeader: String? = nil, after: Int? = nil) {
         self.kind = kind
         self.method = method
         self.channel = channel
@@ -102,6 +104,7 @@ public struct SandboxFault: Sendable, Equatable, Codable {
         self.error = error
         self.retryAfter = retryAfter
         self.retryAfterHeader = retryAfterHeader
+        self.after = after
     }
 }
 

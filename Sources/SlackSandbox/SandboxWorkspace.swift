@@ -402,6 +402,11 @@ public actor SandboxWorkspace {
             (f.method == nil || f.method == method)
                 && (f.channel == nil || f.channel == channel || resolve(f.channel!)?.id == channel.flatMap { resolve($0)?.id })
         }) else { return nil }
+        // Requests to let through first (a 429 on the second page of a list).
+        if let after = faults[index].after, after > 0 {
+            faults[index].after = after - 1
+            return nil
+        }
         let fault = faults[index]
         if fault.count <= 1 { faults.remove(at: index) } else { faults[index].count -= 1 }
         switch fault.kind {

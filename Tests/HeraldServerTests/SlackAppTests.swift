@@ -485,7 +485,8 @@ struct SlackAppTests {
             let p = try await SlackProject.make(app)
             try await p.installApp(app)
             for n in 1...450 { await p.sandbox.addChannel(name: "team-\(String(format: "%03d", n))") }
-            await p.sandbox.injectFault(SandboxFault(kind: .rateLimited, method: "conversations.list", count: 1, retryAfter: 1))
+            // The 429 comes in the middle: the second of three pages.
+            await p.sandbox.injectFault(SandboxFault(kind: .rateLimited, method: "conversations.list", count: 1, retryAfter: 1, after: 1))
             let waits = NIOLockedValueBox<[Duration]>([])
             app.herald.slack.interactive.sleep = { wait in waits.withLockedValue { $0.append(wait) } }
             let listed = try await app.api(.GET, "/api/v1/orgs/\(p.tenancy.orgID)/slack/channels", token: p.tenancy.owner)
