@@ -92,12 +92,7 @@ enum SandboxPage {
             html += "<div class=\"input\"><label for=\"\(name)\">\(escape(block["label"]?["text"]?.string ?? blockID))\(optional)</label>"
             switch element["type"]?.string {
             case "static_select":
-                let initial = element["initial_option"]?["value"]?.string
-                let options = (element["options"]?.array ?? []).map { o -> String in
-                    let value = o["value"]?.string ?? ""
-                    return "<option value=\"\(escape(value))\"\(value == initial ? " selected" : "")>\(escape(o["text"]?["text"]?.string ?? value))</option>"
-                }.joined()
-                html += "<select id=\"\(name)\" name=\"\(name)\"><option value=\"\">\(escape(element["placeholder"]?["text"]?.string ?? "Choose"))</option>\(options)</select>"
+                html += "<select id=\"\(name)\" name=\"\(name)\"><option value=\"\">\(escape(element["placeholder"]?["text"]?.string ?? "Choose"))</option>\(options(element))</select>"
             default:
                 let placeholder = escape(element["placeholder"]?["text"]?.string ?? "")
                 html += element["multiline"]?.bool == true
@@ -194,18 +189,22 @@ enum SandboxPage {
             return "<form class=\"control\" method=\"post\" action=\"/sandbox/act\">\(hidden)<input type=\"hidden\" name=\"value\" value=\"\(escape(element["value"]?.string ?? ""))\">"
                 + "<button class=\"button\(style)\" type=\"submit\" data-action=\"\(actionID)\">\(escape(element["text"]?["text"]?.string ?? ""))</button></form>"
         case "static_select":
-            let initial = element["initial_option"]?["value"]?.string
-            let options = (element["options"]?.array ?? []).map { o -> String in
-                let value = o["value"]?.string ?? ""
-                return "<option value=\"\(escape(value))\"\(value == initial ? " selected" : "")>\(escape(o["text"]?["text"]?.string ?? value))</option>"
-            }.joined()
             let placeholder = escape(element["placeholder"]?["text"]?.string ?? "Select")
-            let prompt = initial == nil ? "<option value=\"\" disabled selected>\(placeholder)</option>" : ""
+            let prompt = element["initial_option"] == nil ? "<option value=\"\" disabled selected>\(placeholder)</option>" : ""
             return "<form class=\"control\" method=\"post\" action=\"/sandbox/act\">\(hidden)<select name=\"selected\" aria-label=\"\(placeholder)\" data-action=\"\(actionID)\">"
-                + "\(prompt)\(options)</select> <button class=\"button\" type=\"submit\">\(placeholder.replacingOccurrences(of: "…", with: ""))</button></form>"
+                + "\(prompt)\(options(element))</select> <button class=\"button\" type=\"submit\">\(placeholder.replacingOccurrences(of: "…", with: ""))</button></form>"
         default:
             return ""
         }
+    }
+
+    /// A select's options, its initial one chosen.
+    static func options(_ element: JSONValue) -> String {
+        let initial = element["initial_option"]?["value"]?.string
+        return (element["options"]?.array ?? []).map { o -> String in
+            let value = o["value"]?.string ?? ""
+            return "<option value=\"\(escape(value))\"\(value == initial ? " selected" : "")>\(escape(o["text"]?["text"]?.string ?? value))</option>"
+        }.joined()
     }
 
     static func renderElement(_ element: JSONValue) -> String {

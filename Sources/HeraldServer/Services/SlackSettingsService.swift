@@ -73,39 +73,30 @@ struct SlackSettingsService: Sendable {
     func setChannels(of service: Service, orgID: UUID, channel: FieldChange<String>, watchChannel: FieldChange<String>) async throws {
         let installations = SlackInstallationService(services: services, db: db)
         let installed = try await installations.installation(orgID: orgID)?.isLive == true
-        func blank(_ raw: String) -> Bool { raw.trimmingCharacters(in: SlackChannels.surroundingSpace).isEmpty }
         var errors: [FieldError] = []
-        var newChannel = service.slackChannel, newWatch = service.watchChannel
-        switch channel {
-        case .keep: break
-        case .clear: newChannel = nil
-        case .set(let raw) where blank(raw): newChannel = nil
-        case .set(let raw):
+        /// The change's new value (nil: none), or `current`; a refusal is collected under `field`.
+        func resolve(_ change: FieldChange<String>, current: String?, field: String,
+                     unresolved: (String) throws -> String) async throws -> String? {
+            guard case .set(let raw) = change else { return change.isClear ? nil : current }
+            let trimmed = raw.trimmingCharacters(in: SlackChannels.surroundingSpace)
+            guard !trimmed.isEmpty else { return nil }
             do {
-                newChannel = installed ? try await installations.choose(raw, orgID: orgID, field: "channel").id
-                    : try SlackChannels.normalize(raw.trimmingCharacters(in: SlackChannels.surroundingSpace), field: "channel")
-            } catch let error as DomainError {
-                if case .invalid(let fields, _) = error { errors += fields } else { throw error }
-            } catch let error as FieldError { errors.append(error) }
+                return installed ? try await installations.choose(trimmed, orgID: orgID, field: field).id : try unresolved(trimmed)
+            } catch DomainError.invalid(let fields, _) {
+                errors += fields
+            } catch let error as FieldError {
+                errors.append(error)
+            }
+            return current
         }
-        switch watchChannel {
-        case .keep: break
-        case .clear: newWatch = nil
-        case .set(let raw) where blank(raw): newWatch = nil
-        case .set(let raw):
-            do {
-                let trimmed = raw.trimmingCharacters(in: SlackChannels.surroundingSpace)
-                if installed {
-                    newWatch = try await installations.choose(trimmed, orgID: orgID, field: "watchChannel").id
-                } else if SlackChannels.isID(trimmed) {
-                    newWatch = trimmed
-                } else {
-                    errors.append(FieldError(field: "watchChannel",
-                                             detail: "install the Slack app to watch a channel by name, or give the channel's id (C…)"))
-                }
-            } catch let error as DomainError {
-                if case .invalid(let fields, _) = error { errors += fields } else { throw error }
-            } catch let error as FieldError { errors.append(error) }
+        let newChannel = try await resolve(channel, current: service.slackChannel, field: "channel") {
+            try SlackChannels.normalize($0, field: "channel")
+        }
+        let newWatch = try await resolve(watchChannel, current: service.watchChannel, field: "watchChannel") { trimmed in
+            guard SlackChannels.isID(trimmed) else {
+                throw FieldError(field: "watchChannel", detail: "install the Slack app to watch a channel by name, or give the channel's id (C…)")
+            }
+            return trimmed
         }
         try DomainError.throwIfInvalid(errors)
         service.slackChannel = newChannel

@@ -306,6 +306,8 @@ enum FieldChange<Value: Decodable & Sendable>: Sendable {
     case clear
     case set(Value)
 
+    var isClear: Bool { if case .clear = self { true } else { false } }
+
     init<Key: CodingKey>(_ c: KeyedDecodingContainer<Key>, _ key: Key) throws {
         if !c.contains(key) { self = .keep } else if try c.decodeNil(forKey: key) { self = .clear } else { self = .set(try c.decode(Value.self, forKey: key)) }
     }
