@@ -24,6 +24,8 @@ public struct HeraldOverrides: Sendable {
     public var destinationSources: [any DestinationSource] = []
     /// Migrate only up to this schema version (tests of a migration start from the one before).
     public var schemaVersion: Int?
+    /// Bcrypt's work factor for web passwords (tests use a small one).
+    public var bcryptCost: Int?
 
     public init(randomBytes: (@Sendable (Int) -> [UInt8])? = nil, transport: (any OutboundTransport)? = nil,
                 now: (@Sendable () -> Date)? = nil, random: (@Sendable () -> Double)? = nil) {
@@ -72,7 +74,7 @@ public func configure(_ app: Application, configuration: HeraldConfiguration, ov
         storage: .init(writeGate: WriteGate(serialize: !configuration.database.isPostgres), sqliteWriter: nil),
         security: .init(secrets: secrets,
                         credentials: CredentialFactory(randomBytes: overrides.randomBytes ?? CredentialFactory.systemRandomBytes),
-                        eventKeys: EventKeyCache()),
+                        eventKeys: EventKeyCache(), bcryptCost: overrides.bcryptCost ?? AccountService.bcryptCost),
         routing: .init(router: HeraldCore.Router(sources: HeraldCore.Router.builtIn + overrides.destinationSources),
                        cache: ProjectRoutingCache()),
         intake: IntakeBatcher(concurrentBatches: configuration.database.isPostgres ? 2 : 1, metrics: metrics),

@@ -144,3 +144,32 @@ def test_serve_honours_hostname_and_port_flags(herald_bin, tmp_path, start_serve
     assert resp.json() == {"status": "ok", "database": "ok"}
     assert not port_is_listening(env_port), "HERALD_PORT was used although --port was given"
     assert f"127.0.0.1:{port}" in server.logs(limit=20000), server.logs()
+
+
+def test_users_set_a_web_password_from_standard_input(herald_bin, tmp_path):
+    """`users create --password-stdin` and `users set-password` read the password from standard input,
+    check it before anything changes, and store only a Bcrypt hash."""
+    import subprocess
+
+    env = herald_env()
+
+    def herald(args: list[str], password: str) -> subprocess.CompletedProcess:
+        return subprocess.run([herald_bin, *args], cwd=tmp_path, env=env, input=password.encode(), capture_output=True, timeout=120)
+
+    short = herald(["users", "create", "--email", "pw@example.com", "--org", "Acme", "--password-stdin"], "short\n")
+    assert short.returncode != 0 and b"at least 10 characters" in short.stderr, short.stderr
+    db = sqlite3.connect(tmp_path / "herald.sqlite")
+    assert db.execute("SELECT COUNT(*) FROM users WHERE email = 'pw@example.com'").fetchone() == (0,), "a refused password created the user"
+
+    created = herald(["users", "create", "--email", "pw@example.com", "--org", "Acme", "--password-stdin"], "correct horse battery\n")
+    assert created.returncode == 0, created.stderr
+    assert created.stdout.decode().startswith("hrd_pat_") and b"Web password set" in created.stderr
+    first = db.execute("SELECT p.password_hash FROM user_passwords p JOIN users u ON u.id = p.user_id WHERE u.email = 'pw@example.com'").fetchone()
+    assert first and first[0].startswith("$2") and "correct horse" not in first[0]
+
+    unknown = herald(["users", "set-password", "--email", "nobody@example.com"], "another long passphrase")
+    assert unknown.returncode != 0 and b"no user has the email" in unknown.stderr
+    changed = herald(["users", "set-password", "--email", "PW@example.com"], "another long passphrase\n")
+    assert changed.returncode == 0, changed.stderr
+    second = db.execute("SELECT p.password_hash FROM user_passwords p JOIN users u ON u.id = p.user_id WHERE u.email = 'pw@example.com'").fetchone()
+    assert second and second[0] != first[0] and second[0].startswith("$2")

@@ -5,7 +5,7 @@ import Vapor
 
 /// `herald users …`
 struct UsersCommand: AsyncCommandGroup {
-    var commands: [String: any AnyAsyncCommand] { ["create": CreateUserCommand()] }
+    var commands: [String: any AnyAsyncCommand] { ["create": CreateUserCommand(), "set-password": SetPasswordCommand()] }
     var help: String { "Manages users." }
 }
 
@@ -25,6 +25,9 @@ struct CreateUserCommand: AsyncCommand {
 
         @Option(name: "role", help: "owner, admin, responder or stakeholder (default owner for a new organization).")
         var role: String?
+
+        @Flag(name: "password-stdin", help: "Also set a web password, read from standard input.")
+        var passwordStdin: Bool
 
         init() {}
     }
@@ -54,6 +57,8 @@ struct CreateUserCommand: AsyncCommand {
             }
             roleInput = r
         }
+        // The password is read and checked before anything is created.
+        let password = signature.passwordStdin ? try PasswordInput.read() : nil
         let directory = Directory(services: app.herald, db: app.db)
         let provisioned: Directory.Provisioned
         do {
@@ -73,11 +78,56 @@ struct CreateUserCommand: AsyncCommand {
             if org.created { messages.append("Created organization \(org.name) (id \(org.id.apiString)).") }
             messages.append("\(email) is \(org.role.rawValue) of \(org.name).")
         }
+        if let password {
+            try await AccountService(services: app.herald, db: app.db, threadPool: app.threadPool).setPassword(userID: provisioned.userID, to: password)
+            messages.append("Web password set for \(email).")
+        }
         let token = provisioned.token
         for message in messages {
             FileHandle.standardError.write(Data((message + "\n").utf8))
         }
         FileHandle.standardError.write(Data("API token (shown once, store it now):\n".utf8))
         context.console.output(token, style: .plain, newLine: true)
+    }
+}
+
+/// `herald users set-password --email E`: reads a new web password from standard input, sets it,
+/// and ends the user's sessions.
+struct SetPasswordCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "email", help: "The user's email (required).")
+        var email: String?
+
+        init() {}
+    }
+
+    var help: String { "Sets a user's web password, read from standard input (their sessions end)." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        try await DatabaseSetup.prepare(app)
+        let email: String
+        do { email = try Validate.email(signature.email ?? "", field: "--email") } catch {
+            throw CreateUserCommand.Failure(description: "--email \(error.detail)")
+        }
+        let password = try PasswordInput.read()
+        guard let user = try await User.query(on: app.db).filter(\.$email == email).first() else {
+            throw CreateUserCommand.Failure(description: "--email: no user has the email \(email)")
+        }
+        try await AccountService(services: app.herald, db: app.db, threadPool: app.threadPool).setPassword(userID: try user.requireID(), to: password)
+        FileHandle.standardError.write(Data("Web password set for \(email); their sessions have ended.\n".utf8))
+    }
+}
+
+/// A password from standard input: everything up to the end, one trailing line break dropped.
+enum PasswordInput {
+    static func read() throws -> String {
+        let data = FileHandle.standardInput.readDataToEndOfFile()
+        var text = String(decoding: data.prefix(4096), as: UTF8.self)
+        if text.hasSuffix("\r\n") { text.removeLast(2) } else if text.hasSuffix("\n") { text.removeLast() }
+        do { try AccountService.validate(password: text, field: "password") } catch {
+            throw CreateUserCommand.Failure(description: "the password read from standard input \(error.detail)")
+        }
+        return text
     }
 }

@@ -4,11 +4,51 @@ import HeraldCore
 import NIOConcurrencyHelpers
 import Vapor
 
-/// The authenticated user of an API call, and the token they used.
+/// The authenticated user of a request, and how they proved it: an API token, or a web session
+/// (whose forms carry its CSRF token). Both pass the same ``Access`` checks.
 struct Caller: Authenticatable, Sendable {
     var user: User
     var userID: UUID
-    var tokenID: UUID
+    /// The API token used, for a bearer caller.
+    var tokenID: UUID? = nil
+    /// The web session, for a signed-in browser.
+    var session: AccountService.Session? = nil
+}
+
+/// Resolves the session cookie of a signed-in browser to a ``Caller``.
+struct SessionAuthenticator: AsyncMiddleware {
+    static let cookie = "herald_session"
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        if !request.auth.has(Caller.self), let value = request.cookies[Self.cookie]?.string,
+           let session = try await AccountService(services: request.herald, db: request.db, threadPool: request.application.threadPool)
+            .session(cookie: value) {
+            request.auth.login(Caller(user: session.user, userID: session.userID, session: session))
+        }
+        return try await next.respond(to: request)
+    }
+}
+
+/// Refuses a state-changing request of a signed-in browser whose form does not carry the session's
+/// CSRF token (field `csrf`, or header `X-CSRF-Token`): `403`, nothing changed. Bearer callers carry
+/// no ambient credential and need none.
+struct RequireCSRF: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        if ![.GET, .HEAD, .OPTIONS].contains(request.method), let session = request.auth.get(Caller.self)?.session {
+            let sent = request.headers.first(name: "X-CSRF-Token") ?? (try? request.content.get(String.self, at: "csrf"))
+            guard let sent, Self.same(sent, session.csrfToken) else {
+                throw Problem(.forbidden, "The form is missing its security token (CSRF); reload the page and try again", field: "csrf")
+            }
+        }
+        return try await next.respond(to: request)
+    }
+
+    /// Constant-time comparison.
+    static func same(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
 }
 
 /// Resolves `Authorization: Bearer <personal API token>` to a ``Caller`` by the token's hash.

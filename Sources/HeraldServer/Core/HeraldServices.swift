@@ -42,6 +42,8 @@ struct HeraldServices: Sendable {
         var credentials: CredentialFactory
         /// Valid event keys by hash (revocation is still checked when an event is stored).
         var eventKeys: EventKeyCache
+        /// Bcrypt's work factor for web passwords.
+        var bcryptCost = AccountService.bcryptCost
     }
 
     /// Where events go: the destination sources and each project's routing data.

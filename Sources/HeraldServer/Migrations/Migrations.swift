@@ -49,5 +49,10 @@ extension Application {
             migrations.add(CreateSlackReceipts())
             migrations.add(AddWatchedChannelsAndThreads())
         }
+        if wanted(8) { // Migration 008 - web sign-in: passwords, sessions, failed sign-ins for throttling
+            migrations.add(CreateUserPasswords())
+            migrations.add(CreateWebSessions())
+            migrations.add(CreateLoginThrottle())
+        }
     }
 }
