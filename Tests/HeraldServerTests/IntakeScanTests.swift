@@ -8,7 +8,7 @@ import Testing
 /// not read is left to JSONDecoder (and its errors).
 @Suite struct IntakeScanTests {
     typealias Payload = EventsController.AlertmanagerPayload
-    typealias Body = EventsController.EventBody
+    typealias Body = EventBody
 
     static let payload = #"""
         {"receiver":"herald","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"HighLatency","service":"checkout","severity":"critical"},"annotations":{"summary":"p99 \u00e9 > 2 s","runbook":"https:\/\/runbooks.example\/latency"},"startsAt":"2026-12-01T10:00:00.123Z","endsAt":"0001-01-01T00:00:00Z","generatorURL":"http://prometheus/graph?g0.expr=x","fingerprint":"5d3f0a9c1b2e4f60"},{"status":"resolved","labels":{"alertname":"DiskFull"},"annotations":null,"startsAt":null}],"groupLabels":{"alertname":"HighLatency"},"commonLabels":{},"commonAnnotations":{},"externalURL":"http://alertmanager:9093","version":"4","groupKey":"{}:{alertname=\"HighLatency\"}","truncatedAlerts":0}

@@ -28,7 +28,7 @@ struct SlackSettingsController: RouteCollection {
     func updateOrg(req: Request) async throws -> SlackSettingsDTO {
         let (org, _) = try await req.organization(.manageOrg)
         let orgID = try org.requireID()
-        try await settings(req).update(.org(orgID), try await SlackSettingsUpdate.read(req))
+        try await settings(req).update(.org(orgID), try SlackSettingsUpdate.validated(try await req.decodeJSON(SlackSettingsUpdate.self)))
         req.logger.info("slack settings updated", metadata: ["org": "\(orgID.apiString)", "level": "org"])
         return try await dto(req, orgID: orgID, projectID: nil)
     }
@@ -56,7 +56,7 @@ struct SlackSettingsController: RouteCollection {
     func updateProject(req: Request) async throws -> SlackSettingsDTO {
         let (project, _) = try await req.project(.manageProject)
         let projectID = try project.requireID()
-        try await settings(req).update(.project(projectID), try await SlackSettingsUpdate.read(req))
+        try await settings(req).update(.project(projectID), try SlackSettingsUpdate.validated(try await req.decodeJSON(SlackSettingsUpdate.self)))
         req.logger.info("slack settings updated", metadata: ["project": "\(projectID.apiString)", "level": "project"])
         return try await dto(req, orgID: project.$organization.id, projectID: projectID)
     }
@@ -190,65 +190,6 @@ struct SlackSettingsController: RouteCollection {
     }
 }
 
-/// `PUT …/settings/slack`: absent fields stay as they are.
-struct SlackSettingsUpdate: Decodable, Sendable {
-    var enabled: Bool?
-    var token: String?
-    var removeToken: Bool?
-    /// As written, before ``read(_:)`` checks it.
-    var channelsInput: ChannelsInput?
-    /// The channels, normalised, after ``read(_:)``.
-    var channels: [String]?
-    /// `true`/`false` sets this level's value; `null` inherits again.
-    var threadUpdates: FieldChange<Bool> = .keep
-
-    enum ChannelsInput: Sendable {
-        case text(String)
-        case list([String])
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case enabled, token, removeToken, channels, threadUpdates
-    }
-
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled)
-        removeToken = try c.decodeIfPresent(Bool.self, forKey: .removeToken)
-        token = try c.decodeIfPresent(String.self, forKey: .token)
-        threadUpdates = try FieldChange(c, .threadUpdates)
-        // channels: one string separated by spaces, or an array of strings.
-        if c.contains(.channels), try !c.decodeNil(forKey: .channels) {
-            if let text = try? c.decode(String.self, forKey: .channels) {
-                channelsInput = .text(text)
-            } else if let list = try? c.decode([String].self, forKey: .channels) {
-                channelsInput = .list(list)
-            } else {
-                throw FieldError(field: "channels", detail: "must be a string of channel names or ids separated by spaces, or an array of strings")
-            }
-        }
-    }
-
-    /// Reads and validates the body; every bad field is reported at once.
-    static func read(_ req: Request) async throws -> SlackSettingsUpdate {
-        var update = try await req.decodeJSON(SlackSettingsUpdate.self)
-        var errors: [FieldError] = []
-        if let raw = update.token {
-            do {
-                let token = try SecretInput.token(raw)
-                update.token = token.isEmpty ? nil : token
-            } catch { errors.append(error) }
-        }
-        switch update.channelsInput {
-        case .text(let text): do { update.channels = try SlackChannels.parse(text: text) } catch { errors.append(error) }
-        case .list(let list): do { update.channels = try SlackChannels.parse(list: list) } catch { errors.append(error) }
-        case nil: break
-        }
-        try Problem.throwIfInvalid(errors)
-        return update
-    }
-}
-
 /// `GET …/settings/slack`: this level's own values, and the effective ones with their levels.
 struct SlackSettingsDTO: Content {
     /// Whether this level has settings at all (a project with settings uses its own `enabled`).
@@ -297,18 +238,5 @@ struct SlackSettingsDTO: Content {
             try c.encode(channels, forKey: .channels)
             try c.encode(threadUpdates, forKey: .threadUpdates)
         }
-    }
-}
-
-/// A field of a partial update: absent (keep), `null` (clear), or a value.
-enum FieldChange<Value: Decodable & Sendable>: Sendable {
-    case keep
-    case clear
-    case set(Value)
-
-    var isClear: Bool { if case .clear = self { true } else { false } }
-
-    init<Key: CodingKey>(_ c: KeyedDecodingContainer<Key>, _ key: Key) throws {
-        if !c.contains(key) { self = .keep } else if try c.decodeNil(forKey: key) { self = .clear } else { self = .set(try c.decode(Value.self, forKey: key)) }
     }
 }
