@@ -37,10 +37,18 @@ if [ ! -x /usr/bin/prometheus-alertmanager ]; then
         || { as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq prometheus-alertmanager >/dev/null; } \
         || { echo "could not install prometheus-alertmanager"; exit 1; }
 fi
+if ! command -v openssl >/dev/null; then
+    log "installing openssl from Debian (the HTTPS end-to-end test makes a throwaway certificate)"
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq openssl >/dev/null 2>&1 \
+        || { as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq openssl >/dev/null; } \
+        || { echo "could not install openssl"; exit 1; }
+fi
 python_need=()
 python3 -c 'import openapi_spec_validator' 2>/dev/null || python_need+=(openapi-spec-validator)
 python3 -c 'import pytest' 2>/dev/null || python_need+=(pytest)
 python3 -c 'import slack_sdk' 2>/dev/null || python_need+=(slack_sdk)
+# PagerDuty's own client (7.x refuses a base URL that is not https://), for the HTTPS end-to-end test.
+python3 -c 'import pagerduty, sys; sys.exit(0 if pagerduty.__version__.startswith("7.") else 1)' 2>/dev/null || python_need+=("pagerduty>=7,<8")
 # Pinned: the API fuzz run is reproducible only with one version's generator.
 [ "$(python3 -c 'import schemathesis; print(schemathesis.__version__)' 2>/dev/null)" = "4.32.5" ] || python_need+=(schemathesis==4.32.5)
 if [ "${#python_need[@]}" -gt 0 ]; then

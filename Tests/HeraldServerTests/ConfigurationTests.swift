@@ -63,3 +63,40 @@ struct ConfigurationTests {
         }
     }
 }
+
+@Suite("HTTPS settings")
+struct TLSConfigurationTests {
+    /// A throwaway self-signed certificate for 127.0.0.1 and its key (`openssl req -x509`), and a
+    /// key of another pair.
+    static func fixture(_ name: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/tls/\(name)").path
+    }
+
+    @Test("HERALD_TLS_CERT and HERALD_TLS_KEY load a certificate chain and its key; links default to https")
+    func loads() throws {
+        let c = try HeraldConfiguration(environment: ["HERALD_TLS_CERT": Self.fixture("cert.pem"), "HERALD_TLS_KEY": Self.fixture("key.pem")])
+        let tls = try #require(c.tls)
+        #expect(tls.chain.count == 1)
+        #expect(c.publicURL.absoluteString == "https://127.0.0.1:8080")
+        #expect(HeraldConfiguration.serverTLS(chain: tls.chain, key: tls.key).minimumTLSVersion == .tlsv12)
+    }
+
+    @Test("one file without the other, an unreadable file, a file that is not PEM, a key of another pair: each a startup problem naming the variable", arguments: [
+        (["HERALD_TLS_CERT": "cert.pem"], "HERALD_TLS_KEY", "is required"),
+        (["HERALD_TLS_KEY": "key.pem"], "HERALD_TLS_CERT", "is required"),
+        (["HERALD_TLS_CERT": "missing.pem", "HERALD_TLS_KEY": "key.pem"], "HERALD_TLS_CERT", "missing.pem"),
+        (["HERALD_TLS_CERT": "cert.pem", "HERALD_TLS_KEY": "missing.pem"], "HERALD_TLS_KEY", "missing.pem"),
+        (["HERALD_TLS_CERT": "key.pem", "HERALD_TLS_KEY": "key.pem"], "HERALD_TLS_CERT", "certificate"),
+        (["HERALD_TLS_CERT": "cert.pem", "HERALD_TLS_KEY": "other-key.pem"], "HERALD_TLS_KEY", "does not match"),
+    ])
+    func refused(files: [String: String], variable: String, says: String) {
+        let env = files.mapValues { Self.fixture($0) }
+        do {
+            _ = try HeraldConfiguration(environment: env)
+            Issue.record("accepted \(files)")
+        } catch {
+            #expect(error.problems.map(\.variable) == [variable], "\(error)")
+            #expect(error.description.contains(says), "\(error)")
+        }
+    }
+}

@@ -25,7 +25,7 @@ struct HeraldServeCommand: AsyncCommand {
         try await DatabaseSetup.prepare(app)
         // Links follow the address served unless HERALD_PUBLIC_URL says otherwise.
         let served = app.http.server.configuration
-        let base = HeraldConfiguration.localURL(hostname: served.hostname, port: served.port)
+        let base = HeraldConfiguration.localURL(hostname: served.hostname, port: served.port, https: app.herald.configuration.tls != nil)
         if !app.herald.configuration.publicURLIsExplicit, let url = URL(string: base) {
             app.herald.links = HeraldLinks(base: url)
         }

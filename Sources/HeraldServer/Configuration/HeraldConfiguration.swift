@@ -1,4 +1,5 @@
 import Foundation
+import NIOSSL
 import HeraldCore
 import Outbound
 
@@ -69,6 +70,17 @@ public struct HeraldConfiguration: Sendable {
     /// Seconds the HTTP server waits for a client: for a request's head and body, and between
     /// requests on a kept-alive connection; then the connection is closed (`408` for a partial request).
     public var httpIdleTimeout: Int
+    /// `HERALD_TLS_CERT` and `HERALD_TLS_KEY`: `serve` speaks HTTPS (TLS 1.2 or later) with this
+    /// certificate chain and key, read and checked at startup.
+    public var tls: TLSFiles?
+
+    /// A certificate chain and its private key, loaded from PEM files.
+    public struct TLSFiles: @unchecked Sendable {
+        public var certificatePath: String
+        public var keyPath: String
+        public var chain: [NIOSSLCertificate]
+        public var key: NIOSSLPrivateKey
+    }
     /// Addresses no sink sends to, beyond link-local and cloud-metadata addresses (always refused):
     /// `HERALD_OUTBOUND_DENY`, CIDRs separated by commas or spaces.
     public var outboundDeny: [CIDRBlock]
@@ -169,6 +181,34 @@ public struct HeraldConfiguration: Sendable {
             }
         }
 
+        // HTTPS: both files or neither, each readable PEM, the key matching the certificate.
+        var tls: TLSFiles?
+        switch (value("HERALD_TLS_CERT"), value("HERALD_TLS_KEY")) {
+        case (nil, nil): break
+        case (.some, nil): problem("HERALD_TLS_KEY", "is required when HERALD_TLS_CERT is set")
+        case (nil, .some): problem("HERALD_TLS_CERT", "is required when HERALD_TLS_KEY is set")
+        case (.some(let certPath), .some(let keyPath)):
+            var chain: [NIOSSLCertificate] = []
+            var key: NIOSSLPrivateKey?
+            do {
+                chain = try NIOSSLCertificate.fromPEMFile(certPath)
+                if chain.isEmpty { problem("HERALD_TLS_CERT", "holds no PEM certificate: \(certPath)") }
+            } catch {
+                problem("HERALD_TLS_CERT", "cannot be read as a PEM certificate chain: \(certPath) (\(Self.describeTLS(error)))")
+            }
+            do { key = try NIOSSLPrivateKey(file: keyPath, format: .pem) } catch {
+                problem("HERALD_TLS_KEY", "cannot be read as a PEM private key: \(keyPath) (\(Self.describeTLS(error)))")
+            }
+            if let key, !chain.isEmpty {
+                do {
+                    _ = try NIOSSLContext(configuration: Self.serverTLS(chain: chain, key: key))
+                    tls = TLSFiles(certificatePath: certPath, keyPath: keyPath, chain: chain, key: key)
+                } catch {
+                    problem("HERALD_TLS_KEY", "does not match the certificate in HERALD_TLS_CERT (\(Self.describeTLS(error)))")
+                }
+            }
+        }
+
         var outboundDeny: [CIDRBlock] = []
         if let raw = value("HERALD_OUTBOUND_DENY") {
             for item in raw.split(whereSeparator: { $0 == "," || $0.isWhitespace }) {
@@ -183,7 +223,7 @@ public struct HeraldConfiguration: Sendable {
         self.outboundDeny = outboundDeny
         self.adminEmail = normalizedAdminEmail
         self.adminToken = adminToken
-        self.publicURL = url("HERALD_PUBLIC_URL", default: Self.localURL(hostname: hostname, port: port))
+        self.publicURL = url("HERALD_PUBLIC_URL", default: Self.localURL(hostname: hostname, port: port, https: tls != nil))
         self.publicURLIsExplicit = value("HERALD_PUBLIC_URL") != nil
         self.sqliteSynchronous = synchronous
         self.slackAPIURL = url("HERALD_SLACK_API_URL", default: "https://slack.com/api")
@@ -198,6 +238,7 @@ public struct HeraldConfiguration: Sendable {
         self.hostname = hostname
         self.port = port
         self.httpIdleTimeout = integer("HERALD_HTTP_IDLE_TIMEOUT", default: 30, range: 1...60)
+        self.tls = tls
         if !problems.isEmpty { throw ConfigurationError(problems: problems) }
     }
 
@@ -205,10 +246,22 @@ public struct HeraldConfiguration: Sendable {
 
     /// `http://HOST:PORT` for a listening address: a wildcard address becomes 127.0.0.1 (it names
     /// no machine), IPv6 literals are bracketed.
-    public static func localURL(hostname: String, port: Int) -> String {
+    public static func localURL(hostname: String, port: Int, https: Bool = false) -> String {
         let host = ["0.0.0.0", "::", "[::]", ""].contains(hostname) ? "127.0.0.1" : hostname
         let bracketed = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
-        return "http://\(bracketed):\(port)"
+        return "\(https ? "https" : "http")://\(bracketed):\(port)"
+    }
+
+    /// The server's TLS: this chain and key, TLS 1.2 or later.
+    static func serverTLS(chain: [NIOSSLCertificate], key: NIOSSLPrivateKey) -> TLSConfiguration {
+        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        configuration.minimumTLSVersion = .tlsv12
+        return configuration
+    }
+
+    /// A TLS error in a sentence (NIOSSL's carry OpenSSL's own words).
+    static func describeTLS(_ error: any Error) -> String {
+        String(describing: error).prefix(200).description
     }
 
     /// Parses `sqlite://PATH` (relative or absolute: `sqlite:///var/lib/herald.db`) or `postgres://…`.

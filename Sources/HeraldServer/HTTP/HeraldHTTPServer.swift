@@ -1,4 +1,5 @@
 import Foundation
+import NIOSSL
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOExtras
@@ -80,6 +81,10 @@ final class HeraldHTTPServer: Server, Sendable {
         let limits = self.limits
         let application = self.application
         let connections = self.connections
+        // HTTPS (HERALD_TLS_CERT, HERALD_TLS_KEY): one context, checked at startup, for every connection.
+        let tls = try application.herald.configuration.tls.map {
+            try NIOSSLContext(configuration: HeraldConfiguration.serverTLS(chain: $0.chain, key: $0.key))
+        }
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: Int32(configuration.backlog))
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: configuration.reuseAddress ? 1 : 0)
@@ -94,6 +99,7 @@ final class HeraldHTTPServer: Server, Sendable {
                 connections.withLockedValue { $0[id] = channel }
                 channel.closeFuture.whenComplete { _ in _ = connections.withLockedValue { $0.removeValue(forKey: id) } }
                 return channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     let watcher = HTTPLineWatcher(lineLimit: HTTPLimits.maxFieldBytes)
                     var decoderLimits = NIOHTTPDecoderLimitConfiguration()
                     decoderLimits.maxHeaderFieldSize = HTTPLimits.maxFieldBytes
@@ -131,7 +137,7 @@ final class HeraldHTTPServer: Server, Sendable {
         let shown = channel.localAddress.map { address -> String in
             if let path = address.pathname { return "unix:\(path)" }
             let host = address.ipAddress.map { $0.contains(":") ? "[\($0)]" : $0 } ?? configuration.hostname
-            return "http://\(host):\(address.port ?? configuration.port)"
+            return "\(tls == nil ? "http" : "https")://\(host):\(address.port ?? configuration.port)"
         } ?? "an unknown address"
         application.logger.notice("Server started on \(shown)")
     }
