@@ -74,12 +74,14 @@ public struct HeraldConfiguration: Sendable {
     /// certificate chain and key, read and checked at startup.
     public var tls: TLSFiles?
 
-    /// A certificate chain and its private key, loaded from PEM files.
+    /// A certificate chain and its private key, loaded from PEM files, and the server context made
+    /// of them once (checking that they belong together).
     public struct TLSFiles: @unchecked Sendable {
         public var certificatePath: String
         public var keyPath: String
         public var chain: [NIOSSLCertificate]
         public var key: NIOSSLPrivateKey
+        public var context: NIOSSLContext
     }
     /// Addresses no sink sends to, beyond link-local and cloud-metadata addresses (always refused):
     /// `HERALD_OUTBOUND_DENY`, CIDRs separated by commas or spaces.
@@ -201,8 +203,8 @@ public struct HeraldConfiguration: Sendable {
             }
             if let key, !chain.isEmpty {
                 do {
-                    _ = try NIOSSLContext(configuration: Self.serverTLS(chain: chain, key: key))
-                    tls = TLSFiles(certificatePath: certPath, keyPath: keyPath, chain: chain, key: key)
+                    let context = try NIOSSLContext(configuration: Self.serverTLS(chain: chain, key: key))
+                    tls = TLSFiles(certificatePath: certPath, keyPath: keyPath, chain: chain, key: key, context: context)
                 } catch {
                     problem("HERALD_TLS_KEY", "does not match the certificate in HERALD_TLS_CERT (\(Self.describeTLS(error)))")
                 }

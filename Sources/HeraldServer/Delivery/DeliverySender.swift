@@ -234,11 +234,11 @@ struct DeliverySender: Sendable {
                     let content = MessageContent.reply(ThreadReplyView(
                         incidentTitle: incident.title, status: incident.status, entries: reply.entries, omitted: reply.omitted,
                         link: services.links.incident(incident.id, at: reply.entries.last?.at ?? incident.lastEventAt)))
-                    var send = Send(messageID: row.messageID, sink: sink, message: sink.renderMessage(content),
-                                    address: SinkAddress(target: row.target, credential: credential), existing: parent, version: version,
-                                    context: SendContext(deliveryID: row.id.apiString, attempt: attempts[row.id] ?? 1, at: services.now()))
-                    send.isReply = true
-                    prepared[row.id] = .send(send)
+                    prepared[row.id] = .send(Send(messageID: row.messageID, sink: sink, message: sink.renderMessage(content),
+                                                  address: SinkAddress(target: row.target, credential: credential), existing: parent,
+                                                  isReply: true, version: version,
+                                                  context: SendContext(deliveryID: row.id.apiString, attempt: attempts[row.id] ?? 1,
+                                                                       at: services.now())))
                     continue
                 }
                 if row.kind == "update", row.renderedVersion >= version {
@@ -309,15 +309,8 @@ struct DeliverySender: Sendable {
         var reposted = false
         var result: SinkResult
         if send.isReply, let parent = send.existing {
-            // Where the reply is matters to nobody: the message keeps its own reference.
-            switch await send.sink.reply(to: parent, with: send.message, at: send.address, context: send.context) {
-            case .sent(_, let holdFor): return .replied(holdFor: holdFor)
-            case .transient(let code, let detail, let retryAfter): return .failed(code: code, detail: detail, permanent: false, retryAfter: retryAfter)
-            case .permanent(let code, let detail), .gone(let code, let detail):
-                return .failed(code: code, detail: detail, permanent: true, retryAfter: nil)
-            }
-        }
-        if let existing = send.existing {
+            result = await send.sink.reply(to: parent, with: send.message, at: send.address, context: send.context)
+        } else if let existing = send.existing {
             result = await send.sink.edit(existing, with: send.message, at: send.address, context: send.context)
             if case .gone = result {
                 reposted = true
@@ -327,13 +320,16 @@ struct DeliverySender: Sendable {
             result = await send.sink.post(send.message, to: send.address, context: send.context)
         }
         switch result {
+        case .sent(_, let holdFor) where send.isReply:
+            // Where the reply is matters to nobody: the message keeps its own reference.
+            return .replied(holdFor: holdFor)
         case .sent(let reference, let holdFor):
             return .delivered(messageID: send.messageID, reference: reference, version: send.version, reposted: reposted, holdFor: holdFor,
                               shownSeq: send.shownSeq)
         case .transient(let code, let detail, let retryAfter):
             return .failed(code: code, detail: detail, permanent: false, retryAfter: retryAfter)
         case .permanent(let code, let detail), .gone(let code, let detail):
-            // Gone even for a fresh post: nothing to edit and nowhere to post.
+            // Gone even for a fresh post (or a reply's parent): nothing to edit and nowhere to post.
             return .failed(code: code, detail: detail, permanent: true, retryAfter: nil)
         }
     }

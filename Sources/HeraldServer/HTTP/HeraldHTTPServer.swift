@@ -81,10 +81,8 @@ final class HeraldHTTPServer: Server, Sendable {
         let limits = self.limits
         let application = self.application
         let connections = self.connections
-        // HTTPS (HERALD_TLS_CERT, HERALD_TLS_KEY): one context, checked at startup, for every connection.
-        let tls = try application.herald.configuration.tls.map {
-            try NIOSSLContext(configuration: HeraldConfiguration.serverTLS(chain: $0.chain, key: $0.key))
-        }
+        // HTTPS (HERALD_TLS_CERT, HERALD_TLS_KEY): the one context made at startup, for every connection.
+        let tls = application.herald.configuration.tls?.context
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: Int32(configuration.backlog))
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: configuration.reuseAddress ? 1 : 0)

@@ -36,6 +36,24 @@ final class SlackSettings: Model, @unchecked Sendable {
         set { channelsJSON = String(decoding: (try? JSONEncoder().encode(newValue)) ?? Data("[]".utf8), as: UTF8.self) }
     }
 
+    /// A bot token sealed for this column, with its fingerprint: made before a write transaction,
+    /// so no encryption runs inside one.
+    struct SealedToken: Sendable {
+        var sealed: String
+        var fingerprint: String
+
+        init(_ token: String, secrets: SecretsBox) throws {
+            sealed = try secrets.seal(token, context: SlackSettings.tokenContext)
+            fingerprint = secrets.fingerprint(token)
+        }
+    }
+
+    /// Sets this level's token, or removes it (nil).
+    func setToken(_ token: SealedToken?) {
+        tokenSealed = token?.sealed
+        tokenFingerprint = token?.fingerprint
+    }
+
     var level: SlackSettingsLevel {
         SlackSettingsLevel(enabled: enabled, hasToken: tokenSealed != nil, channels: channels, threadUpdates: threadUpdates)
     }

@@ -4,6 +4,7 @@ import Foundation
 import HeraldCore
 import SlackAPI
 import SQLKit
+import Vapor
 
 /// An organization's Slack app installation (SPEC §6, §8): the OAuth install with its signed,
 /// single-use `state`, the channel picker's list, the default channel, revoke, and what Slack
@@ -162,13 +163,11 @@ struct SlackInstallationService: Sendable {
 
     /// Stores an installation (replacing the organization's earlier one) and its token.
     func store(_ access: OAuthV2Access, orgID: UUID, userID: UUID?) async throws {
-        let secrets = services.security.secrets
-        let sealed = try secrets.seal(access.accessToken, context: SlackSettings.tokenContext)
-        let fingerprint = secrets.fingerprint(access.accessToken)
+        let sealed = try SlackSettings.SealedToken(access.accessToken, secrets: services.security.secrets)
         defer { services.routing.cache.invalidateAll() }
         try await services.storage.writeGate.transaction(db) { db in
-            if let other = try await SlackInstallation.query(on: db).filter(\.$teamID == access.teamID).filter(\.$revokedAt == nil)
-                .filter(\.$organization.$id != orgID).first(), other.isLive {
+            if try await SlackInstallation.query(on: db).filter(\.$teamID == access.teamID).filter(\.$revokedAt == nil)
+                .filter(\.$organization.$id != orgID).first() != nil {
                 throw InstallFailure.workspaceTaken
             }
             try await SlackInstallation.query(on: db).filter(\.$organization.$id == orgID).delete()
@@ -176,8 +175,7 @@ struct SlackInstallationService: Sendable {
                                         botUserID: access.botUserID, appID: access.appID, scopes: access.scope ?? "",
                                         installedBy: userID, installedAt: self.services.now()).create(on: db)
             let settings = try await SlackSettingsStore.orgRow(orgID, on: db) ?? SlackSettings(organizationID: orgID)
-            settings.tokenSealed = sealed
-            settings.tokenFingerprint = fingerprint
+            settings.setToken(sealed)
             settings.enabled = true
             try await settings.save(on: db)
         }
@@ -195,6 +193,11 @@ struct SlackInstallationService: Sendable {
         try await SlackInstallation.query(on: db).filter(\.$teamID == teamID).filter(\.$revokedAt == nil).first()
     }
 
+    /// The organization's installation, if it is live.
+    func liveInstallation(orgID: UUID) async throws -> SlackInstallation? {
+        try await installation(orgID: orgID).flatMap { $0.isLive ? $0 : nil }
+    }
+
     /// The organization's bot token, opened (nil when it has none or it does not open).
     func botToken(orgID: UUID) async throws -> String? {
         guard let sealed = try await SlackSettingsStore.orgRow(orgID, on: db)?.tokenSealed else { return nil }
@@ -204,10 +207,10 @@ struct SlackInstallationService: Sendable {
     /// Sets the organization's default ("global") channel: it becomes the organization's channels.
     /// `raw` may be a channel id or a name from the picker's list.
     func setDefaultChannel(orgID: UUID, to raw: String) async throws -> SlackChannelChoice {
-        guard try await installation(orgID: orgID)?.isLive == true else {
+        guard let install = try await liveInstallation(orgID: orgID) else {
             throw DomainError.conflict("Slack is not installed for this organization: install it first", field: "defaultChannel")
         }
-        let channel = try await choose(raw, orgID: orgID, field: "defaultChannel")
+        let channel = try await choose(raw, in: install, field: "defaultChannel")
         defer { services.routing.cache.invalidateAll() }
         try await services.storage.writeGate.transaction(db) { db in
             let settings = try await SlackSettingsStore.orgRow(orgID, on: db) ?? SlackSettings(organizationID: orgID)
@@ -233,11 +236,7 @@ struct SlackInstallationService: Sendable {
         defer { services.routing.cache.invalidateAll() }
         try await services.storage.writeGate.transaction(db) { db in
             try await SlackInstallation.query(on: db).filter(\.$organization.$id == orgID).delete()
-            if let settings = try await SlackSettingsStore.orgRow(orgID, on: db) {
-                settings.tokenSealed = nil
-                settings.tokenFingerprint = nil
-                try await settings.save(on: db)
-            }
+            try await Self.removeToken(orgID: orgID, on: db)
         }
     }
 
@@ -252,13 +251,16 @@ struct SlackInstallationService: Sendable {
             install.revokedAt = self.services.now()
             install.revokedReason = reason
             try await install.save(on: db)
-            if let settings = try await SlackSettingsStore.orgRow(install.$organization.id, on: db) {
-                settings.tokenSealed = nil
-                settings.tokenFingerprint = nil
-                try await settings.save(on: db)
-            }
+            try await Self.removeToken(orgID: install.$organization.id, on: db)
             return true
         }
+    }
+
+    /// The organization's token goes with its installation.
+    private static func removeToken(orgID: UUID, on db: any Database) async throws {
+        guard let settings = try await SlackSettingsStore.orgRow(orgID, on: db) else { return }
+        settings.setToken(nil)
+        try await settings.save(on: db)
     }
 
     // MARK: Channels
@@ -266,9 +268,14 @@ struct SlackInstallationService: Sendable {
     /// The channel picker's list: public channels and the private ones the bot is in, not archived,
     /// every page read; cached with the installation until `refresh`.
     func channels(orgID: UUID, refresh: Bool) async throws -> [SlackChannelChoice] {
-        guard let install = try await installation(orgID: orgID), install.isLive else {
+        guard let install = try await liveInstallation(orgID: orgID) else {
             throw DomainError.conflict("Slack is not installed for this organization: install it first")
         }
+        return try await channels(of: install, refresh: refresh)
+    }
+
+    private func channels(of install: SlackInstallation, refresh: Bool) async throws -> [SlackChannelChoice] {
+        let orgID = install.$organization.id
         if !refresh, let json = install.channelsJSON, let cached = try? JSONDecoder().decode([SlackChannelChoice].self, from: Data(json.utf8)) {
             return cached
         }
@@ -293,17 +300,13 @@ struct SlackInstallationService: Sendable {
         return channels
     }
 
-    /// The channel `raw` names: an id, or a name (with or without `#`) from the organization's
-    /// list. Without an installation, any well-formed channel is taken as written.
-    func choose(_ raw: String, orgID: UUID, field: String) async throws -> SlackChannelChoice {
-        let trimmed = raw.trimmingCharacters(in: SlackChannels.surroundingSpace)
-        let normalized = try SlackChannels.normalize(trimmed, field: field)
-        guard try await installation(orgID: orgID)?.isLive == true else {
-            return SlackChannelChoice(id: normalized, name: normalized.hasPrefix("#") ? String(normalized.dropFirst()) : normalized, isPrivate: false)
-        }
+    /// The channel `raw` names in the installation's workspace: an id, or a name (with or without
+    /// `#`) from its list, read afresh once when the cached list does not have it.
+    func choose(_ raw: String, in install: SlackInstallation, field: String) async throws -> SlackChannelChoice {
+        let normalized = try SlackChannels.normalize(raw.trimmingCharacters(in: SlackChannels.surroundingSpace), field: field)
         let name = normalized.hasPrefix("#") ? String(normalized.dropFirst()) : normalized
         for refresh in [false, true] {
-            let list = try await channels(orgID: orgID, refresh: refresh)
+            let list = try await channels(of: install, refresh: refresh)
             if let found = list.first(where: { $0.id == normalized || $0.name.lowercased() == name.lowercased() }) { return found }
         }
         throw DomainError.invalid(FieldError(field: field, detail: "no channel \(normalized) in the organization's Slack workspace (or Herald cannot see it)"))
@@ -311,7 +314,7 @@ struct SlackInstallationService: Sendable {
 }
 
 /// A channel in the picker (SPEC §8: `[{id,name,isPrivate}]`).
-struct SlackChannelChoice: Codable, Sendable, Equatable {
+struct SlackChannelChoice: Content, Equatable {
     var id: String
     var name: String
     var isPrivate: Bool

@@ -27,8 +27,8 @@ struct SlackSettingsService: Sendable {
     func update(_ level: Level, _ update: SlackSettingsUpdate) async throws {
         let secrets = services.security.secrets
         let change = SlackSettingsPolicy.tokenChange(newToken: update.token, removeToken: update.removeToken)
-        let sealed: (String, String)? = switch change {
-        case .set(let token): (try secrets.seal(token, context: SlackSettings.tokenContext), secrets.fingerprint(token))
+        let sealed: SlackSettings.SealedToken? = switch change {
+        case .set(let token): try SlackSettings.SealedToken(token, secrets: secrets)
         default: nil
         }
         defer { services.routing.cache.invalidateAll() }
@@ -43,12 +43,7 @@ struct SlackSettingsService: Sendable {
             }
             switch change {
             case .keep: break
-            case .remove:
-                settings.tokenSealed = nil
-                settings.tokenFingerprint = nil
-            case .set:
-                settings.tokenSealed = sealed?.0
-                settings.tokenFingerprint = sealed?.1
+            case .remove, .set: settings.setToken(sealed)
             }
             try await settings.save(on: db)
         }
@@ -72,7 +67,7 @@ struct SlackSettingsService: Sendable {
     /// is stored as the channel's id. A watched channel must be an id, or a name Herald can look up.
     func setChannels(of service: Service, orgID: UUID, channel: FieldChange<String>, watchChannel: FieldChange<String>) async throws {
         let installations = SlackInstallationService(services: services, db: db)
-        let installed = try await installations.installation(orgID: orgID)?.isLive == true
+        let install = try await installations.liveInstallation(orgID: orgID)
         var errors: [FieldError] = []
         /// The change's new value (nil: none), or `current`; a refusal is collected under `field`.
         func resolve(_ change: FieldChange<String>, current: String?, field: String,
@@ -81,7 +76,8 @@ struct SlackSettingsService: Sendable {
             let trimmed = raw.trimmingCharacters(in: SlackChannels.surroundingSpace)
             guard !trimmed.isEmpty else { return nil }
             do {
-                return installed ? try await installations.choose(trimmed, orgID: orgID, field: field).id : try unresolved(trimmed)
+                if let install { return try await installations.choose(trimmed, in: install, field: field).id }
+                return try unresolved(trimmed)
             } catch DomainError.invalid(let fields, _) {
                 errors += fields
             } catch let error as FieldError {

@@ -77,6 +77,7 @@ enum SandboxMode {
         let identity = try await local.authTest(token: botToken)
         let incidentsChannel = try await local.conversationsList(token: botToken).first { $0.name == "incidents" }?.id
         let now = app.herald.now()
+        let sealedBot = try SlackSettings.SealedToken(botToken, secrets: secrets)
         return try await app.herald.storage.writeGate.transaction(app.db) { db in
             let (user, _) = try await Directory.user(email: demoEmail, name: "Demo Operator", on: db)
             let userID = try user.requireID()
@@ -109,8 +110,7 @@ enum SandboxMode {
             let orgSettings = try await SlackSettingsStore.orgRow(orgID, on: db) ?? SlackSettings(organizationID: orgID)
             orgSettings.enabled = true
             if orgSettings.channels.isEmpty { orgSettings.channels = ["#alerts"] }
-            orgSettings.tokenSealed = try secrets.seal(botToken, context: SlackSettings.tokenContext)
-            orgSettings.tokenFingerprint = secrets.fingerprint(botToken)
+            orgSettings.setToken(sealedBot)
             try await orgSettings.save(on: db)
             var project: Project! = try await Project.query(on: db).filter(\.$organization.$id == orgID)
                 .filter(\.$nameKey == "demo project").first()
@@ -128,8 +128,7 @@ enum SandboxMode {
                 let settings = SlackSettings(projectID: projectID)
                 settings.enabled = true
                 settings.channels = ["#alerts"]
-                settings.tokenSealed = try secrets.seal(botToken, context: SlackSettings.tokenContext)
-                settings.tokenFingerprint = secrets.fingerprint(botToken)
+                settings.setToken(sealedBot)
                 try await settings.create(on: db)
             }
             try await APIToken.query(on: db).filter(\.$user.$id == userID).filter(\.$name == demoCredentialName)

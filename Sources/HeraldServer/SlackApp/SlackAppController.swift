@@ -20,8 +20,7 @@ struct SlackAppController: RouteCollection {
     }
 
     private func context(_ req: Request, team: String?, user: String?) -> SlackContext {
-        SlackContext(services: req.herald, db: req.db, intake: EventIntake(app: req.application), logger: req.logger, teamID: team,
-                     userID: user)
+        SlackContext(services: req.herald, db: req.db, intake: EventIntake(req: req), logger: req.logger, teamID: team, userID: user)
     }
 
     // MARK: Interactions
@@ -173,12 +172,11 @@ struct SlackAppController: RouteCollection {
         return fields
     }
 
+    /// An answer Slack reads, encoded like every JSON body Herald writes.
     static func json(_ value: some Encodable) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var headers = HTTPHeaders()
-        headers.contentType = .json
-        return Response(status: .ok, headers: headers, body: .init(data: try encoder.encode(value)))
+        let response = Response(status: .ok)
+        try response.content.encode(value, as: .json)
+        return response
     }
 
     static func page(status: HTTPStatus, title: String, body: String) -> Response {

@@ -74,15 +74,9 @@ struct SlackInstallationController: RouteCollection {
         return .noContent
     }
 
-    struct ChannelDTO: Content {
-        var id: String
-        var name: String
-        var isPrivate: Bool
-    }
-
     /// Members read the cached list; reading it from Slack again (every page, waiting out 429s,
     /// spending the workspace's rate limit) is for those who manage the organization.
-    func channels(req: Request) async throws -> [ChannelDTO] {
+    func channels(req: Request) async throws -> [SlackChannelChoice] {
         let (org, standing) = try await req.organization(.readOrg)
         var refresh = false
         if let raw = req.query[String.self, at: "refresh"] {
@@ -93,7 +87,6 @@ struct SlackInstallationController: RouteCollection {
         }
         if refresh { try req.enforce(.manageOrg, standing, notFound: "Organization") }
         return try await service(req).channels(orgID: try org.requireID(), refresh: refresh)
-            .map { ChannelDTO(id: $0.id, name: $0.name, isPrivate: $0.isPrivate) }
     }
 
     private func service(_ req: Request) -> SlackInstallationService {
